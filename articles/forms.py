@@ -1,0 +1,120 @@
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.text import slugify
+
+from newsroom.markup import clean_editorial
+
+from . import body
+from .images import normalise_upload
+from .models import Article, Photo, RelatedLink
+
+
+class PhotoForm(forms.ModelForm):
+    class Meta:
+        model = Photo
+        fields = ["image", "alt_text", "caption", "photographer", "agency"]
+
+    def clean_image(self):
+        image = self.cleaned_data["image"]
+        if isinstance(image, UploadedFile):
+            return normalise_upload(image)
+        return image
+
+
+class ArticleForm(forms.ModelForm):
+    # The version the editor started from; a mismatch on save means someone else saved
+    # in between, and saving would silently overwrite their work.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Article
+        fields = [
+            "headline", "slug", "kicker", "standfirst", "kind", "section", "regions",
+            "primary_region", "lead_photo", "body", "status", "publish_at", "updated_at",
+        ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+
+    def clean_regions(self):
+        return self.cleaned_data.get("regions") or []
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            current = (
+                Article.objects.filter(pk=self.instance.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+            if cleaned.get("version") != current:
+                raise forms.ValidationError(
+                    "Someone else saved this article while you were editing it. Open it again "
+                    "in a new tab, copy your changes across, and save there.",
+                    code="edit_conflict",
+                )
+        primary = cleaned.get("primary_region")
+        regions = cleaned.get("regions")
+        if primary and regions is not None and primary.name not in regions:
+            # The primary region is one of the article's regions, by definition.
+            cleaned["regions"] = [*regions, primary.name]
+        if not cleaned.get("slug") and cleaned.get("headline"):
+            cleaned["slug"] = slugify(cleaned["headline"])[:200]
+        return cleaned
+
+
+class PlaceholderFormSet(forms.BaseInlineFormSet):
+    """Checks that every [kind N] placeholder in the body has a row numbered N."""
+
+    kind = ""
+
+    def row_key(self, row):
+        return row.get("number")
+
+    def placed_number(self, row) -> int | None:
+        """The N a placeholder uses to refer to this row, if it can be placed."""
+        return row.get("number")
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        rows = [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        keys = [self.row_key(row) for row in rows]
+        if len(keys) != len(set(keys)):
+            raise forms.ValidationError("Two rows have the same number; give each its own.")
+        available = {self.placed_number(row) for row in rows}
+        used = body.placeholders(clean_editorial(self.instance.body))[self.kind]
+        missing = sorted(set(used) - available)
+        if missing:
+            raise forms.ValidationError(
+                [
+                    f"The body uses [{self.kind} {number}], but no row here is numbered "
+                    f"{number}. Add it, or take the placeholder out of the body."
+                    for number in missing
+                ]
+            )
+
+
+class QuoteFormSet(PlaceholderFormSet):
+    kind = "quote"
+
+
+class BodyPhotoFormSet(PlaceholderFormSet):
+    kind = "photo"
+
+
+class RelatedLinkFormSet(PlaceholderFormSet):
+    kind = "readmore"
+
+    def row_key(self, row):
+        # READ MORE 1 and sidebar link 1 may coexist.
+        return (row.get("placement"), row.get("number"))
+
+    def placed_number(self, row) -> int | None:
+        return row.get("number") if row.get("placement") == RelatedLink.Placement.INLINE else None

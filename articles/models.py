@@ -1,0 +1,469 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Exists, F, OuterRef, Q, Window
+from django.db.models.functions import Greatest, RowNumber
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.text import slugify
+from taggit.managers import TaggableManager
+from taggit.models import TagBase, TaggedItemBase
+
+from newsroom.markup import clean_editorial
+
+from . import body
+
+
+class Section(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(blank=True, help_text="Shown at the top of the section page.")
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Order in the site navigation and on the home page (lowest first)."
+    )
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:section", args=[self.slug])
+
+
+class Region(TagBase):
+    """A place an article is about; the primary region of an article is its kicker."""
+
+    class Meta:
+        ordering = ["name"]
+
+    def get_absolute_url(self):
+        return reverse("articles:region", args=[self.slug])
+
+
+class TaggedRegion(TaggedItemBase):
+    content_object = models.ForeignKey("Article", on_delete=models.CASCADE)
+    tag = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="tagged_articles")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["content_object", "tag"], name="unique_article_region")
+        ]
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120, unique=True)
+    bio = models.TextField(blank=True, help_text="A sentence or two, plain text.")
+    photo = models.ImageField(upload_to="authors/", blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="author_profile",
+        help_text="The staff account that writes as this author, if any.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:author", args=[self.slug])
+
+
+class Photo(models.Model):
+    image = models.ImageField(upload_to="photos/%Y/%m/", width_field="width", height_field="height")
+    width = models.PositiveIntegerField(editable=False, null=True)
+    height = models.PositiveIntegerField(editable=False, null=True)
+    caption = models.TextField(blank=True, help_text="Shown under the photo. Plain text.")
+    photographer = models.CharField(max_length=120, blank=True)
+    agency = models.CharField(
+        max_length=120, blank=True, help_text="News agency or organisation, e.g. “Reuters”."
+    )
+    alt_text = models.CharField(
+        max_length=250,
+        help_text="What the photo shows, for readers using a screen reader. Required.",
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self):
+        return self.caption[:60] or self.alt_text[:60] or f"Photo {self.pk}"
+
+    @property
+    def credit(self) -> str:
+        """“Photo by NAME/AGENCY”, or as much of it as is known."""
+        who = "/".join(part for part in (self.photographer, self.agency) if part)
+        return f"Photo by {who}" if who else ""
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """Articles readers may see: published, and their publish time has come."""
+        return self.filter(status=Article.Status.PUBLISHED, publish_at__lte=timezone.now())
+
+    def for_listing(self):
+        """What a list of article cards shows: kicker, section, photo and bylines."""
+        return self.select_related("section", "primary_region", "lead_photo").prefetch_related(
+            models.Prefetch("bylines", queryset=Byline.objects.select_related("author"))
+        )
+
+    def editable_by(self, user):
+        """Articles a user may work on in the admin: all for publishers, their own for authors."""
+        if user.is_superuser or user.has_perm("articles.publish_article"):
+            return self
+        byline = Byline.objects.filter(article=OuterRef("pk"), author__user=user)
+        return self.filter(Q(created_by=user) | Exists(byline))
+
+    def latest_per_section(self, per_section: int):
+        """The newest ``per_section`` articles of each section, in one query."""
+        rank = Window(RowNumber(), partition_by=F("section"), order_by=F("publish_at").desc())
+        return self.annotate(section_rank=rank).filter(section_rank__lte=per_section)
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        REVIEW = "review", "In review"
+        PUBLISHED = "published", "Published"
+
+    class Kind(models.TextChoices):
+        NEWS = "news", "News"
+        OPINION = "opinion", "Opinion"
+        ANALYSIS = "analysis", "Analysis"
+
+    headline = models.CharField(max_length=200, help_text="Without the kicker; it is added.")
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        blank=True,
+        help_text="The last part of the URL. Leave empty to make it from the headline.",
+    )
+    kicker = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="Shown before the headline, e.g. “IRAQ”. Leave empty to use the primary region.",
+    )
+    standfirst = models.TextField(
+        blank=True, help_text="One or two sentences under the headline. Plain text."
+    )
+    body = models.TextField(
+        blank=True,
+        help_text=(
+            "HTML, or plain paragraphs separated by blank lines. To place a quote, a photo or "
+            "a READ MORE link, put its placeholder on a line of its own, e.g. [quote 1], "
+            "[photo 1] or [readmore 1]; the number is the one you give the row in the "
+            "Quotes, Body photos or Related links section below. Placeholders move with "
+            "their paragraph."
+        ),
+    )
+    kind = models.CharField("type", max_length=10, choices=Kind, default=Kind.NEWS)
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="articles")
+    regions = TaggableManager(
+        through=TaggedRegion,
+        blank=True,
+        verbose_name="regions",
+        help_text="Comma-separated places the article is about.",
+    )
+    primary_region = models.ForeignKey(
+        Region,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Becomes the kicker unless one is typed above; added to the regions.",
+    )
+    authors = models.ManyToManyField(Author, through="Byline", related_name="articles")
+    lead_photo = models.ForeignKey(
+        Photo, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    publish_at = models.DateTimeField(
+        "publish time",
+        null=True,
+        blank=True,
+        help_text="A future time schedules the article; empty means “now” when published.",
+    )
+    updated_at = models.DateTimeField(
+        "updated",
+        null=True,
+        blank=True,
+        help_text="Shown to readers as “Updated”. Corrections set it automatically.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-publish_at", "-pk"]
+        permissions = [("publish_article", "Can publish, schedule and unpublish articles")]
+        indexes = [
+            models.Index(fields=["status", "-publish_at"], name="article_published_idx"),
+            models.Index(fields=["section", "status", "-publish_at"], name="article_section_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(publish_at__isnull=False),
+                name="published_article_has_publish_time",
+            )
+        ]
+
+    def __str__(self):
+        return self.display_headline
+
+    def save(self, *args, **kwargs):
+        self.body = clean_editorial(self.body)
+        if not self.slug:
+            self.slug = slugify(self.headline)[:200]
+        if self.status == self.Status.PUBLISHED and self.publish_at is None:
+            self.publish_at = timezone.now()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        when = timezone.localtime(self.publish_at or self.created_at or timezone.now())
+        return reverse(
+            "articles:article",
+            kwargs={
+                "year": f"{when:%Y}",
+                "month": f"{when:%m}",
+                "day": f"{when:%d}",
+                "slug": self.slug,
+            },
+        )
+
+    def clean(self):
+        errors = body.placeholder_errors(clean_editorial(self.body))
+        if errors:
+            raise ValidationError({"body": errors})
+
+    @property
+    def display_kicker(self) -> str:
+        kicker = self.kicker or (self.primary_region.name if self.primary_region else "")
+        return kicker.upper()
+
+    @property
+    def display_headline(self) -> str:
+        """The headline as readers see it everywhere: “KICKER: Headline”."""
+        kicker = self.display_kicker
+        return f"{kicker}: {self.headline}" if kicker else self.headline
+
+    @property
+    def is_opinion(self) -> bool:
+        return self.kind == self.Kind.OPINION
+
+    @property
+    def is_live(self) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.publish_at is not None
+            and self.publish_at <= timezone.now()
+        )
+
+    @property
+    def is_scheduled(self) -> bool:
+        return self.status == self.Status.PUBLISHED and not self.is_live
+
+    @property
+    def display_status(self) -> str:
+        return "Scheduled" if self.is_scheduled else self.get_status_display()
+
+    @cached_property
+    def author_list(self) -> list["Author"]:
+        """Bylines in order; uses prefetched bylines when present."""
+        return [byline.author for byline in self.bylines.all()]
+
+    def blocks(self) -> list[dict]:
+        """The body as a list of blocks with their quotes, photos and links resolved.
+
+        Expects quotes, body photos and related links to be prefetched (see the article
+        view); placeholders whose row is gone are left out rather than shown raw.
+        """
+        rows = {
+            "quote": {quote.number: quote for quote in self.quotes.all()},
+            "photo": {placement.number: placement for placement in self.body_photos.all()},
+            "readmore": {
+                link.number: link
+                for link in self.related_links.all()
+                if link.placement == RelatedLink.Placement.INLINE
+            },
+        }
+        resolved = []
+        for block in body.parse(self.body):
+            item = rows.get(block.kind, {}).get(block.number) if block.kind != "html" else None
+            if block.kind == "html" or item is not None:
+                resolved.append(
+                    {"kind": block.kind, "html": block.html, "anchor": block.anchor, "item": item}
+                )
+        return resolved
+
+    def sidebar_links(self, limit: int = 5) -> list:
+        """The editor's sidebar choices, else recent articles of the region, then section."""
+        chosen = [
+            link
+            for link in self.related_links.all()
+            if link.placement == RelatedLink.Placement.SIDEBAR
+            and (link.target is None or link.target.is_live)
+        ]
+        if chosen:
+            return chosen
+        others = Article.objects.published().exclude(pk=self.pk).select_related("primary_region")
+        if self.primary_region_id:
+            same_region = list(others.filter(regions=self.primary_region_id)[:limit])
+        else:
+            same_region = []
+        if len(same_region) < limit:
+            exclude = [article.pk for article in same_region]
+            same_section = others.filter(section=self.section_id).exclude(pk__in=exclude)
+            same_region += list(same_section[: limit - len(same_region)])
+        return same_region
+
+    def neighbours(self) -> tuple["Article | None", "Article | None"]:
+        """The published articles just before and after this one."""
+        published = Article.objects.published().select_related("primary_region")
+        earlier = Q(publish_at__lt=self.publish_at) | Q(publish_at=self.publish_at, pk__lt=self.pk)
+        later = Q(publish_at__gt=self.publish_at) | Q(publish_at=self.publish_at, pk__gt=self.pk)
+        previous = published.filter(earlier).order_by("-publish_at", "-pk").first()
+        following = published.filter(later).order_by("publish_at", "pk").first()
+        return previous, following
+
+
+class Byline(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="bylines")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["article", "author"], name="unique_byline")]
+
+    def __str__(self):
+        return self.author.name
+
+
+class Quote(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="quotes")
+    number = models.PositiveSmallIntegerField(help_text="Placed by [quote N] in the body.")
+    text = models.TextField(help_text="The words quoted, without quotation marks. Plain text.")
+    speaker = models.CharField(max_length=120, db_index=True)
+    speaker_role = models.CharField(
+        max_length=160, blank=True, help_text="E.g. “Iraq's Vice President”."
+    )
+    source_url = models.URLField(blank=True, help_text="Where the words were said, if online.")
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "number"], name="unique_quote_number")
+        ]
+
+    def __str__(self):
+        return f"{self.speaker}: {self.text[:50]}"
+
+
+class BodyPhoto(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="body_photos")
+    number = models.PositiveSmallIntegerField(help_text="Placed by [photo N] in the body.")
+    photo = models.ForeignKey(Photo, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "number"], name="unique_body_photo_number")
+        ]
+
+    def __str__(self):
+        return f"[photo {self.number}]"
+
+
+class RelatedLink(models.Model):
+    class Placement(models.TextChoices):
+        INLINE = "inline", "READ MORE in the body"
+        SIDEBAR = "sidebar", "Sidebar"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="related_links")
+    placement = models.CharField(max_length=10, choices=Placement, default=Placement.SIDEBAR)
+    number = models.PositiveSmallIntegerField(
+        help_text="For READ MORE: placed by [readmore N] in the body. For the sidebar: order."
+    )
+    target = models.ForeignKey(
+        Article,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Another article of ours…",
+    )
+    url = models.URLField("external URL", blank=True, help_text="…or a page elsewhere.")
+    title = models.CharField(max_length=200, blank=True, help_text="Link text for an external URL.")
+
+    class Meta:
+        ordering = ["placement", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "placement", "number"], name="unique_related_link_number"
+            ),
+            models.CheckConstraint(
+                condition=(Q(target__isnull=False) & Q(url=""))
+                | (Q(target__isnull=True) & ~Q(url="") & ~Q(title="")),
+                name="related_link_has_one_destination",
+            ),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    def clean(self):
+        if bool(self.target_id) == bool(self.url):
+            raise ValidationError("Choose either one of our articles or an external URL.")
+        if self.url and not self.title:
+            raise ValidationError({"title": "An external link needs a title."})
+        if self.target_id and self.target_id == self.article_id:
+            raise ValidationError({"target": "An article cannot link to itself."})
+
+    @property
+    def label(self) -> str:
+        return self.target.display_headline if self.target_id else self.title
+
+    @property
+    def href(self) -> str:
+        return self.target.get_absolute_url() if self.target_id else self.url
+
+
+class Correction(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="corrections")
+    created_at = models.DateTimeField("date", default=timezone.now)
+    text = models.TextField(help_text="What was wrong and what is right now. Plain text.")
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["-created_at"], name="correction_recent_idx")]
+
+    def __str__(self):
+        return f"Correction of {self.created_at:%d %B %Y}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # A correction is an update readers must see: move the article's "Updated" on.
+        Article.objects.filter(pk=self.article_id).update(
+            updated_at=Greatest(
+                models.functions.Coalesce("updated_at", self.created_at), self.created_at
+            )
+        )

@@ -1,0 +1,167 @@
+from itertools import groupby
+
+from django.conf import settings
+from django.core import signing
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+from django.views.generic import DetailView, ListView
+
+from .models import Article, Author, BodyPhoto, Byline, Correction, Region, RelatedLink, Section
+
+PREVIEW_SALT = "articles.preview"
+
+
+def preview_token(article: Article) -> str:
+    """A signed token that shows one article, whatever its status, until it expires."""
+    return signing.dumps(article.pk, salt=PREVIEW_SALT, compress=True)
+
+
+def article_page_queryset():
+    """Everything the article page shows, in a fixed number of queries."""
+    return Article.objects.select_related(
+        "section", "primary_region", "lead_photo"
+    ).prefetch_related(
+        Prefetch("bylines", queryset=Byline.objects.select_related("author")),
+        "regions",
+        "quotes",
+        "corrections",
+        Prefetch("body_photos", queryset=BodyPhoto.objects.select_related("photo")),
+        Prefetch(
+            "related_links",
+            queryset=RelatedLink.objects.select_related("target__primary_region"),
+        ),
+    )
+
+
+def article_context(article: Article) -> dict:
+    previous, following = article.neighbours() if article.is_live else (None, None)
+    return {
+        "article": article,
+        "blocks": article.blocks(),
+        "sidebar_links": article.sidebar_links(),
+        "previous": previous,
+        "next": following,
+    }
+
+
+class ArticleView(DetailView):
+    template_name = "articles/article.html"
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(
+            article_page_queryset().filter(pk__in=Article.objects.published().values("pk")),
+            slug=self.kwargs["slug"],
+        )
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        canonical = self.object.get_absolute_url()
+        if request.path != canonical:
+            # Right slug, wrong date: send readers and search engines to the real address.
+            return redirect(canonical, permanent=True)
+        return self.render_to_response(article_context(self.object))
+
+
+@require_safe
+@never_cache
+def preview(request, token):
+    """A shared draft preview: valid only with an unexpired, untampered token."""
+    try:
+        pk = signing.loads(token, salt=PREVIEW_SALT, max_age=settings.PREVIEW_MAX_AGE)
+    except signing.BadSignature as error:
+        raise Http404("This preview link is invalid or has expired.") from error
+    article = get_object_or_404(article_page_queryset(), pk=pk)
+    context = article_context(article) | {"preview": True}
+    response = render(request, "articles/article.html", context)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+class ArticleListView(ListView):
+    """A paginated list of published articles, narrowed by ``filter_articles``."""
+
+    template_name = "articles/article_list.html"
+    context_object_name = "articles"
+    paginate_by = settings.ARTICLES_PER_PAGE
+
+    def filter_articles(self, articles):
+        return articles
+
+    def get_queryset(self):
+        return self.filter_articles(Article.objects.published().for_listing())
+
+
+class HomeView(ArticleListView):
+    template_name = "articles/home.html"
+    per_section = 4
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if context["page_obj"].number == 1 and context["articles"]:
+            lead = context["articles"][0]
+            context["lead"] = lead
+            latest = (
+                Article.objects.published()
+                .exclude(pk=lead.pk)
+                .for_listing()
+                .latest_per_section(self.per_section)
+                .order_by("section__position", "section__name", "-publish_at")
+            )
+            context["section_blocks"] = [
+                (section, list(articles))
+                for section, articles in groupby(latest, key=lambda article: article.section)
+            ]
+        return context
+
+
+class SectionView(ArticleListView):
+    def filter_articles(self, articles):
+        self.section = get_object_or_404(Section, slug=self.kwargs["slug"])
+        return articles.filter(section=self.section)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            heading=self.section.name,
+            description=self.section.description,
+            listing=self.section,
+            **kwargs,
+        )
+
+
+class RegionView(ArticleListView):
+    def filter_articles(self, articles):
+        self.region = get_object_or_404(Region, slug=self.kwargs["slug"])
+        return articles.filter(regions=self.region)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(heading=self.region.name, listing=self.region, **kwargs)
+
+
+class AuthorView(ArticleListView):
+    template_name = "articles/author.html"
+
+    def filter_articles(self, articles):
+        self.author = get_object_or_404(Author, slug=self.kwargs["slug"])
+        return articles.filter(bylines__author=self.author)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(heading=self.author.name, author=self.author, **kwargs)
+
+
+class CorrectionsView(ListView):
+    template_name = "articles/corrections.html"
+    context_object_name = "corrections"
+    paginate_by = settings.ARTICLES_PER_PAGE
+
+    def get_queryset(self):
+        return (
+            Correction.objects.filter(
+                article__in=Article.objects.published(), created_at__lte=timezone.now()
+            )
+            .select_related("article__primary_region", "article__section")
+            .order_by("-created_at", "-pk")
+        )

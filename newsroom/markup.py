@@ -1,0 +1,87 @@
+"""The one place HTML written by people is cleaned.
+
+Two named policies: ``editorial`` for article bodies written by staff, ``comment`` for
+readers. nh3 (Ammonia) always runs last and is the security boundary; bleach only
+prepares text (turning bare URLs in comments into links) before it. Everything else in
+the project calls these functions and marks only their output safe.
+"""
+
+import html
+import re
+
+import bleach
+import nh3
+
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+
+EDITORIAL_TAGS = {
+    "p", "br", "hr", "h2", "h3", "h4", "strong", "em", "b", "i", "u", "s", "small",
+    "sub", "sup", "abbr", "cite", "q", "code", "pre", "a", "ul", "ol", "li", "blockquote",
+    "table", "thead", "tbody", "tr", "th", "td", "caption", "dl", "dt", "dd",
+}  # fmt: skip
+EDITORIAL_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "ol": {"start"},
+}
+
+COMMENT_TAGS = {
+    "p",
+    "br",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "a",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "code",
+    "pre",
+}
+COMMENT_ATTRIBUTES = {"a": {"href"}}
+COMMENT_LINK_REL = "nofollow ugc noopener"
+
+_BLOCK_TAG = re.compile(r"<\s*(p|h[1-6]|ul|ol|blockquote|table|pre|dl|hr|div)\b", re.I)
+_BLANK_LINES = re.compile(r"\n\s*\n")
+
+
+def _paragraphs(text: str) -> str:
+    """Wrap blank-line separated text in <p> when the writer used no block markup."""
+    if _BLOCK_TAG.search(text):
+        return text
+    parts = (part.strip() for part in _BLANK_LINES.split(text.replace("\r\n", "\n")))
+    return "".join(f"<p>{part}</p>" for part in parts if part)
+
+
+def clean_editorial(html: str) -> str:
+    """Sanitise an article body: a generous allowlist for trusted-but-fallible staff."""
+    return nh3.clean(
+        _paragraphs(html or ""),
+        tags=EDITORIAL_TAGS,
+        attributes=EDITORIAL_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel="noopener",
+        strip_comments=True,
+    ).strip()
+
+
+def clean_comment(text: str) -> str:
+    """Sanitise a reader's comment: a small allowlist, bare URLs linked, links nofollow."""
+    prepared = bleach.linkify(_paragraphs(text or ""), parse_email=False)
+    return nh3.clean(
+        prepared,
+        tags=COMMENT_TAGS,
+        attributes=COMMENT_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel=COMMENT_LINK_REL,
+        strip_comments=True,
+    ).strip()
+
+
+def plain_text(markup: str) -> str:
+    """Text content of sanitised HTML, for excerpts, anchors and search."""
+    return html.unescape(nh3.clean(markup or "", tags=set())).strip()
