@@ -302,7 +302,7 @@ class Article(models.Model):
             "readmore": {
                 link.number: link
                 for link in self.related_links.all()
-                if link.placement == RelatedLink.Placement.INLINE
+                if link.placement == RelatedLink.Placement.INLINE and link.is_visible
             },
         }
         resolved = []
@@ -319,21 +319,22 @@ class Article(models.Model):
         chosen = [
             link
             for link in self.related_links.all()
-            if link.placement == RelatedLink.Placement.SIDEBAR
-            and (link.target is None or link.target.is_live)
+            if link.placement == RelatedLink.Placement.SIDEBAR and link.is_visible
         ]
         if chosen:
             return chosen
-        others = Article.objects.published().exclude(pk=self.pk).select_related("primary_region")
-        if self.primary_region_id:
-            same_region = list(others.filter(regions=self.primary_region_id)[:limit])
-        else:
-            same_region = []
-        if len(same_region) < limit:
-            exclude = [article.pk for article in same_region]
-            same_section = others.filter(section=self.section_id).exclude(pk__in=exclude)
-            same_region += list(same_section[: limit - len(same_region)])
-        return same_region
+        # One query: same primary region first, then the rest of the section, newest first.
+        same_region = TaggedRegion.objects.filter(
+            content_object=OuterRef("pk"), tag=self.primary_region_id
+        )
+        return list(
+            Article.objects.published()
+            .exclude(pk=self.pk)
+            .annotate(same_region=Exists(same_region))
+            .filter(Q(same_region=True) | Q(section=self.section_id))
+            .select_related("primary_region")
+            .order_by("-same_region", "-publish_at", "-pk")[:limit]
+        )
 
     def neighbours(self) -> tuple["Article | None", "Article | None"]:
         """The published articles just before and after this one."""
@@ -437,6 +438,11 @@ class RelatedLink(models.Model):
             raise ValidationError({"title": "An external link needs a title."})
         if self.target_id and self.target_id == self.article_id:
             raise ValidationError({"target": "An article cannot link to itself."})
+
+    @property
+    def is_visible(self) -> bool:
+        """External links always; links to our articles only once those are live."""
+        return self.target_id is None or self.target.is_live
 
     @property
     def label(self) -> str:

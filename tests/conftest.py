@@ -1,0 +1,185 @@
+import io
+import itertools
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from PIL import Image
+
+from articles.models import (
+    Article,
+    Author,
+    BodyPhoto,
+    Byline,
+    Correction,
+    Photo,
+    Quote,
+    Region,
+    RelatedLink,
+    Section,
+)
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    """Uploads go to a temporary folder; static files need no collectstatic in tests."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.SECURE_SSL_REDIRECT = False
+
+
+def jpeg_bytes(width=64, height=48, color=(200, 80, 40), exif=None) -> bytes:
+    buffer = io.BytesIO()
+    kwargs = {"exif": exif} if exif is not None else {}
+    Image.new("RGB", (width, height), color).save(buffer, "JPEG", **kwargs)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def section(db):
+    return Section.objects.create(name="World", slug="world")
+
+
+@pytest.fixture
+def make_section(db):
+    def make(name=None, **kwargs):
+        n = next(_counter)
+        name = name or f"Section {n}"
+        return Section.objects.create(name=name, slug=f"section-{n}", **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def make_region(db):
+    def make(name=None):
+        n = next(_counter)
+        name = name or f"Region {n}"
+        return Region.objects.create(name=name, slug=f"region-{n}")
+
+    return make
+
+
+@pytest.fixture
+def make_author(db):
+    def make(name=None, **kwargs):
+        n = next(_counter)
+        return Author.objects.create(name=name or f"Writer {n}", slug=f"writer-{n}", **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def make_photo(db):
+    def make(**kwargs):
+        photo = Photo(
+            alt_text=kwargs.pop("alt_text", "A test photo"),
+            caption=kwargs.pop("caption", "A caption"),
+            photographer=kwargs.pop("photographer", "Ana Lens"),
+            agency=kwargs.pop("agency", "Wire"),
+            **kwargs,
+        )
+        photo.image.save(f"test-{next(_counter)}.jpg", ContentFile(jpeg_bytes()), save=False)
+        photo.save()
+        return photo
+
+    return make
+
+
+@pytest.fixture
+def make_article(db, section):
+    """Build an article; published an hour ago unless told otherwise."""
+
+    def make(headline=None, *, regions=(), authors=(), **kwargs):
+        n = next(_counter)
+        kwargs.setdefault("status", Article.Status.PUBLISHED)
+        if kwargs["status"] == Article.Status.PUBLISHED:
+            kwargs.setdefault("publish_at", timezone.now() - timedelta(hours=1, minutes=n))
+        kwargs.setdefault("section", section)
+        kwargs.setdefault("body", f"<p>Paragraph one of story {n}.</p><p>Paragraph two.</p>")
+        article = Article.objects.create(
+            headline=headline or f"Story number {n}", slug=f"story-{n}", **kwargs
+        )
+        if regions:
+            article.regions.set(regions)
+        for position, author in enumerate(authors):
+            Byline.objects.create(article=article, author=author, position=position)
+        return article
+
+    return make
+
+
+@pytest.fixture
+def reference_article(make_article, make_region, make_author, make_photo):
+    """An article with every part of the reference page."""
+    iraq, syria = make_region("Iraq"), make_region("Syria")
+    other = make_article("Kurdish gas deal signed", primary_region=iraq, regions=[iraq])
+    sidebar = make_article("Aid convoys reach the north", primary_region=syria, regions=[syria])
+    article = make_article(
+        "Vice President says funds will be audited",
+        primary_region=iraq,
+        regions=[iraq, syria],
+        authors=[make_author("Amira Khalil"), make_author("Leila Farouk")],
+        lead_photo=make_photo(caption="Rubble in the old city", photographer="Rami Haddad",
+                              agency="Meridian", alt_text="A street of ruined houses"),
+        standfirst="Every contract will be published online.",
+        body=(
+            "<p>First paragraph about the register.</p>\n[quote 1]\n"
+            "<p>Second paragraph about donors.</p>\n[readmore 1]\n"
+            "<p>Third paragraph.</p>\n[quote 2]\n[photo 1]\n<p>Last paragraph.</p>"
+        ),
+    )  # fmt: skip
+    Quote.objects.create(
+        article=article,
+        number=1,
+        text="Every dinar belongs to the people.",
+        speaker="Karim al-Naseri",
+        speaker_role="Iraq's Vice President",
+    )
+    Quote.objects.create(
+        article=article,
+        number=2,
+        text="A list is only a beginning.",
+        speaker="Samira Yousef",
+        speaker_role="coalition director",
+    )
+    BodyPhoto.objects.create(
+        article=article,
+        number=1,
+        photo=make_photo(caption="Surveyors at work", alt_text="Surveyors"),
+    )
+    RelatedLink.objects.create(article=article, placement="inline", number=1, target=other)
+    RelatedLink.objects.create(article=article, placement="sidebar", number=1, target=sidebar)
+    RelatedLink.objects.create(
+        article=article,
+        placement="sidebar",
+        number=2,
+        url="https://example.org/report",
+        title="The auditors' report",
+    )
+    Correction.objects.create(article=article, text="The register is updated monthly, not weekly.")
+    article.refresh_from_db()
+    return article  # fmt: skip
+
+
+@pytest.fixture
+def make_staff(db, django_user_model):
+    """A staff user in one of the newsroom's role groups."""
+
+    def make(role, username=None):
+        user = django_user_model.objects.create_user(
+            username=username or f"{role.lower()}{next(_counter)}",
+            password="correct-horse-battery",
+            is_staff=True,
+        )
+        user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return make

@@ -1,0 +1,67 @@
+"""Site-wide pieces: health check, demo content, admin account."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from articles.models import Article, Author, Region, Section
+
+pytestmark = pytest.mark.django_db
+
+
+def test_health_check_answers_ok(client):
+    response = client.get("/healthz/")
+    assert response.status_code == 200
+    assert response.content == b"ok\n"
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_health_check_refuses_post(client):
+    assert client.post("/healthz/").status_code == 405
+
+
+def test_load_demo_makes_a_full_site_and_is_idempotent(capsys):
+    call_command("load_demo")
+    counts = (Article.objects.count(), Section.objects.count(), Region.objects.count(),
+              Author.objects.count())  # fmt: skip
+    call_command("load_demo")
+    assert (Article.objects.count(), Section.objects.count(), Region.objects.count(),
+            Author.objects.count()) == counts  # fmt: skip
+    published = Article.objects.published()
+    assert published.count() >= 30
+    assert counts[0] >= 40 and counts[1] >= 5 and counts[2] >= 10 and counts[3] >= 6
+    assert Article.objects.filter(status=Article.Status.DRAFT).exists()
+    assert Article.objects.filter(status="published").exclude(pk__in=published).exists()
+    assert published.filter(kind=Article.Kind.OPINION).count() >= 3
+    assert "(0 new)" in capsys.readouterr().out.splitlines()[-1]
+
+
+def test_demo_reference_article_has_every_part(client):
+    call_command("load_demo", articles=10)
+    article = Article.objects.get(slug__startswith="vice-president-says")
+    assert article.is_live and article.primary_region and article.lead_photo
+    assert article.lead_photo.credit and article.lead_photo.caption
+    assert article.quotes.count() >= 2
+    assert article.related_links.filter(placement="inline").exists()
+    assert article.related_links.filter(placement="sidebar").exists()
+    assert article.corrections.exists()
+    article.full_clean()  # its placeholders are valid
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "READ MORE" in page and "IRAQ:" in page and "[quote" not in page
+
+
+def test_load_demo_articles_option_makes_a_bigger_site():
+    call_command("load_demo", articles=120)
+    assert Article.objects.count() == 121
+
+
+def test_ensure_admin_prints_password_once(capsys):
+    call_command("ensure_admin")
+    first = capsys.readouterr().out
+    password = first.strip().rsplit(" / ", 1)[1]
+    user = get_user_model().objects.get(username="admin")
+    assert user.is_superuser and user.check_password(password)
+    call_command("ensure_admin")
+    second = capsys.readouterr().out
+    assert password not in second and "already exists" in second
+    assert get_user_model().objects.count() == 1
