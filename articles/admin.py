@@ -179,8 +179,13 @@ class ArticleAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["section", "primary_region", "lead_photo"]
     readonly_fields = ["preview_link", "created_by", "modified_at"]
+    # "version" in the fieldsets is ArticleForm's hidden edit-conflict field; the model's
+    # own version is not editable, so it must stay out of the generated model form.
+    exclude = ["version"]
     actions = ["submit_for_review", "publish_now", "unpublish"]
     list_per_page = 100
+    # A filtered list says "(Show all)" instead of counting the whole table on every load.
+    show_full_result_count = False
     fieldsets = [
         (None, {"fields": ["headline", "slug", "kicker", "standfirst", "kind", "section"]}),
         ("Regions", {"fields": ["regions", "primary_region"]}),

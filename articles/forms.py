@@ -32,9 +32,6 @@ class ArticleForm(forms.ModelForm):
             "headline", "slug", "kicker", "standfirst", "kind", "section", "regions",
             "primary_region", "lead_photo", "body", "status", "publish_at", "updated_at",
         ]  # fmt: skip
-        # The admin lists "version" in its fieldsets to render the hidden field above; the
-        # model's own version is not editable, so keep it out of the generated fields.
-        exclude = ["version"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -120,7 +120,7 @@ class Command(BaseCommand):
                         "kind": kind,
                         "section": sections[section],
                         "primary_region": regions[region],
-                        "lead_photo": photos[i % len(photos)] if i % 4 != 3 else None,
+                        "lead_photo": photos[(i + i // 6) % len(photos)] if i % 4 != 3 else None,
                         "status": status,
                         "publish_at": publish_at,
                         "body": "\n\n".join(p.format(region=region) for p in paragraphs),

@@ -1,0 +1,775 @@
+"""The article admin, driven through real HTTP requests as editors and authors use it.
+
+Every save posts what a browser would post: the change form is fetched, its fields read
+back (management forms of every inline included) and then edited, so a test fails when
+the form, an inline or a permission stops working the way the newsroom relies on.
+"""
+
+import time
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from types import SimpleNamespace
+
+import pytest
+from django.conf import settings
+from django.core import signing
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Article, Correction, Region
+from articles.views import PREVIEW_SALT
+
+ADD_URL = reverse("admin:articles_article_add")
+CHANGELIST_URL = reverse("admin:articles_article_changelist")
+# Far enough ahead that no clock running the suite reaches it.
+FUTURE = datetime(2099, 6, 1, 9, 30, tzinfo=UTC)
+
+
+def change_url(article: Article) -> str:
+    return reverse("admin:articles_article_change", args=[article.pk])
+
+
+class _FormReader(HTMLParser):
+    """Collects what a browser would submit from the admin's ``article_form``."""
+
+    def __init__(self):
+        super().__init__()
+        self.data: dict[str, str] = {}
+        self._in_form = False
+        self._select: str | None = None
+        self._options: list[tuple[str, bool]] = []
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self._in_form = attrs.get("id") == "article_form"
+        if not self._in_form:
+            return
+        name = attrs.get("name")
+        if tag == "input" and name and attrs.get("type") not in ("submit", "button", "file"):
+            if attrs.get("type") in ("checkbox", "radio") and "checked" not in attrs:
+                return
+            self.data[name] = attrs.get("value") or ""
+        elif tag == "select" and name:
+            self._select, self._options = name, []
+        elif tag == "option" and self._select:
+            self._options.append((attrs.get("value") or "", "selected" in attrs))
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.data[name] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._in_form = False
+        elif tag == "select" and self._select:
+            chosen = [value for value, selected in self._options if selected]
+            if chosen or self._options:
+                # A browser sends the selected option, or the first one when none is.
+                self.data[self._select] = (chosen or [self._options[0][0]])[0]
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            # Django renders a newline after <textarea>, which browsers drop.
+            value = self.data[self._textarea] + data
+            self.data[self._textarea] = value.removeprefix("\n")
+
+
+def form_data(response) -> dict[str, str]:
+    """The article form's fields as a browser would post them, ready to edit and post."""
+    assert response.status_code == 200, response.status_code
+    reader = _FormReader()
+    reader.feed(response.content.decode())
+    data = {name: value for name, value in reader.data.items() if "__prefix__" not in name}
+    assert "version" in data and "bylines-TOTAL_FORMS" in data, "not an article form"
+    data["_save"] = "Save"
+    return data
+
+
+def add_row(data: dict, prefix: str, **fields) -> dict:
+    """Append a row to an inline, the way the "Add another" link does."""
+    index = int(data[f"{prefix}-TOTAL_FORMS"])
+    data[f"{prefix}-TOTAL_FORMS"] = str(index + 1)
+    data.update({f"{prefix}-{index}-{name}": str(value) for name, value in fields.items()})
+    return data
+
+
+def split_datetime(name: str, when: datetime) -> dict[str, str]:
+    """The two inputs of the admin's date-and-time widget."""
+    when = timezone.localtime(when)
+    return {f"{name}_0": f"{when:%Y-%m-%d}", f"{name}_1": f"{when:%H:%M:%S}"}
+
+
+def errors(response) -> list[str]:
+    """Every form and inline error the admin shows above the change form."""
+    assert response.status_code == 200, f"expected the form again, got {response.status_code}"
+    messages = []
+    for item in response.context["errors"]:
+        messages.extend([item] if isinstance(item, str) else list(item))
+    return [str(message) for message in messages]
+
+
+def field_errors(response, name: str) -> list[str]:
+    assert response.status_code == 200, f"expected the form again, got {response.status_code}"
+    return list(response.context["adminform"].form.errors.get(name, []))
+
+
+def assert_saved(response):
+    assert response.status_code == 302, errors(response)
+
+
+def new_article_data(client, section, **fields) -> dict:
+    data = form_data(client.get(ADD_URL))
+    data.update(headline="Dam talks resume", section=str(section.pk), body="<p>Talks.</p>")
+    data.update({name: str(value) for name, value in fields.items()})
+    return data
+
+
+def post_action(client, action: str, *articles: Article):
+    return client.post(
+        CHANGELIST_URL,
+        {"action": action, "index": "0", "_selected_action": [a.pk for a in articles]},
+    )
+
+
+@pytest.fixture
+def author_user(make_staff, make_author):
+    """An Author-role account with its own byline profile."""
+    user = make_staff("Author")
+    make_author("Nadia Rahman", user=user)
+    return user
+
+
+@pytest.fixture
+def editor_user(make_staff):
+    return make_staff("Editor")
+
+
+# --- Authors ------------------------------------------------------------------------
+
+
+def test_author_adds_draft_owned_by_them_with_their_byline(client, author_user, section):
+    client.force_login(author_user)
+
+    response = client.post(ADD_URL, new_article_data(client, section))
+
+    assert_saved(response)
+    article = Article.objects.get(headline="Dam talks resume")
+    assert article.status == Article.Status.DRAFT
+    assert article.created_by == author_user
+    assert [b.author for b in article.bylines.all()] == [author_user.author_profile]
+
+
+def test_author_byline_is_not_added_when_other_bylines_are_chosen(
+    client, author_user, section, make_author
+):
+    colleague = make_author("Omar Said")
+    client.force_login(author_user)
+    data = new_article_data(client, section)
+    data.update({"bylines-0-author": str(colleague.pk), "bylines-0-position": "0"})
+
+    assert_saved(client.post(ADD_URL, data))
+
+    article = Article.objects.get(headline="Dam talks resume")
+    assert [b.author for b in article.bylines.all()] == [colleague]
+
+
+def test_author_without_profile_adds_draft_without_byline(client, make_staff, section):
+    user = make_staff("Author")
+    client.force_login(user)
+
+    assert_saved(client.post(ADD_URL, new_article_data(client, section)))
+
+    article = Article.objects.get(headline="Dam talks resume")
+    assert article.created_by == user
+    assert not article.bylines.exists()
+
+
+def test_author_cannot_publish_from_add_form(client, author_user, section):
+    client.force_login(author_user)
+    data = new_article_data(client, section, status="published")
+
+    response = client.post(ADD_URL, data)
+
+    assert any("Select a valid choice" in m for m in field_errors(response, "status"))
+    assert not Article.objects.exists()
+
+
+def test_author_cannot_publish_from_change_form(client, author_user, make_article):
+    article = make_article(status=Article.Status.DRAFT, created_by=author_user)
+    client.force_login(author_user)
+    data = form_data(client.get(change_url(article)))
+    data["status"] = "published"
+
+    response = client.post(change_url(article), data)
+
+    assert any("Select a valid choice" in m for m in field_errors(response, "status"))
+    article.refresh_from_db()
+    assert article.status == Article.Status.DRAFT
+    assert article.publish_at is None
+    assert not Article.objects.published().filter(pk=article.pk).exists()
+
+
+def test_author_posted_publish_time_is_ignored(client, author_user, section):
+    client.force_login(author_user)
+    data = new_article_data(client, section, status="review")
+    assert "publish_at_0" not in data  # read-only: shown as text, not as an input
+    data.update(split_datetime("publish_at", FUTURE))
+
+    assert_saved(client.post(ADD_URL, data))
+
+    article = Article.objects.get(headline="Dam talks resume")
+    assert article.status == Article.Status.REVIEW
+    assert article.publish_at is None
+
+
+def test_author_is_not_offered_publish_or_unpublish_actions(client, author_user, make_article):
+    make_article(status=Article.Status.DRAFT, created_by=author_user)
+    client.force_login(author_user)
+
+    response = client.get(CHANGELIST_URL)
+
+    actions = dict(response.context["action_form"].fields["action"].choices)
+    assert "submit_for_review" in actions
+    assert "publish_now" not in actions
+    assert "unpublish" not in actions
+
+
+def test_author_publish_now_action_leaves_article_unpublished(client, author_user, make_article):
+    article = make_article(status=Article.Status.DRAFT, created_by=author_user)
+    client.force_login(author_user)
+
+    post_action(client, "publish_now", article)
+
+    article.refresh_from_db()
+    assert article.status == Article.Status.DRAFT
+    assert article.publish_at is None
+    assert article.version == 1
+
+
+def test_author_unpublish_action_leaves_article_published(client, author_user, make_article):
+    article = make_article(created_by=author_user)
+    client.force_login(author_user)
+
+    post_action(client, "unpublish", article)
+
+    article.refresh_from_db()
+    assert article.status == Article.Status.PUBLISHED
+    assert Article.objects.published().filter(pk=article.pk).exists()
+
+
+def test_author_changelist_lists_only_their_own_articles(
+    client, author_user, make_staff, make_article
+):
+    own = make_article(status=Article.Status.DRAFT, created_by=author_user)
+    by_byline = make_article(status=Article.Status.DRAFT, authors=[author_user.author_profile])
+    make_article(status=Article.Status.DRAFT, created_by=make_staff("Author"))
+    client.force_login(author_user)
+
+    response = client.get(CHANGELIST_URL)
+
+    assert response.status_code == 200
+    assert {a.pk for a in response.context["cl"].result_list} == {own.pk, by_byline.pk}
+
+
+def test_author_cannot_open_another_authors_article(client, author_user, make_staff, make_article):
+    article = make_article(status=Article.Status.DRAFT, created_by=make_staff("Author"))
+    client.force_login(author_user)
+
+    response = client.get(change_url(article))
+
+    # The admin answers as if the article did not exist, and sends them to the index.
+    assert response.status_code == 302
+    assert response.url == reverse("admin:index")
+
+
+def test_author_cannot_change_another_authors_article(
+    client, author_user, make_staff, make_article
+):
+    other = make_staff("Author")
+    article = make_article("Their story", status=Article.Status.DRAFT, created_by=other)
+    client.force_login(other)
+    data = form_data(client.get(change_url(article)))
+    client.force_login(author_user)
+    data["headline"] = "Hijacked"
+
+    response = client.post(change_url(article), data)
+
+    assert response.status_code == 302
+    assert response.url == reverse("admin:index")
+    article.refresh_from_db()
+    assert article.headline == "Their story"
+    assert article.version == 1
+
+
+def test_author_can_view_but_not_edit_own_published_article(client, author_user, make_article):
+    article = make_article("Live story", created_by=author_user)
+    client.force_login(author_user)
+
+    response = client.get(change_url(article))
+
+    assert response.status_code == 200
+    assert "Live story" in response.content.decode()
+    assert response.context["has_change_permission"] is False
+    assert 'name="headline"' not in response.content.decode()
+
+
+def test_author_post_to_own_published_article_is_forbidden(
+    client, author_user, editor_user, make_article
+):
+    article = make_article("Live story", created_by=author_user)
+    # The author's page has no form to post, so post a complete one as an editor sees it.
+    client.force_login(editor_user)
+    data = form_data(client.get(change_url(article)))
+    client.force_login(author_user)
+    data.update(headline="Rewritten", status="draft")
+
+    response = client.post(change_url(article), data)
+
+    assert response.status_code == 403
+    article.refresh_from_db()
+    assert article.headline == "Live story"
+    assert article.status == Article.Status.PUBLISHED
+    assert article.version == 1
+
+
+def test_author_submits_draft_for_review_from_change_form(client, author_user, make_article):
+    article = make_article(status=Article.Status.DRAFT, created_by=author_user)
+    client.force_login(author_user)
+    data = form_data(client.get(change_url(article)))
+    data["status"] = "review"
+
+    assert_saved(client.post(change_url(article), data))
+
+    article.refresh_from_db()
+    assert article.status == Article.Status.REVIEW
+    assert article.version == 2
+
+
+def test_author_submits_draft_for_review_with_action(client, author_user, make_article):
+    article = make_article(status=Article.Status.DRAFT, created_by=author_user)
+    client.force_login(author_user)
+
+    response = post_action(client, "submit_for_review", article)
+
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.status == Article.Status.REVIEW
+    assert not Article.objects.published().filter(pk=article.pk).exists()
+
+
+def test_author_submit_for_review_action_leaves_published_article_live(
+    client, author_user, make_article
+):
+    article = make_article(created_by=author_user)
+    client.force_login(author_user)
+
+    post_action(client, "submit_for_review", article)
+
+    article.refresh_from_db()
+    assert article.status == Article.Status.PUBLISHED
+    assert Article.objects.published().filter(pk=article.pk).exists()
+
+
+# --- Editors: publishing ----------------------------------------------------------
+
+
+def test_editor_publishes_draft_now_with_action(client, editor_user, make_article):
+    article = make_article(status=Article.Status.DRAFT)
+    client.force_login(editor_user)
+    before = timezone.now()
+
+    post_action(client, "publish_now", article)
+
+    article.refresh_from_db()
+    assert article.status == Article.Status.PUBLISHED
+    assert before <= article.publish_at <= timezone.now()
+    assert Article.objects.published().filter(pk=article.pk).exists()
+
+
+def test_editor_publish_now_brings_scheduled_article_forward(client, editor_user, make_article):
+    article = make_article(publish_at=FUTURE)
+    client.force_login(editor_user)
+
+    post_action(client, "publish_now", article)
+
+    article.refresh_from_db()
+    assert article.publish_at <= timezone.now()
+    assert Article.objects.published().filter(pk=article.pk).exists()
+
+
+def test_editor_schedules_article_that_goes_live_at_its_time(
+    client, editor_user, make_article, monkeypatch
+):
+    article = make_article(status=Article.Status.DRAFT)
+    client.force_login(editor_user)
+    data = form_data(client.get(change_url(article)))
+    data.update(status="published", **split_datetime("publish_at", FUTURE))
+
+    assert_saved(client.post(change_url(article), data))
+
+    article.refresh_from_db()
+    assert article.status == Article.Status.PUBLISHED
+    assert article.publish_at == FUTURE
+    assert not Article.objects.published().filter(pk=article.pk).exists()
+    response = client.get(CHANGELIST_URL, {"publication": "scheduled"})
+    assert [a.pk for a in response.context["cl"].result_list] == [article.pk]
+
+    monkeypatch.setattr(timezone, "now", lambda: FUTURE - timedelta(seconds=1))
+    assert not Article.objects.published().filter(pk=article.pk).exists()
+    monkeypatch.setattr(timezone, "now", lambda: FUTURE)
+    assert Article.objects.published().filter(pk=article.pk).exists()
+
+
+def test_editor_unpublishes_article_with_action(client, editor_user, make_article):
+    article = make_article()
+    client.force_login(editor_user)
+
+    post_action(client, "unpublish", article)
+
+    article.refresh_from_db()
+    assert article.status == Article.Status.DRAFT
+    assert not Article.objects.published().filter(pk=article.pk).exists()
+
+
+def test_editor_correction_moves_updated_time_on(client, editor_user, make_article):
+    corrected_at = timezone.now().replace(microsecond=0)
+    article = make_article(updated_at=corrected_at - timedelta(days=2))
+    client.force_login(editor_user)
+    data = form_data(client.get(change_url(article)))
+    add_row(data, "corrections", text="The dam is 40 metres high, not 400.")
+    prefix = f"corrections-{int(data['corrections-TOTAL_FORMS']) - 1}-created_at"
+    data.update(split_datetime(prefix, corrected_at))
+
+    assert_saved(client.post(change_url(article), data))
+
+    correction = Correction.objects.get(article=article)
+    assert correction.text == "The dam is 40 metres high, not 400."
+    article.refresh_from_db()
+    assert article.updated_at == corrected_at
+
+
+def test_author_change_form_has_no_corrections_inline(client, author_user, make_article):
+    article = make_article(status=Article.Status.DRAFT, created_by=author_user)
+    client.force_login(author_user)
+
+    data = form_data(client.get(change_url(article)))
+
+    assert "corrections-TOTAL_FORMS" not in data
+
+
+# --- Placeholders -------------------------------------------------------------------
+
+
+def quote_row(number: int) -> dict:
+    return {"number": number, "speaker": f"Speaker {number}", "text": f"Words {number}."}
+
+
+def test_body_placeholder_without_matching_quote_row_is_rejected(client, editor_user, section):
+    client.force_login(editor_user)
+    data = new_article_data(client, section, body="<p>One.</p>\n[quote 1]\n<p>Two.</p>\n[quote 2]")
+    add_row(data, "quotes", **quote_row(1))
+
+    response = client.post(ADD_URL, data)
+
+    assert any("[quote 2]" in message for message in errors(response))
+    assert not any("[quote 1]" in message for message in errors(response))
+    assert not Article.objects.exists()
+
+
+def test_body_with_a_row_for_every_placeholder_saves(
+    client, editor_user, section, make_article, make_photo
+):
+    other = make_article("Earlier story")
+    photo = make_photo()
+    client.force_login(editor_user)
+    body = "<p>One.</p>\n[quote 1]\n<p>Two.</p>\n[photo 1]\n[readmore 1]\n<p>Three.</p>"
+    data = new_article_data(client, section, body=body)
+    add_row(data, "quotes", **quote_row(1))
+    add_row(data, "body_photos", number=1, photo=photo.pk)
+    add_row(data, "related_links", placement="inline", number=1, target=other.pk)
+
+    assert_saved(client.post(ADD_URL, data))
+
+    article = Article.objects.get(headline="Dam talks resume")
+    assert [block["kind"] for block in article.blocks()] == [
+        "html", "quote", "html", "photo", "readmore", "html",
+    ]  # fmt: skip
+
+
+def test_unknown_placeholder_is_rejected(client, editor_user, section):
+    client.force_login(editor_user)
+    data = new_article_data(client, section, body="<p>One.</p>\n[qoute 1]\n<p>Two.</p>")
+
+    response = client.post(ADD_URL, data)
+
+    assert any("Unknown placeholder" in m and "[qoute 1]" in m for m in errors(response))
+    assert not Article.objects.exists()
+
+
+def test_placeholder_inside_running_text_is_rejected(client, editor_user, section):
+    client.force_login(editor_user)
+    data = new_article_data(client, section, body="<p>As she said [quote 1] on Monday.</p>")
+    add_row(data, "quotes", **quote_row(1))
+
+    response = client.post(ADD_URL, data)
+
+    assert any("must be written exactly and stand alone" in m for m in errors(response))
+    assert not Article.objects.exists()
+
+
+def test_readmore_placeholder_is_not_satisfied_by_sidebar_link(
+    client, editor_user, section, make_article
+):
+    other = make_article("Earlier story")
+    client.force_login(editor_user)
+    data = new_article_data(client, section, body="<p>One.</p>\n[readmore 1]")
+    add_row(data, "related_links", placement="sidebar", number=1, target=other.pk)
+
+    response = client.post(ADD_URL, data)
+
+    assert any("[readmore 1]" in message for message in errors(response))
+    assert not Article.objects.filter(headline="Dam talks resume").exists()
+
+
+def test_readmore_placeholder_is_satisfied_by_inline_link(
+    client, editor_user, section, make_article
+):
+    other = make_article("Earlier story")
+    client.force_login(editor_user)
+    data = new_article_data(client, section, body="<p>One.</p>\n[readmore 1]")
+    add_row(data, "related_links", placement="inline", number=1, target=other.pk)
+
+    assert_saved(client.post(ADD_URL, data))
+
+    article = Article.objects.get(headline="Dam talks resume")
+    assert article.related_links.get().target == other
+
+
+def test_deleting_quote_row_the_body_uses_is_rejected(client, editor_user, reference_article):
+    client.force_login(editor_user)
+    data = form_data(client.get(change_url(reference_article)))
+    index = next(i for i in range(2) if data[f"quotes-{i}-number"] == "2")
+    data[f"quotes-{index}-DELETE"] = "on"
+
+    response = client.post(change_url(reference_article), data)
+
+    assert any("[quote 2]" in message for message in errors(response))
+    assert sorted(reference_article.quotes.values_list("number", flat=True)) == [1, 2]
+
+
+def test_deleting_quote_row_once_the_body_no_longer_uses_it_saves(
+    client, editor_user, reference_article
+):
+    client.force_login(editor_user)
+    data = form_data(client.get(change_url(reference_article)))
+    index = next(i for i in range(2) if data[f"quotes-{i}-number"] == "2")
+    data[f"quotes-{index}-DELETE"] = "on"
+    data["body"] = data["body"].replace("[quote 2]", "")
+
+    assert_saved(client.post(change_url(reference_article), data))
+
+    assert list(reference_article.quotes.values_list("number", flat=True)) == [1]
+
+
+# --- Regions, conflicts, roles --------------------------------------------------------
+
+
+def test_primary_region_is_added_to_regions_on_save(client, editor_user, section, make_region):
+    iraq, syria = make_region("Iraq"), make_region("Syria")
+    client.force_login(editor_user)
+    data = new_article_data(client, section, regions="Syria", primary_region=iraq.pk)
+
+    assert_saved(client.post(ADD_URL, data))
+
+    article = Article.objects.get(headline="Dam talks resume")
+    assert set(article.regions.all()) == {iraq, syria}
+    assert Region.objects.count() == 2
+
+
+def test_primary_region_alone_becomes_the_only_region(client, editor_user, section, make_region):
+    iraq = make_region("Iraq")
+    client.force_login(editor_user)
+    data = new_article_data(client, section, regions="", primary_region=iraq.pk)
+
+    assert_saved(client.post(ADD_URL, data))
+
+    article = Article.objects.get(headline="Dam talks resume")
+    assert list(article.regions.all()) == [iraq]
+
+
+def test_second_editor_saving_stale_version_gets_conflict_error(client, make_staff, make_article):
+    article = make_article("Original", status=Article.Status.DRAFT)
+    other = Client()
+    client.force_login(make_staff("Editor"))
+    other.force_login(make_staff("Editor"))
+    first = form_data(client.get(change_url(article)))
+    second = form_data(other.get(change_url(article)))
+    first["headline"], second["headline"] = "First edit", "Second edit"
+
+    assert_saved(client.post(change_url(article), first))
+    response = other.post(change_url(article), second)
+
+    assert any("Someone else saved this article" in m for m in errors(response))
+    article.refresh_from_db()
+    assert article.headline == "First edit"
+    assert article.version == 2
+
+
+def test_moderator_is_forbidden_article_changelist(client, make_staff, make_article):
+    make_article()
+    client.force_login(make_staff("Moderator"))
+
+    assert client.get(CHANGELIST_URL).status_code == 403
+
+
+def test_moderator_is_forbidden_article_add_page(client, make_staff, section):
+    client.force_login(make_staff("Moderator"))
+
+    assert client.get(ADD_URL).status_code == 403
+    data = {"headline": "Sneaky", "section": section.pk, "status": "published", "_save": "Save"}
+    assert client.post(ADD_URL, data).status_code == 403
+    assert not Article.objects.exists()
+
+
+# --- Changelist -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_listed_articles(make_article, make_author, make_region):
+    """Articles as the changelist meets them: two bylines and two regions each."""
+    authors = [make_author() for _ in range(4)]
+    regions = [make_region() for _ in range(4)]
+
+    def make(count: int) -> None:
+        for n in range(count):
+            make_article(
+                authors=[authors[n % 4], authors[(n + 1) % 4]],
+                regions=[regions[n % 4], regions[(n + 2) % 4]],
+                primary_region=regions[n % 4],
+            )
+
+    return make
+
+
+def changelist_queries(client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(CHANGELIST_URL)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_changelist_query_count_does_not_grow_with_rows(client, editor_user, make_listed_articles):
+    client.force_login(editor_user)
+    make_listed_articles(10)
+    with_ten = changelist_queries(client)
+    make_listed_articles(90)
+    with_hundred = changelist_queries(client)
+
+    assert with_hundred == with_ten
+
+
+def test_changelist_of_hundred_articles_is_a_handful_of_queries(
+    client, editor_user, make_listed_articles, django_assert_max_num_queries
+):
+    make_listed_articles(100)
+    client.force_login(editor_user)
+
+    with django_assert_max_num_queries(12):
+        response = client.get(CHANGELIST_URL)
+
+    assert len(response.context["cl"].result_list) == 100
+    page = response.content.decode()
+    first = response.context["cl"].result_list[0]
+    assert ", ".join(author.name for author in first.author_list) in page
+
+
+def listed(client, **params) -> set[int]:
+    response = client.get(CHANGELIST_URL, params)
+    assert response.status_code == 200
+    return {article.pk for article in response.context["cl"].result_list}
+
+
+def test_changelist_filters_select_the_right_articles(
+    client, editor_user, make_article, make_author, make_region, make_section
+):
+    iraq, syria = make_region("Iraq"), make_region("Syria")
+    amira, leila = make_author("Amira Khalil"), make_author("Leila Farouk")
+    sport = make_section("Sport")
+    live = make_article("Oil revenue audited", regions=[iraq], authors=[amira])
+    scheduled = make_article("Ceasefire talks", publish_at=FUTURE, regions=[syria])
+    draft = make_article("Cup final", status=Article.Status.DRAFT, section=sport,
+                         authors=[leila])  # fmt: skip
+    client.force_login(editor_user)
+
+    assert listed(client) == {live.pk, scheduled.pk, draft.pk}
+    assert listed(client, publication="scheduled") == {scheduled.pk}
+    assert listed(client, publication="live") == {live.pk}
+    assert listed(client, publication="draft") == {draft.pk}
+    assert listed(client, region=iraq.slug) == {live.pk}
+    assert listed(client, authors__id__exact=leila.pk) == {draft.pk}
+    assert listed(client, section__id__exact=sport.pk) == {draft.pk}
+    assert listed(client, q="ceasefire") == {scheduled.pk}
+
+
+# --- Preview ------------------------------------------------------------------------
+
+
+def preview_url(client, article: Article) -> str:
+    """The preview link as the change form shows it to the editor."""
+    page = client.get(change_url(article)).content.decode()
+    start = page.index('href="/preview/') + len('href="')
+    return page[start : page.index('"', start)]
+
+
+def test_preview_link_on_change_form_shows_draft_to_anyone(client, editor_user, make_article):
+    article = make_article("Secret budget draft", status=Article.Status.DRAFT)
+    client.force_login(editor_user)
+    url = preview_url(client, article)
+    client.logout()
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert "Secret budget draft" in response.content.decode()
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+
+
+def test_tampered_preview_link_is_not_found(client, editor_user, make_article):
+    article = make_article("Secret budget draft", status=Article.Status.DRAFT)
+    client.force_login(editor_user)
+    url = preview_url(client, article)
+    client.logout()
+    token = url.rstrip("/").rsplit("/", 1)[1]
+    tampered = token[:-1] + ("A" if token[-1] != "A" else "B")
+
+    assert client.get(reverse("articles:preview", args=[tampered])).status_code == 404
+    # Another article's id spliced in front of this link's timestamp and signature.
+    other = make_article(status=Article.Status.DRAFT)
+    forged = signing.dumps(other.pk, salt=PREVIEW_SALT, compress=True).split(":", 1)[0]
+    payload, signed = token.split(":", 1)
+    assert forged != payload
+    assert client.get(reverse("articles:preview", args=[f"{forged}:{signed}"])).status_code == 404
+
+
+def test_expired_preview_link_is_not_found(client, editor_user, make_article, monkeypatch):
+    article = make_article("Secret budget draft", status=Article.Status.DRAFT)
+    client.force_login(editor_user)
+    url = preview_url(client, article)
+    client.logout()
+    issued = time.time()
+
+    def clock_at(seconds_later: float) -> None:
+        # Only the signer's clock moves; the rest of the process keeps real time.
+        monkeypatch.setattr(signing, "time", SimpleNamespace(time=lambda: issued + seconds_later))
+
+    clock_at(settings.PREVIEW_MAX_AGE - 60)
+    assert client.get(url).status_code == 200
+    clock_at(settings.PREVIEW_MAX_AGE + 60)
+    assert client.get(url).status_code == 404
