@@ -1,12 +1,21 @@
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db import models
+from django.db.models import F, Prefetch
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from .forms import ArticleForm, BodyPhotoFormSet, PhotoForm, QuoteFormSet, RelatedLinkFormSet
+from . import body
+from .forms import (
+    ArticleForm,
+    BodyPhotoFormSet,
+    BylineFormSet,
+    PhotoForm,
+    QuoteFormSet,
+    RelatedLinkFormSet,
+)
 from .models import (
     Article,
     Author,
@@ -20,6 +29,9 @@ from .models import (
     Section,
 )
 from .views import preview_token
+
+# Links typed without a scheme are taken as https (the Django 6 default, chosen now).
+URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
 def can_publish(user) -> bool:
@@ -82,6 +94,7 @@ class ArticleInlineMixin:
     """Inline rows follow the article: read-only whenever the article is."""
 
     extra = 0
+    formfield_overrides = URL_FIELDS
 
     def has_add_permission(self, request, obj=None):
         return super().has_add_permission(request, obj) and can_edit(request.user, obj)
@@ -95,6 +108,7 @@ class ArticleInlineMixin:
 
 class BylineInline(ArticleInlineMixin, admin.TabularInline):
     model = Byline
+    formset = BylineFormSet
     autocomplete_fields = ["author"]
     extra = 1
     verbose_name = "author"
@@ -115,17 +129,13 @@ class BodyPhotoInline(ArticleInlineMixin, admin.TabularInline):
     verbose_name_plural = "Body photos — place each with [photo N] in the body"
 
 
-class RelatedLinkInline(ArticleInlineMixin, admin.TabularInline):
+class RelatedLinkInline(ArticleInlineMixin, admin.StackedInline):
     model = RelatedLink
     fk_name = "article"
     formset = RelatedLinkFormSet
-    fields = ["placement", "number", "target", "url", "title"]
+    fields = [("placement", "number"), "target", ("url", "title")]
     autocomplete_fields = ["target"]
-    verbose_name_plural = (
-        "Related links — READ MORE links are placed with [readmore N] in the body; "
-        "sidebar links are listed in number order (none: recent articles of the same "
-        "region, then section)"
-    )
+    verbose_name_plural = "Related links — READ MORE with [readmore N], or in the sidebar"
 
 
 class CorrectionInline(admin.TabularInline):
@@ -174,7 +184,7 @@ class ArticleAdmin(admin.ModelAdmin):
     list_display = ["display_headline", "publication", "publish_at", "section", "byline", "kind"]
     list_filter = [PublicationFilter, "section", RegionFilter, "kind", "authors"]
     list_select_related = ["section", "primary_region"]
-    search_fields = ["headline", "kicker"]
+    search_fields = ["headline", "kicker", "slug", "primary_region__name", "bylines__author__name"]
     date_hierarchy = "publish_at"
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["section", "primary_region", "lead_photo"]
@@ -184,6 +194,9 @@ class ArticleAdmin(admin.ModelAdmin):
     exclude = ["version"]
     actions = ["submit_for_review", "publish_now", "unpublish"]
     list_per_page = 100
+    # Work in progress (no publish time yet) first, then the newest.
+    ordering = [F("publish_at").desc(nulls_first=True), "-pk"]
+    formfield_overrides = URL_FIELDS
     # A filtered list says "(Show all)" instead of counting the whole table on every load.
     show_full_result_count = False
     fieldsets = [
@@ -203,6 +216,27 @@ class ArticleAdmin(admin.ModelAdmin):
         bylines = Prefetch("bylines", queryset=Byline.objects.select_related("author"))
         articles = super().get_queryset(request).prefetch_related(bylines)
         return articles.editable_by(request.user)
+
+    def get_search_results(self, request, queryset, search_term):
+        if request.GET.get("model_name") == "relatedlink" and not can_publish(request.user):
+            # Authors link to anything readers can see, not only to their own articles.
+            queryset = queryset | Article.objects.published()
+        return super().get_search_results(request, queryset, search_term)
+
+    def view_on_site(self, article):
+        if article.is_live:
+            return article.get_absolute_url()
+        return reverse("articles:preview", args=[preview_token(article)])
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        article = self.get_object(request, object_id)
+        if article and not self.has_change_permission(request, article):
+            self.message_user(
+                request,
+                "This article is published; ask an editor if it needs changing.",
+                messages.INFO,
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_inlines(self, request, obj):
         if can_publish(request.user):
@@ -248,6 +282,25 @@ class ArticleAdmin(admin.ModelAdmin):
         if not change and profile and not article.bylines.exists():
             # An author's own new article carries their byline unless they chose others.
             Byline.objects.create(article=article, author=profile)
+        self.warn_about_unplaced_rows(request, article)
+
+    def warn_about_unplaced_rows(self, request, article):
+        """Rows no placeholder refers to are kept but never shown: say so."""
+        used = body.placeholders(article.body)
+        rows = {
+            "quote": article.quotes.values_list("number", flat=True),
+            "photo": article.body_photos.values_list("number", flat=True),
+            "readmore": article.related_links.filter(
+                placement=RelatedLink.Placement.INLINE
+            ).values_list("number", flat=True),
+        }
+        for kind, numbers in rows.items():
+            for number in sorted(set(numbers) - set(used[kind])):
+                self.message_user(
+                    request,
+                    f"[{kind} {number}] is not in the body, so that row is not shown.",
+                    messages.WARNING,
+                )
 
     @admin.display(description="headline", ordering="headline")
     def display_headline(self, article):
@@ -266,18 +319,27 @@ class ArticleAdmin(admin.ModelAdmin):
         if not article.pk:
             return "Save the article to get a preview link."
         url = reverse("articles:preview", args=[preview_token(article)])
-        days = settings.PREVIEW_MAX_AGE // 86400
+        hours = settings.PREVIEW_MAX_AGE // 3600
+        lifetime = f"{hours // 24} days" if hours >= 48 else f"{max(hours, 1)} hours"
         return format_html(
             '<a href="{}" target="_blank" rel="noopener">{}</a><br>'
-            "<small>Anyone with this link can read the article for {} days.</small>",
+            "<small>Anyone with this link can read the article for {} from when this "
+            "page was opened.</small>",
             url,
             "Open preview",
-            days,
+            lifetime,
         )
 
     def _change_status(self, request, queryset, status, message):
         changed = 0
         for article in queryset:
+            if status == Article.Status.PUBLISHED and not article.bylines.exists():
+                self.message_user(
+                    request,
+                    f"“{article}” was not published: it needs at least one author.",
+                    messages.ERROR,
+                )
+                continue
             article.status = status
             if status == Article.Status.PUBLISHED and (
                 article.publish_at is None or article.publish_at > timezone.now()

@@ -21,6 +21,13 @@ class PhotoForm(forms.ModelForm):
         return image
 
 
+class BodyField(forms.CharField):
+    """Browsers send CRLF line endings; store LF so an untouched body is unchanged."""
+
+    def to_python(self, value):
+        return super().to_python(value).replace("\r\n", "\n")
+
+
 class ArticleForm(forms.ModelForm):
     # The version the editor started from; a mismatch on save means someone else saved
     # in between, and saving would silently overwrite their work.
@@ -28,6 +35,12 @@ class ArticleForm(forms.ModelForm):
 
     class Meta:
         model = Article
+        field_classes = {"body": BodyField}
+        widgets = {
+            "headline": forms.TextInput(attrs={"style": "width: min(100%, 48em)"}),
+            "standfirst": forms.Textarea(attrs={"rows": 3, "style": "width: min(100%, 48em)"}),
+            "body": forms.Textarea(attrs={"rows": 28, "style": "width: min(100%, 48em)"}),
+        }
         fields = [
             "headline", "slug", "kicker", "standfirst", "kind", "section", "regions",
             "primary_region", "lead_photo", "body", "status", "publish_at", "updated_at",
@@ -43,8 +56,11 @@ class ArticleForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk:
+            # Lock the row (PostgreSQL) so a simultaneous save waits for this one to commit
+            # and then sees the new version; SQLite's immediate transactions do the same.
             current = (
-                Article.objects.filter(pk=self.instance.pk)
+                Article.objects.select_for_update()
+                .filter(pk=self.instance.pk)
                 .values_list("version", flat=True)
                 .first()
             )
@@ -56,7 +72,7 @@ class ArticleForm(forms.ModelForm):
                 )
         primary = cleaned.get("primary_region")
         regions = cleaned.get("regions")
-        if primary and regions is not None and primary.name not in regions:
+        if primary and regions is not None and primary.name.lower() not in map(str.lower, regions):
             # The primary region is one of the article's regions, by definition.
             cleaned["regions"] = [*regions, primary.name]
         if not cleaned.get("slug") and cleaned.get("headline"):
@@ -99,6 +115,17 @@ class PlaceholderFormSet(forms.BaseInlineFormSet):
                     for number in missing
                 ]
             )
+
+
+class BylineFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors) or self.instance.status != Article.Status.PUBLISHED:
+            return
+        if not any(
+            form.cleaned_data and not form.cleaned_data.get("DELETE") for form in self.forms
+        ):
+            raise forms.ValidationError("A published article needs at least one author.")
 
 
 class QuoteFormSet(PlaceholderFormSet):

@@ -96,7 +96,7 @@ class Photo(models.Model):
         ordering = ["-uploaded_at"]
 
     def __str__(self):
-        return self.caption[:60] or self.alt_text[:60] or f"Photo {self.pk}"
+        return f"#{self.pk} {self.caption[:50] or self.alt_text[:50]}".strip()
 
     @property
     def credit(self) -> str:
@@ -185,7 +185,12 @@ class Article(models.Model):
     lead_photo = models.ForeignKey(
         Photo, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    status = models.CharField(
+        max_length=10,
+        choices=Status,
+        default=Status.DRAFT,
+        help_text="To schedule, choose Published and a publish time in the future.",
+    )
     publish_at = models.DateTimeField(
         "publish time",
         null=True,
@@ -425,6 +430,9 @@ class RelatedLink(models.Model):
                 condition=(Q(target__isnull=False) & Q(url=""))
                 | (Q(target__isnull=True) & ~Q(url="") & ~Q(title="")),
                 name="related_link_has_one_destination",
+                violation_error_message=(
+                    "Choose either one of our articles, or an external URL with a title."
+                ),
             ),
         ]
 

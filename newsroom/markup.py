@@ -47,13 +47,20 @@ COMMENT_LINK_REL = "nofollow ugc noopener"
 
 _BLOCK_TAG = re.compile(r"<\s*(p|h[1-6]|ul|ol|blockquote|table|pre|dl|hr|div)\b", re.I)
 _BLANK_LINES = re.compile(r"\n\s*\n")
+_BRACKET_LINE = re.compile(r"^[ \t]*(\[[^\[\]\n]*\])[ \t]*$", re.M)
 
 
 def _paragraphs(text: str) -> str:
-    """Wrap blank-line separated text in <p> when the writer used no block markup."""
+    """Wrap blank-line separated text in <p> when the writer used no block markup.
+
+    A line holding only something in square brackets (a body placeholder such as
+    ``[quote 1]``) is a paragraph of its own even without blank lines around it.
+    """
+    text = text.replace("\r\n", "\n")
     if _BLOCK_TAG.search(text):
         return text
-    parts = (part.strip() for part in _BLANK_LINES.split(text.replace("\r\n", "\n")))
+    text = _BRACKET_LINE.sub(r"\n\n\1\n\n", text)
+    parts = (part.strip() for part in _BLANK_LINES.split(text))
     return "".join(f"<p>{part}</p>" for part in parts if part)
 
 

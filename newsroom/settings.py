@@ -136,6 +136,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Regions are tags: "iraq" and "Iraq" are the same region.
+TAGGIT_CASE_INSENSITIVE = True
+
 # --- The newsroom itself ----------------------------------------------------------------
 SITE_NAME = env("SITE_NAME", default="The Meridian Ledger")
 SITE_TAGLINE = env("SITE_TAGLINE", default="Independent news from the regions others forget")

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
 from django.core import signing
 from django.db import connection
 from django.test import Client
@@ -380,8 +381,8 @@ def test_author_submit_for_review_action_leaves_published_article_live(
 # --- Editors: publishing ----------------------------------------------------------
 
 
-def test_editor_publishes_draft_now_with_action(client, editor_user, make_article):
-    article = make_article(status=Article.Status.DRAFT)
+def test_editor_publishes_draft_now_with_action(client, editor_user, make_article, make_author):
+    article = make_article(status=Article.Status.DRAFT, authors=[make_author()])
     client.force_login(editor_user)
     before = timezone.now()
 
@@ -393,8 +394,10 @@ def test_editor_publishes_draft_now_with_action(client, editor_user, make_articl
     assert Article.objects.published().filter(pk=article.pk).exists()
 
 
-def test_editor_publish_now_brings_scheduled_article_forward(client, editor_user, make_article):
-    article = make_article(publish_at=FUTURE)
+def test_editor_publish_now_brings_scheduled_article_forward(
+    client, editor_user, make_article, make_author
+):
+    article = make_article(publish_at=FUTURE, authors=[make_author()])
     client.force_login(editor_user)
 
     post_action(client, "publish_now", article)
@@ -405,9 +408,9 @@ def test_editor_publish_now_brings_scheduled_article_forward(client, editor_user
 
 
 def test_editor_schedules_article_that_goes_live_at_its_time(
-    client, editor_user, make_article, monkeypatch
+    client, editor_user, make_article, make_author, monkeypatch
 ):
-    article = make_article(status=Article.Status.DRAFT)
+    article = make_article(status=Article.Status.DRAFT, authors=[make_author()])
     client.force_login(editor_user)
     data = form_data(client.get(change_url(article)))
     data.update(status="published", **split_datetime("publish_at", FUTURE))
@@ -438,9 +441,9 @@ def test_editor_unpublishes_article_with_action(client, editor_user, make_articl
     assert not Article.objects.published().filter(pk=article.pk).exists()
 
 
-def test_editor_correction_moves_updated_time_on(client, editor_user, make_article):
+def test_editor_correction_moves_updated_time_on(client, editor_user, make_article, make_author):
     corrected_at = timezone.now().replace(microsecond=0)
-    article = make_article(updated_at=corrected_at - timedelta(days=2))
+    article = make_article(updated_at=corrected_at - timedelta(days=2), authors=[make_author()])
     client.force_login(editor_user)
     data = form_data(client.get(change_url(article)))
     add_row(data, "corrections", text="The dam is 40 metres high, not 400.")
@@ -773,3 +776,104 @@ def test_expired_preview_link_is_not_found(client, editor_user, make_article, mo
     assert client.get(url).status_code == 200
     clock_at(settings.PREVIEW_MAX_AGE + 60)
     assert client.get(url).status_code == 404
+
+
+def test_editor_cannot_publish_an_article_without_an_author(client, editor_user, make_article):
+    article = make_article(status=Article.Status.DRAFT)
+    client.force_login(editor_user)
+    data = form_data(client.get(change_url(article)))
+    data["status"] = "published"
+
+    response = client.post(change_url(article), data)
+
+    assert "A published article needs at least one author." in errors(response)
+    article.refresh_from_db()
+    assert article.status == Article.Status.DRAFT
+
+
+def test_publish_now_action_skips_articles_without_an_author(
+    client, editor_user, make_article, make_author
+):
+    lonely = make_article(status=Article.Status.DRAFT)
+    credited = make_article(status=Article.Status.DRAFT, authors=[make_author()])
+    client.force_login(editor_user)
+
+    post_action(client, "publish_now", lonely, credited)
+
+    lonely.refresh_from_db()
+    credited.refresh_from_db()
+    assert lonely.status == Article.Status.DRAFT
+    assert credited.status == Article.Status.PUBLISHED
+
+
+def test_author_link_target_search_offers_published_articles_of_others(
+    client, make_staff, make_article
+):
+    author = make_staff("Author")
+    make_article("Colleague's published dam story")
+    make_article("Colleague's draft dam story", status=Article.Status.DRAFT)
+    client.force_login(author)
+
+    response = client.get(
+        "/admin/autocomplete/",
+        {"term": "dam", "app_label": "articles", "model_name": "relatedlink",
+         "field_name": "target"},
+    )  # fmt: skip
+
+    assert response.status_code == 200
+    labels = [result["text"] for result in response.json()["results"]]
+    assert labels == ["Colleague's published dam story"]
+
+
+def test_untouched_body_is_not_logged_as_changed(client, editor_user, reference_article):
+    client.force_login(editor_user)
+    data = form_data(client.get(change_url(reference_article)))
+    data["body"] = data["body"].replace("\n", "\r\n")  # as a browser sends it
+    data["standfirst"] = "A new standfirst."
+
+    assert_saved(client.post(change_url(reference_article), data))
+
+    entry = LogEntry.objects.filter(object_id=str(reference_article.pk)).latest("action_time")
+    assert "Standfirst" in entry.get_change_message()
+    assert "Body" not in entry.get_change_message()
+
+
+def test_region_typed_in_lower_case_reuses_the_existing_region(
+    client, editor_user, make_article, make_region
+):
+    iraq = make_region("Iraq")
+    article = make_article(status=Article.Status.DRAFT)
+    client.force_login(editor_user)
+    data = form_data(client.get(change_url(article)))
+    data.update(regions="iraq", primary_region=str(iraq.pk))
+
+    assert_saved(client.post(change_url(article), data))
+
+    assert list(article.regions.all()) == [iraq]
+    assert Region.objects.count() == 1
+
+
+def test_related_link_without_destination_gets_a_plain_error(client, editor_user, make_article):
+    article = make_article(status=Article.Status.DRAFT)
+    client.force_login(editor_user)
+    data = form_data(client.get(change_url(article)))
+    add_row(data, "related_links", placement="sidebar", number="1")
+
+    response = client.post(change_url(article), data)
+
+    messages = errors(response)
+    assert any("Choose either one of our articles" in message for message in messages)
+    assert not any("related_link_has_one_destination" in message for message in messages)
+
+
+def test_changelist_search_finds_region_and_author_names(
+    client, editor_user, make_article, make_region, make_author
+):
+    kenya = make_region("Kenya")
+    make_article("Transit line opens", primary_region=kenya, authors=[make_author("Ann Okafor")])
+    make_article("Unrelated story")
+    client.force_login(editor_user)
+
+    for term in ("kenya", "okafor"):
+        response = client.get(CHANGELIST_URL, {"q": term})
+        assert [a.headline for a in response.context["cl"].result_list] == ["Transit line opens"]

@@ -71,3 +71,9 @@ def test_body_is_sanitised_on_save(make_article):
     article = make_article(body='<p>Safe</p><img src=x onerror="alert(1)">')
     article.refresh_from_db()
     assert article.body == "<p>Safe</p>"
+
+
+def test_plain_text_placeholder_needs_no_blank_lines_around_it():
+    markup = clean_editorial("Para one.\r\n[quote 1]\r\nPara two.")
+    assert markup == "<p>Para one.</p><p>[quote 1]</p><p>Para two.</p>"
+    assert body.placeholder_errors(markup) == []
