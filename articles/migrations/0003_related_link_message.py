@@ -4,20 +4,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0002_roles'),
+        ("articles", "0002_roles"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='article',
-            name='status',
-            field=models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published')], default='draft', help_text='To schedule, choose Published and a publish time in the future.', max_length=10),
+            model_name="article",
+            name="status",
+            field=models.CharField(
+                choices=[("draft", "Draft"), ("review", "In review"), ("published", "Published")],
+                default="draft",
+                help_text="To schedule, choose Published and a publish time in the future.",
+                max_length=10,
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='relatedlink',
-            name='related_link_has_one_destination',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('target__isnull', False), ('url', '')), models.Q(('target__isnull', True), models.Q(('url', ''), _negated=True), models.Q(('title', ''), _negated=True)), _connector='OR'), name='related_link_has_one_destination', violation_error_message='Choose either one of our articles, or an external URL with a title.'),
+            model_name="relatedlink",
+            name="related_link_has_one_destination",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("target__isnull", False), ("url", "")),
+                    models.Q(
+                        ("target__isnull", True),
+                        models.Q(("url", ""), _negated=True),
+                        models.Q(("title", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="related_link_has_one_destination",
+                violation_error_message="Choose either one of our articles, or an external URL with a title.",
+            ),
         ),
     ]
