@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from articles.models import Article, Author, Region, Section
+from articles.models import Article, Author, Photo, Region, Section
 
 pytestmark = pytest.mark.django_db
 
@@ -23,10 +23,10 @@ def test_health_check_refuses_post(client):
 def test_load_demo_makes_a_full_site_and_is_idempotent(capsys):
     call_command("load_demo")
     counts = (Article.objects.count(), Section.objects.count(), Region.objects.count(),
-              Author.objects.count())  # fmt: skip
+              Author.objects.count(), Photo.objects.count())  # fmt: skip
     call_command("load_demo")
     assert (Article.objects.count(), Section.objects.count(), Region.objects.count(),
-            Author.objects.count()) == counts  # fmt: skip
+            Author.objects.count(), Photo.objects.count()) == counts  # fmt: skip
     published = Article.objects.published()
     assert published.count() >= 30
     assert counts[0] >= 40 and counts[1] >= 5 and counts[2] >= 10 and counts[3] >= 6

@@ -142,8 +142,8 @@ class Command(BaseCommand):
         )
 
     def photo(self, i: int) -> Photo:
-        name = f"photos/demo/landscape-{i}.jpg"
-        existing = Photo.objects.filter(image=name).first()
+        # Stored under a dated folder, possibly with a suffix the storage added.
+        existing = Photo.objects.filter(image__contains=f"/demo/landscape-{i}").first()
         if existing:
             return existing
         photographer, agency = PHOTOGRAPHERS[i % len(PHOTOGRAPHERS)]
@@ -157,7 +157,6 @@ class Command(BaseCommand):
             agency=agency,
         )
         photo.image.save(f"demo/landscape-{i}.jpg", ContentFile(demo_image(i)), save=False)
-        # The storage may have picked another name if a stale file was left behind.
         photo.save()
         return photo
 
