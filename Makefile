@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml requirements.lock
 run: $(STAMP)  ## Serve the demo site on http://127.0.0.1:$(PORT) (SQLite, development settings)
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py load_demo
+	DEBUG=1 $(PY) manage.py load_demo_comments
 	DEBUG=1 $(PY) manage.py ensure_admin
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 

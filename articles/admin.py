@@ -204,6 +204,7 @@ class ArticleAdmin(admin.ModelAdmin):
         ("Regions", {"fields": ["regions", "primary_region"]}),
         ("Lead photo", {"fields": ["lead_photo"]}),
         ("Body", {"fields": ["body"]}),
+        ("Comments", {"fields": ["comments_enabled", "comments_close_after_days"]}),
         (
             "Publishing",
             {"fields": ["status", "publish_at", "updated_at", "preview_link", "created_by",

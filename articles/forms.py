@@ -44,6 +44,7 @@ class ArticleForm(forms.ModelForm):
         fields = [
             "headline", "slug", "kicker", "standfirst", "kind", "section", "regions",
             "primary_region", "lead_photo", "body", "status", "publish_at", "updated_at",
+            "comments_enabled", "comments_close_after_days",
         ]  # fmt: skip
 
     def __init__(self, *args, **kwargs):

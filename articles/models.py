@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -203,6 +205,15 @@ class Article(models.Model):
         blank=True,
         help_text="Shown to readers as “Updated”. Corrections set it automatically.",
     )
+    comments_enabled = models.BooleanField(
+        "allow comments", default=True, help_text="Untick to close comments on this article now."
+    )
+    comments_close_after_days = models.PositiveSmallIntegerField(
+        "close comments after (days)",
+        null=True,
+        blank=True,
+        help_text="Days after publication when comments close. Empty: the site's default.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -289,6 +300,26 @@ class Article(models.Model):
     @property
     def display_status(self) -> str:
         return "Scheduled" if self.is_scheduled else self.get_status_display()
+
+    @property
+    def comments_close_at(self):
+        """When comments close by themselves, or None while the article is unpublished."""
+        if self.publish_at is None:
+            return None
+        days = self.comments_close_after_days
+        if days is None:
+            days = settings.COMMENTS_CLOSE_AFTER_DAYS
+        return self.publish_at + timedelta(days=days)
+
+    @property
+    def comments_are_open(self) -> bool:
+        close_at = self.comments_close_at
+        return (
+            self.comments_enabled
+            and self.is_live
+            and close_at is not None
+            and timezone.now() < close_at
+        )
 
     @cached_property
     def author_list(self) -> list["Author"]:

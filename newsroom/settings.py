@@ -28,7 +28,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "taggit",
+    "django_tasks",
+    "django_tasks_db",
     "articles",
+    "comments",
 ]
 
 MIDDLEWARE = [
@@ -158,6 +161,32 @@ OPINION_DISCLAIMER = env(
 # How long a shared draft-preview link stays valid, in seconds.
 PREVIEW_MAX_AGE = env.int("PREVIEW_MAX_AGE", default=3 * 24 * 3600)
 ARTICLES_PER_PAGE = env.int("ARTICLES_PER_PAGE", default=20)
+
+# --- Comments -------------------------------------------------------------------------
+COMMENTS_CLOSE_AFTER_DAYS = env.int("COMMENTS_CLOSE_AFTER_DAYS", default=14)
+# A form submitted faster than this after the page was made is treated as a bot's.
+COMMENTS_MIN_SECONDS = env.int("COMMENTS_MIN_SECONDS", default=3)
+# A form older than this has to be submitted again (the page was open for too long).
+COMMENTS_MAX_FORM_AGE = env.int("COMMENTS_MAX_FORM_AGE", default=24 * 3600)
+# At most this many comments per (client IP, e-mail) per window of seconds.
+COMMENTS_RATE_LIMITS = [(5, 60), (30, 3600)]
+COMMENTS_MAX_LINKS = env.int("COMMENTS_MAX_LINKS", default=2)  # this many links holds
+COMMENTS_REPORTS_TO_HOLD = env.int("COMMENTS_REPORTS_TO_HOLD", default=3)
+COMMENTS_THREADS_PER_PAGE = env.int("COMMENTS_THREADS_PER_PAGE", default=20)
+COMMENTS_MAX_DEPTH = env.int("COMMENTS_MAX_DEPTH", default=3)
+# How many proxies in front of the app append to X-Forwarded-For. 0 trusts REMOTE_ADDR
+# only, so the header cannot be spoofed to dodge rate limits and bans.
+COMMENTS_TRUSTED_PROXIES = env.int("COMMENTS_TRUSTED_PROXIES", default=0)
+COMMENTS_CONFIRM_MAX_AGE = env.int("COMMENTS_CONFIRM_MAX_AGE", default=3 * 24 * 3600)
+# Notification mail is sent by a task: run immediately unless a worker backend is set.
+# Production: TASKS_BACKEND=django_tasks_db.DatabaseBackend and `manage.py db_worker`.
+TASKS = {
+    "default": {
+        "BACKEND": env("TASKS_BACKEND", default="django_tasks.backends.immediate.ImmediateBackend")
+    }
+}
+NOTIFICATION_MAX_ATTEMPTS = 5
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

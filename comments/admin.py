@@ -1,0 +1,366 @@
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, Count, IntegerField, OuterRef, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
+
+from . import moderation
+from .models import Ban, Comment, ModeratedWord, Reason
+
+# What one click on a row does: (label, new status or None, featured flag or None).
+ROW_ACTIONS = {
+    "approve": ("Approve", Comment.Status.APPROVED, None),
+    "reject": ("Reject", Comment.Status.REJECTED, None),
+    "spam": ("Spam", Comment.Status.SPAM, None),
+    "feature": ("Pick", None, True),
+    "unfeature": ("Unpick", None, False),
+}
+
+
+def history_count(statuses):
+    """Per row, how many comments the same address has with these statuses."""
+    same_address = (
+        Comment.objects.filter(email__iexact=OuterRef("email"), status__in=statuses)
+        .order_by()
+        .values("email")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    return Coalesce(Subquery(same_address, output_field=IntegerField()), Value(0))
+
+
+class ReportedFilter(admin.SimpleListFilter):
+    title = "reports"
+    parameter_name = "reported"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Reported by readers"), ("no", "Not reported")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(report_count__gt=0)
+        if self.value() == "no":
+            return queryset.filter(report_count=0)
+        return queryset
+
+
+class ReasonFilter(admin.SimpleListFilter):
+    title = "reason"
+    parameter_name = "reason"
+
+    def lookups(self, request, model_admin):
+        return Reason.Code.choices
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(reasons__code=self.value()).distinct()
+        return queryset
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    """The moderation queue: what needs a decision first, one click per decision."""
+
+    list_display = [
+        "status_label",
+        "comment",
+        "on_article",
+        "why",
+        "report_count",
+        "history",
+        "created_at",
+        "moderate",
+    ]
+    list_display_links = ["comment"]
+    list_filter = [
+        "status",
+        ReasonFilter,
+        ReportedFilter,
+        "is_featured",
+        "article__section",
+        ("article", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["body", "name", "email", "article__headline"]
+    list_per_page = 100
+    show_full_result_count = False
+    actions = ["approve", "reject", "mark_spam", "feature", "unfeature", "ban_commenters"]
+    fields = [
+        "moderate",
+        "status",
+        "is_featured",
+        "article",
+        "parent",
+        "name",
+        "email",
+        "ip",
+        "anchor_excerpt",
+        "body",
+        "reasons_list",
+        "reports_list",
+        "history",
+        "created_at",
+        "moderated_at",
+        "moderated_by",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("article__primary_region", "article__section")
+            .prefetch_related("reasons")
+            .annotate(
+                report_count=Count("reports", distinct=True),
+                approved_count=history_count([Comment.Status.APPROVED]),
+                rejected_count=history_count([Comment.Status.REJECTED, Comment.Status.SPAM]),
+                attention=Case(
+                    When(status=Comment.Status.PENDING, then=Value(0)),
+                    When(report_count__gt=0, status=Comment.Status.APPROVED, then=Value(1)),
+                    default=Value(2),
+                ),
+            )
+            .order_by("attention", "-created_at", "-pk")
+        )
+
+    def has_add_permission(self, request):
+        return False  # comments come from readers
+
+    # --- Columns ---------------------------------------------------------------------------
+
+    @admin.display(description="status", ordering="status")
+    def status_label(self, comment):
+        pick = " ★" if comment.is_featured else ""
+        return format_html(
+            '<span class="status status-{}">{}{}</span>',
+            comment.status,
+            comment.get_status_display(),
+            pick,
+        )
+
+    @admin.display(description="comment")
+    def comment(self, comment):
+        return format_html(
+            "<strong>{}</strong><br>{}", comment.name, Truncator(comment.body).chars(160)
+        )
+
+    @admin.display(description="article", ordering="article__publish_at")
+    def on_article(self, comment):
+        excerpt = ""
+        if comment.anchor_excerpt:
+            excerpt = format_html(
+                "<br><small>on “{}”</small>", Truncator(comment.anchor_excerpt).chars(80)
+            )
+        return format_html(
+            '<a href="{}#c{}">{}</a>{}',
+            comment.article.get_absolute_url(),
+            comment.pk,
+            comment.article.display_headline,
+            excerpt,
+        )
+
+    @admin.display(description="why")
+    def why(self, comment):
+        return format_html_join(
+            format_html("<br>"), "{}", ((str(r),) for r in comment.reasons.all())
+        )
+
+    @admin.display(description="reports", ordering="report_count")
+    def report_count(self, comment):
+        return comment.report_count
+
+    @admin.display(description="commenter's history")
+    def history(self, comment):
+        return f"{comment.approved_count} approved, {comment.rejected_count} rejected"
+
+    @admin.display(description="decide")
+    def moderate(self, comment):
+        """One-click buttons; they post the surrounding admin form, CSRF token included."""
+        buttons = [
+            (reverse("admin:comments_comment_moderate", args=[comment.pk, key]), label)
+            for key, (label, status, featured) in ROW_ACTIONS.items()
+            if (status and status != comment.status)
+            or (featured is not None and featured != comment.is_featured)
+        ]
+        html = format_html_join(
+            " ",
+            '<button type="submit" class="button" formmethod="post" formaction="{}">{}</button>',
+            buttons,
+        )
+        ban = reverse("admin:comments_comment_ban", args=[comment.pk])
+        return format_html('{} <a class="button" href="{}">Ban…</a>', html, ban)
+
+    @admin.display(description="reasons")
+    def reasons_list(self, comment):
+        return self.why(comment)
+
+    @admin.display(description="reports")
+    def reports_list(self, comment):
+        return (
+            format_html_join(
+                format_html("<br>"),
+                "{}: {}",
+                ((r.get_kind_display(), r.note) for r in comment.reports.all()),
+            )
+            or "—"
+        )
+
+    # --- One click per row ---------------------------------------------------------------
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/moderate/<str:action>/",
+                self.admin_site.admin_view(self.moderate_view),
+                name="comments_comment_moderate",
+            ),
+            path(
+                "<int:pk>/ban/",
+                self.admin_site.admin_view(self.ban_view),
+                name="comments_comment_ban",
+            ),
+            *super().get_urls(),
+        ]
+
+    def apply(self, request, comments, action) -> int:
+        _label, status, featured = ROW_ACTIONS[action]
+        changed = 0
+        for comment in comments:
+            if status is not None:
+                changed += moderation.set_status(comment, status, by=request.user)
+            elif comment.is_featured != featured:
+                Comment.objects.filter(pk=comment.pk).update(is_featured=featured)
+                changed += 1
+        return changed
+
+    def moderate_view(self, request, pk, action):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if action not in ROW_ACTIONS:
+            raise PermissionDenied
+        comment = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not self.has_change_permission(request, comment):
+            raise PermissionDenied
+        self.apply(request, [comment], action)
+        self.message_user(request, f"{ROW_ACTIONS[action][0]}: comment by {comment.name}.")
+        return redirect(
+            request.META.get("HTTP_REFERER") or reverse("admin:comments_comment_changelist")
+        )
+
+    def ban_view(self, request, pk):
+        comment = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not (
+            self.has_change_permission(request, comment)
+            and request.user.has_perm("comments.add_ban")
+        ):
+            raise PermissionDenied
+        if request.method == "POST":
+            return self.ban(
+                request,
+                [comment],
+                email="email" in request.POST,
+                ip="ip" in request.POST,
+                reject_pending="reject_pending" in request.POST,
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "comment": comment,
+            "opts": self.opts,
+            "title": f"Ban {comment.name}",
+        }
+        return TemplateResponse(request, "admin/comments/ban.html", context)
+
+    def ban(self, request, comments, *, email=True, ip=True, reject_pending=True):
+        if not (email or ip):
+            self.message_user(
+                request, "Choose the e-mail address, the IP address or both.", messages.ERROR
+            )
+            return redirect(request.path)
+        banned = 0
+        for comment in comments:
+            ban = Ban(
+                email=comment.email if email else "",
+                ip=comment.ip if ip else None,
+                note=f"From comment {comment.pk}",
+                created_by=request.user,
+            )
+            if ban.email or ban.ip:
+                ban.save()
+                banned += 1
+            if reject_pending:
+                pending = Comment.objects.filter(
+                    status=Comment.Status.PENDING, email__iexact=comment.email
+                )
+                if ip and comment.ip:
+                    pending = pending | Comment.objects.filter(
+                        status=Comment.Status.PENDING, ip=comment.ip
+                    )
+                for other in pending:
+                    moderation.set_status(
+                        other, Comment.Status.REJECTED, by=request.user, detail="commenter banned"
+                    )
+        self.message_user(request, f"Banned {banned} commenter(s).")
+        return redirect(reverse("admin:comments_comment_changelist"))
+
+    # --- Bulk actions -----------------------------------------------------------------------
+
+    def _bulk(self, request, queryset, action):
+        changed = self.apply(request, queryset, action)
+        self.message_user(request, f"{ROW_ACTIONS[action][0]}: {changed} comment(s).")
+
+    @admin.action(description="Approve selected comments", permissions=["change"])
+    def approve(self, request, queryset):
+        self._bulk(request, queryset, "approve")
+
+    @admin.action(description="Reject selected comments", permissions=["change"])
+    def reject(self, request, queryset):
+        self._bulk(request, queryset, "reject")
+
+    @admin.action(description="Mark selected comments as spam", permissions=["change"])
+    def mark_spam(self, request, queryset):
+        self._bulk(request, queryset, "spam")
+
+    @admin.action(description="Make editor's pick", permissions=["change"])
+    def feature(self, request, queryset):
+        self._bulk(request, queryset, "feature")
+
+    @admin.action(description="Remove editor's pick", permissions=["change"])
+    def unfeature(self, request, queryset):
+        self._bulk(request, queryset, "unfeature")
+
+    @admin.action(
+        description="Ban commenters (e-mail and IP) and reject their pending comments",
+        permissions=["ban"],
+    )
+    def ban_commenters(self, request, queryset):
+        return self.ban(request, queryset)
+
+    def has_ban_permission(self, request):
+        return request.user.has_perm("comments.add_ban")
+
+
+@admin.register(ModeratedWord)
+class ModeratedWordAdmin(admin.ModelAdmin):
+    list_display = ["word", "action", "created_at"]
+    list_editable = ["action"]
+    list_filter = ["action"]
+    search_fields = ["word"]
+    list_per_page = 200
+
+
+@admin.register(Ban)
+class BanAdmin(admin.ModelAdmin):
+    list_display = ["email", "ip", "note", "created_at", "created_by"]
+    list_select_related = ["created_by"]
+    search_fields = ["email", "ip", "note"]
+    readonly_fields = ["created_by"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

@@ -1,0 +1,214 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from articles.models import Article
+
+
+class CommentQuerySet(models.QuerySet):
+    def approved(self):
+        return self.filter(status=Comment.Status.APPROVED)
+
+    def needing_attention(self):
+        """Pending comments, and approved ones readers have reported."""
+        return self.filter(Q(status=Comment.Status.PENDING) | Q(reports__isnull=False)).distinct()
+
+
+class Comment(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        SPAM = "spam", "Spam"
+        REMOVED = "removed", "Removed"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="comments")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
+    name = models.CharField(max_length=80)
+    email = models.EmailField(help_text="Never shown publicly.")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    ip = models.GenericIPAddressField("IP address", null=True, blank=True)
+    body = models.TextField(help_text="As the reader wrote it.")
+    body_html = models.TextField(editable=False, help_text="Sanitised, as shown.")
+    anchor = models.CharField(
+        max_length=40, blank=True, help_text="The passage of the article commented on."
+    )
+    anchor_excerpt = models.TextField(
+        blank=True, help_text="The passage's text when the comment was written."
+    )
+    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
+    is_featured = models.BooleanField("editor's pick", default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    moderated_at = models.DateTimeField(null=True, blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Set once, when notifications for this comment are queued: never twice.
+    notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["article", "status", "created_at"], name="comment_thread_idx"),
+            models.Index(fields=["status", "-created_at"], name="comment_queue_idx"),
+            models.Index(fields=["email", "status"], name="comment_commenter_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.name}: {self.body[:50]}"
+
+    def get_absolute_url(self):
+        return f"{self.article.get_absolute_url()}#c{self.pk}"
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+
+class Reason(models.Model):
+    """Why the pipeline, a moderator or readers put a comment where it is."""
+
+    class Code(models.TextChoices):
+        CLOSED = "closed", "Comments closed"
+        TOO_FAST = "too_fast", "Form sent too fast"
+        HONEYPOT = "honeypot", "Hidden field filled in"
+        RATE_LIMIT = "rate_limit", "Too many comments"
+        DUPLICATE = "duplicate", "Duplicate"
+        LINKS = "links", "Many links"
+        BANNED_WORD = "banned_word", "Banned word"
+        SUSPECT_WORD = "suspect_word", "Suspect word"
+        BANNED = "banned", "Banned commenter"
+        TRUSTED = "trusted", "Trusted commenter"
+        NEW_COMMENTER = "new_commenter", "New commenter"
+        STAFF = "staff", "Staff"
+        REPORTED = "reported", "Reported by readers"
+        MODERATOR = "moderator", "Moderator's decision"
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reasons")
+    code = models.CharField(max_length=20, choices=Code)
+    detail = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return (
+            f"{self.get_code_display()}: {self.detail}" if self.detail else self.get_code_display()
+        )
+
+
+class Report(models.Model):
+    class Kind(models.TextChoices):
+        SPAM = "spam", "Spam"
+        ABUSE = "abuse", "Abusive or hateful"
+        OFF_TOPIC = "off_topic", "Off-topic"
+        OTHER = "other", "Something else"
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
+    kind = models.CharField("reason", max_length=10, choices=Kind)
+    note = models.CharField(max_length=300, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} report on comment {self.comment_id}"
+
+
+class ModeratedWord(models.Model):
+    class Action(models.TextChoices):
+        REJECT = "reject", "Reject the comment (banned word)"
+        HOLD = "hold", "Hold for review (suspect word)"
+
+    word = models.CharField(
+        max_length=100,
+        unique=True,
+        help_text="A word or phrase, matched as whole words, ignoring case and accents.",
+    )
+    action = models.CharField(max_length=10, choices=Action, default=Action.HOLD)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["word"]
+
+    def __str__(self):
+        return self.word
+
+
+class Ban(models.Model):
+    email = models.EmailField(blank=True, db_index=True)
+    ip = models.GenericIPAddressField("IP address", null=True, blank=True, db_index=True)
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(email="") | Q(ip__isnull=False),
+                name="ban_has_email_or_ip",
+                violation_error_message="Ban an e-mail address, an IP address, or both.",
+            )
+        ]
+
+    def __str__(self):
+        return " / ".join(str(part) for part in (self.email, self.ip) if part)
+
+
+class Subscription(models.Model):
+    """A reader's wish for mail, sent only once they confirmed their address."""
+
+    class Kind(models.TextChoices):
+        REPLIES = "replies", "Replies to my comments"
+        ALL = "all", "All new comments on this article"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    email = models.EmailField()
+    kind = models.CharField(max_length=10, choices=Kind)
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "email", "kind"], name="unique_subscription")
+        ]
+
+    def __str__(self):
+        return f"{self.email} → {self.get_kind_display().lower()} ({self.article_id})"
+
+
+class Delivery(models.Model):
+    """One notification mail for one comment to one address: the guard against twice."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="deliveries")
+    email = models.EmailField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        constraints = [models.UniqueConstraint(fields=["comment", "email"], name="unique_delivery")]
+
+    def __str__(self):
+        return f"{self.email} for comment {self.comment_id}"
+
+
+def commenter_history(email: str) -> dict[str, int]:
+    """How many of this address's comments were approved and rejected (or spam)."""
+    return Comment.objects.filter(email__iexact=email).aggregate(
+        approved=Count("pk", filter=Q(status=Comment.Status.APPROVED)),
+        rejected=Count("pk", filter=Q(status__in=[Comment.Status.REJECTED, Comment.Status.SPAM])),
+    )

@@ -1,0 +1,293 @@
+"""The moderation pipeline: every posted comment goes through the same ordered steps.
+
+Each step looks at a ``Submission`` and returns a ``Verdict`` or None. A step may
+*refuse* the post (nothing is stored; the reader is told why and keeps their text),
+mark it *spam* or *reject* it (stored, hidden, pipeline stops), *hold* it for a
+moderator (recorded, pipeline goes on), or *approve* it. Every verdict is stored with
+the comment as a ``Reason``, so moderators always see why a comment is where it is.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from articles.models import Article
+from newsroom.markup import clean_comment
+
+from . import notifications, words
+from .models import Ban, Comment, Reason
+
+logger = logging.getLogger(__name__)
+
+REFUSE, SPAM, REJECT, HOLD, APPROVE = "refuse", "spam", "reject", "hold", "approve"
+# A trusted commenter loses that trust for this long after a rejection.
+TRUST_COOLDOWN = timedelta(days=90)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    outcome: str
+    code: str
+    detail: str = ""
+    message: str = ""  # for refusals: what the reader is told
+    status: int = 400  # for refusals: the HTTP status of the answer
+
+
+@dataclass
+class Submission:
+    article: Article
+    name: str
+    email: str
+    body: str
+    ip: str | None = None
+    parent: Comment | None = None
+    anchor: str = ""
+    anchor_excerpt: str = ""
+    user: object = None
+    verified_email: str = ""
+    issued_at: float | None = None  # from the signed form timestamp
+    honeypot: str = ""
+    now: datetime = field(default_factory=timezone.now)
+    body_html: str = ""
+
+
+# --- The steps, in order -------------------------------------------------------------------
+
+
+def comments_closed(sub: Submission) -> Verdict | None:
+    if not sub.article.comments_are_open:
+        return Verdict(
+            REFUSE, Reason.Code.CLOSED, message="Comments on this article are closed.", status=403
+        )
+    return None
+
+
+def form_timing(sub: Submission) -> Verdict | None:
+    if sub.issued_at is None:
+        return Verdict(
+            REFUSE,
+            Reason.Code.TOO_FAST,
+            message="This form could not be checked. Please send it again.",
+        )
+    age = sub.now.timestamp() - sub.issued_at
+    if age < settings.COMMENTS_MIN_SECONDS:
+        return Verdict(
+            REFUSE,
+            Reason.Code.TOO_FAST,
+            detail=f"{age:.1f} s",
+            message="That was quick! Please check your comment and send it again.",
+        )
+    if age > settings.COMMENTS_MAX_FORM_AGE:
+        return Verdict(
+            REFUSE,
+            Reason.Code.TOO_FAST,
+            detail="form expired",
+            message="This page was open for a long time. Please send your comment again.",
+        )
+    return None
+
+
+def honeypot(sub: Submission) -> Verdict | None:
+    if sub.honeypot:
+        return Verdict(SPAM, Reason.Code.HONEYPOT)
+    return None
+
+
+def rate_limit(sub: Submission) -> Verdict | None:
+    for count, seconds in settings.COMMENTS_RATE_LIMITS:
+        bucket = int(sub.now.timestamp() // seconds)
+        for kind, value in (("ip", sub.ip), ("email", sub.email.lower())):
+            if not value:
+                continue
+            key = f"comments:rate:{kind}:{value}:{seconds}:{bucket}"
+            cache.add(key, 0, timeout=seconds)
+            try:
+                used = cache.incr(key)
+            except ValueError:  # evicted between add and incr
+                cache.set(key, 1, timeout=seconds)
+                used = 1
+            if used > count:
+                return Verdict(
+                    REFUSE,
+                    Reason.Code.RATE_LIMIT,
+                    detail=f"{kind} over {count}/{seconds}s",
+                    message="You are commenting very quickly. Please wait a minute and try again.",
+                    status=429,
+                )
+    return None
+
+
+def duplicate(sub: Submission) -> Verdict | None:
+    recent = Comment.objects.filter(
+        article=sub.article,
+        email__iexact=sub.email,
+        body=sub.body,
+        created_at__gte=sub.now - timedelta(days=1),
+    ).exclude(status=Comment.Status.REMOVED)
+    if recent.exists():
+        return Verdict(
+            REFUSE,
+            Reason.Code.DUPLICATE,
+            message="You have already posted this comment.",
+            status=409,
+        )
+    return None
+
+
+def sanitise_and_count_links(sub: Submission) -> Verdict | None:
+    sub.body_html = clean_comment(sub.body)
+    links = sub.body_html.count("<a ")
+    if links >= settings.COMMENTS_MAX_LINKS:
+        return Verdict(HOLD, Reason.Code.LINKS, detail=f"{links} links")
+    return None
+
+
+def banned_words(sub: Submission) -> Verdict | None:
+    found = words.matcher().find(f"{sub.name} {sub.body}", "reject")
+    return Verdict(REJECT, Reason.Code.BANNED_WORD, detail=found) if found else None
+
+
+def suspect_words(sub: Submission) -> Verdict | None:
+    found = words.matcher().find(f"{sub.name} {sub.body}", "hold")
+    return Verdict(HOLD, Reason.Code.SUSPECT_WORD, detail=found) if found else None
+
+
+def bans(sub: Submission) -> Verdict | None:
+    match = Q(email__iexact=sub.email) & ~Q(email="")
+    if sub.ip:
+        match |= Q(ip=sub.ip)
+    ban = Ban.objects.filter(match).first()
+    if ban:
+        what = "e-mail" if ban.email and ban.email.lower() == sub.email.lower() else "IP address"
+        return Verdict(REJECT, Reason.Code.BANNED, detail=f"banned {what}")
+    return None
+
+
+def trust(sub: Submission) -> Verdict | None:
+    """Approve commenters who proved their address and have a clean record."""
+    if sub.verified_email and sub.verified_email.lower() == sub.email.lower():
+        history = Comment.objects.filter(email__iexact=sub.email)
+        bad = [Comment.Status.REJECTED, Comment.Status.SPAM]
+        recent_bad = history.filter(status__in=bad, created_at__gte=sub.now - TRUST_COOLDOWN)
+        if history.filter(status=Comment.Status.APPROVED).exists() and not recent_bad.exists():
+            return Verdict(APPROVE, Reason.Code.TRUSTED)
+    return Verdict(HOLD, Reason.Code.NEW_COMMENTER)
+
+
+def staff(sub: Submission) -> Verdict | None:
+    if sub.user is not None and getattr(sub.user, "is_staff", False):
+        return Verdict(APPROVE, Reason.Code.STAFF, detail=sub.user.get_username())
+    return None
+
+
+STEPS = [
+    comments_closed,
+    form_timing,
+    honeypot,
+    rate_limit,
+    duplicate,
+    sanitise_and_count_links,
+    banned_words,
+    suspect_words,
+    bans,
+    trust,
+    staff,
+]
+
+
+# --- Running it ----------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    comment: Comment | None
+    refusal: Verdict | None
+    verdicts: list[Verdict]
+
+
+def decide(sub: Submission) -> tuple[str | None, Verdict | None, list[Verdict]]:
+    """Run the steps; returns (status, refusal, verdicts)."""
+    verdicts: list[Verdict] = []
+    for step in STEPS:
+        verdict = step(sub)
+        if verdict is None:
+            continue
+        if verdict.outcome == REFUSE:
+            return None, verdict, verdicts
+        verdicts.append(verdict)
+        if verdict.outcome in (SPAM, REJECT):
+            status = Comment.Status.SPAM if verdict.outcome == SPAM else Comment.Status.REJECTED
+            return status, None, verdicts
+    outcomes = [verdict.outcome for verdict in verdicts]
+    if any(v.code == Reason.Code.STAFF for v in verdicts):
+        return Comment.Status.APPROVED, None, verdicts
+    if HOLD in outcomes:
+        return Comment.Status.PENDING, None, verdicts
+    if APPROVE in outcomes:
+        return Comment.Status.APPROVED, None, verdicts
+    return Comment.Status.PENDING, None, verdicts
+
+
+def submit(sub: Submission) -> Outcome:
+    """Moderate a posted comment and store it with its reasons, in one transaction."""
+    status, refusal, verdicts = decide(sub)
+    if refusal is not None:
+        logger.info(
+            "comment refused on article %s: %s %s", sub.article.pk, refusal.code, refusal.detail
+        )
+        return Outcome(None, refusal, verdicts)
+    with transaction.atomic():
+        comment = Comment.objects.create(
+            article=sub.article,
+            parent=sub.parent,
+            name=sub.name,
+            email=sub.email,
+            user=sub.user if getattr(sub.user, "is_authenticated", False) else None,
+            ip=sub.ip,
+            body=sub.body,
+            body_html=sub.body_html or clean_comment(sub.body),
+            anchor=sub.anchor,
+            anchor_excerpt=sub.anchor_excerpt,
+            status=status,
+            created_at=sub.now,
+        )
+        Reason.objects.bulk_create(
+            Reason(comment=comment, code=v.code, detail=v.detail[:200], created_at=sub.now)
+            for v in verdicts
+        )
+        if status == Comment.Status.APPROVED:
+            transaction.on_commit(lambda: notifications.comment_approved(comment.pk))
+    return Outcome(comment, None, verdicts)
+
+
+def set_status(comment: Comment, status: str, *, by=None, detail: str = "") -> bool:
+    """A moderator's decision (or readers' reports): change status, record why.
+
+    Returns False when the comment already had that status.
+    """
+    if comment.status == status:
+        return False
+    now = timezone.now()
+    with transaction.atomic():
+        Comment.objects.filter(pk=comment.pk).update(
+            status=status, moderated_at=now, moderated_by=by
+        )
+        code = Reason.Code.MODERATOR if by is not None else Reason.Code.REPORTED
+        label = Comment.Status(status).label.lower()
+        Reason.objects.create(
+            comment=comment,
+            code=code,
+            created_at=now,
+            detail=(detail or f"{label} by {by.get_username() if by else 'readers'}")[:200],
+        )
+        comment.status, comment.moderated_at, comment.moderated_by = status, now, by
+        if status == Comment.Status.APPROVED:
+            pk = comment.pk
+            transaction.on_commit(lambda: notifications.comment_approved(pk))
+    return True

@@ -1,0 +1,157 @@
+"""Reader notifications: double opt-in, one mail per comment per address, off the request.
+
+Mail leaves in a task (django-tasks), queued only after the transaction that approved
+the comment has committed. ``Comment.notified_at`` is set once, atomically, so a comment
+is never announced twice; a ``Delivery`` row per address makes retries resend only
+what failed.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMessage
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks import default_task_backend, task
+
+logger = logging.getLogger(__name__)
+
+CONFIRM_SALT = "comments.subscription.confirm"
+UNSUBSCRIBE_SALT = "comments.subscription.unsubscribe"
+RETRY_DELAY = timedelta(minutes=5)
+
+
+def confirm_token(subscription) -> str:
+    return signing.dumps(subscription.pk, salt=CONFIRM_SALT)
+
+
+def unsubscribe_token(subscription) -> str:
+    return signing.dumps(subscription.pk, salt=UNSUBSCRIBE_SALT)
+
+
+def absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def comment_approved(comment_id: int) -> None:
+    """Queue the notifications for a newly approved comment, unless already queued."""
+    from .models import Comment
+
+    claimed = Comment.objects.filter(pk=comment_id, notified_at__isnull=True).update(
+        notified_at=timezone.now()
+    )
+    if claimed:
+        send_notifications.enqueue(comment_id)
+
+
+def recipients(comment) -> dict[str, object]:
+    """Confirmed subscribers to tell about a comment: address → subscription."""
+    from .models import Subscription
+
+    wanted = Q(kind=Subscription.Kind.ALL)
+    if comment.parent_id:
+        wanted |= Q(kind=Subscription.Kind.REPLIES, email__iexact=comment.parent.email)
+    subscriptions = Subscription.objects.filter(
+        wanted, article=comment.article_id, confirmed_at__isnull=False
+    ).order_by("kind")  # "all" before "replies": one mail per address either way
+    chosen: dict[str, object] = {}
+    for subscription in subscriptions:
+        address = subscription.email.lower()
+        if address != comment.email.lower():
+            chosen.setdefault(address, subscription)
+    return chosen
+
+
+@task()
+def send_notifications(comment_id: int, attempt: int = 1) -> int:
+    """Mail every confirmed subscriber once; returns how many mails went out."""
+    from .models import Comment, Delivery
+
+    comment = Comment.objects.select_related("article", "parent").get(pk=comment_id)
+    if comment.status != Comment.Status.APPROVED:
+        return 0
+    sent = failed = 0
+    for address, subscription in recipients(comment).items():
+        delivery, _ = Delivery.objects.get_or_create(comment=comment, email=address)
+        if delivery.sent_at:
+            continue
+        Delivery.objects.filter(pk=delivery.pk).update(attempts=delivery.attempts + 1)
+        try:
+            notification_mail(comment, subscription).send()
+        except Exception:  # SMTP errors are many and varied; all are retried
+            logger.exception("notification for comment %s to a subscriber failed", comment_id)
+            failed += 1
+            continue
+        Delivery.objects.filter(pk=delivery.pk).update(sent_at=timezone.now())
+        sent += 1
+    if failed:
+        retry(comment_id, attempt)
+    return sent
+
+
+def retry(comment_id: int, attempt: int) -> None:
+    if attempt >= settings.NOTIFICATION_MAX_ATTEMPTS:
+        logger.error(
+            "giving up notifications for comment %s after %s attempts", comment_id, attempt
+        )
+        return
+    if default_task_backend.supports_defer:
+        run_after = timezone.now() + RETRY_DELAY * attempt
+        send_notifications.using(run_after=run_after).enqueue(comment_id, attempt + 1)
+    else:
+        logger.warning(
+            "task backend cannot defer; comment %s notifications not retried", comment_id
+        )
+
+
+def notification_mail(comment, subscription) -> EmailMessage:
+    unsubscribe = absolute(reverse("comments:unsubscribe", args=[unsubscribe_token(subscription)]))
+    is_reply = subscription.kind == subscription.Kind.REPLIES
+    context = {
+        "comment": comment,
+        "article": comment.article,
+        "is_reply": is_reply,
+        "comment_url": absolute(comment.get_absolute_url()),
+        "unsubscribe_url": unsubscribe,
+        "site_name": settings.SITE_NAME,
+    }
+    subject = (
+        f"{comment.name} replied to your comment"
+        if is_reply
+        else f"New comment on “{comment.article.display_headline}”"
+    )
+    return EmailMessage(
+        subject=subject,
+        body=render_to_string("comments/mail/notification.txt", context),
+        to=[subscription.email],
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+
+
+@task()
+def send_confirmation(subscription_id: int) -> None:
+    """The one mail that goes to an unconfirmed address: the request to confirm it."""
+    from .models import Subscription
+
+    subscription = Subscription.objects.select_related("article").get(pk=subscription_id)
+    if subscription.confirmed_at:
+        return
+    context = {
+        "subscription": subscription,
+        "article": subscription.article,
+        "confirm_url": absolute(reverse("comments:confirm", args=[confirm_token(subscription)])),
+        "days": settings.COMMENTS_CONFIRM_MAX_AGE // 86400,
+        "site_name": settings.SITE_NAME,
+    }
+    EmailMessage(
+        subject=f"Please confirm your e-mail address for {settings.SITE_NAME}",
+        body=render_to_string("comments/mail/confirm.txt", context),
+        to=[subscription.email],
+    ).send()

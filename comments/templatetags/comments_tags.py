@@ -1,0 +1,72 @@
+"""What the article page shows of its discussion, without the articles app knowing it."""
+
+from django import template
+from django.conf import settings
+
+from ..forms import CommentForm, form_token
+from ..threads import Discussion
+from ..views import has_ambient_authority, passage
+
+register = template.Library()
+
+NOTICES = {
+    "published": "Thank you — your comment is published.",
+    "held": "Thank you — your comment is awaiting review and will appear once a moderator "
+    "has read it.",
+    "reported": "Thank you for your report. A moderator will look at the comment.",
+}
+
+
+def discussion_of(article) -> Discussion:
+    """One query per page for the whole discussion, however many tags ask for it."""
+    if not hasattr(article, "_discussion"):
+        article._discussion = Discussion.of(article)
+    return article._discussion
+
+
+@register.simple_tag
+def passage_comment_count(article, anchor) -> int:
+    return discussion_of(article).anchor_counts.get(anchor, 0)
+
+
+@register.inclusion_tag("comments/block.html", takes_context=True)
+def comments_block(context, article):
+    request = context["request"]
+    discussion = discussion_of(article)
+    initial = {"ts": form_token(article.pk)}
+    replying_to = excerpt = None
+    reply_id = request.GET.get("replyto", "")
+    if reply_id.isdigit():
+        replying_to = next(
+            (
+                entry.comment
+                for thread in discussion.threads
+                for entry in thread
+                if entry.comment.pk == int(reply_id)
+            ),
+            None,
+        )
+        if replying_to:
+            initial["parent"] = replying_to.pk
+    anchor = request.GET.get("anchor", "")[:40]
+    if anchor:
+        excerpt = passage(article, anchor)
+        if excerpt is not None:
+            initial["anchor"] = anchor
+    user = request.user
+    if user.is_authenticated:  # staff pages are personal anyway
+        initial.update(name=user.get_full_name() or user.get_username(), email=user.email)
+    return {
+        "article": article,
+        "discussion": discussion,
+        "threads": discussion.page(1),
+        "form": CommentForm(initial=initial),
+        "replying_to": replying_to,
+        "excerpt": excerpt,
+        "notice": NOTICES.get(request.GET.get("comment", "")),
+        "personal": has_ambient_authority(request),
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+        "open": article.comments_are_open,
+        "close_days": settings.COMMENTS_CLOSE_AFTER_DAYS,
+    }

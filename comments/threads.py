@@ -1,0 +1,86 @@
+"""An article's discussion: its approved comments, fetched in one query, as threads."""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from .models import Comment
+
+FIELDS = [
+    "id",
+    "article_id",
+    "parent_id",
+    "name",
+    "body_html",
+    "anchor",
+    "anchor_excerpt",
+    "is_featured",
+    "created_at",
+    "user_id",
+]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A comment placed in its thread: how deep to show it and whom it answers."""
+
+    comment: Comment
+    depth: int
+    reply_to: str = ""
+
+
+@dataclass
+class Discussion:
+    count: int = 0
+    threads: list[list[Entry]] = field(default_factory=list)
+    anchor_counts: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, article) -> "Discussion":
+        comments = list(
+            Comment.objects.approved()
+            .filter(article=article)
+            .only(*FIELDS)
+            .order_by("created_at", "pk")
+        )
+        return cls.build(comments)
+
+    @classmethod
+    def build(cls, comments: list[Comment]) -> "Discussion":
+        by_id = {comment.pk: comment for comment in comments}
+        children: dict[int, list[Comment]] = {}
+        roots = []
+        anchor_counts: dict[str, int] = {}
+        for comment in comments:
+            if comment.anchor:
+                anchor_counts[comment.anchor] = anchor_counts.get(comment.anchor, 0) + 1
+            if comment.parent_id in by_id:
+                children.setdefault(comment.parent_id, []).append(comment)
+            else:  # a root, or a reply whose parent is no longer shown
+                roots.append(comment)
+        # Editor's picks first, then the newest conversations.
+        roots.sort(key=lambda c: (not c.is_featured, -c.created_at.timestamp(), -c.pk))
+        threads = [cls._flatten(root, children, by_id) for root in roots]
+        return cls(count=len(comments), threads=threads, anchor_counts=anchor_counts)
+
+    @staticmethod
+    def _flatten(root, children, by_id) -> list[Entry]:
+        """Depth-first, replies in order; past the cap, replies are shown flat."""
+        max_depth = settings.COMMENTS_MAX_DEPTH
+        entries, stack = [], [(root, 0)]
+        while stack:
+            comment, depth = stack.pop()
+            parent = by_id.get(comment.parent_id)
+            reply_to = parent.name if parent is not None and depth > max_depth else ""
+            entries.append(Entry(comment, min(depth, max_depth), reply_to))
+            for child in reversed(children.get(comment.pk, [])):
+                stack.append((child, depth + 1))
+        return entries
+
+    def page(self, number: int = 1) -> list[list[Entry]]:
+        per_page = settings.COMMENTS_THREADS_PER_PAGE
+        return self.threads[(number - 1) * per_page : number * per_page]
+
+    @property
+    def has_more(self) -> bool:
+        return len(self.threads) > settings.COMMENTS_THREADS_PER_PAGE

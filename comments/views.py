@@ -1,0 +1,310 @@
+import base64
+import json
+from functools import wraps
+
+from django.conf import settings
+from django.core import signing
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.middleware.csrf import CsrfViewMiddleware
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from articles.body import parse
+from articles.models import Article
+from newsroom.markup import plain_text
+
+from . import moderation, notifications
+from .forms import CommentForm, ReportForm, form_token, issued_at
+from .models import Comment, Report, Subscription
+from .threads import Discussion
+
+COMMENTER_COOKIE = "nr_commenter"  # name and e-mail, for the form script to fill in
+VERIFIED_COOKIE = "nr_verified"  # an e-mail address its owner proved by a mail link
+VERIFIED_SALT = "comments.verified"
+COMMENTER_SALT = "comments.commenter"
+COOKIE_AGE = 365 * 24 * 3600
+
+
+def has_ambient_authority(request) -> bool:
+    """Does the browser carry something that acts for its user (a session, a proof)?"""
+    return settings.SESSION_COOKIE_NAME in request.COOKIES or VERIFIED_COOKIE in request.COOKIES
+
+
+def csrf_when_ambient(view):
+    """Anonymous posts come from pages cached for everyone, so carry no CSRF token:
+    they are protected by the signed timestamp, honeypot and rate limits instead. A
+    request that carries a session or a verified address is CSRF-checked as usual."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if has_ambient_authority(request):
+            refusal = CsrfViewMiddleware(lambda r: None).process_view(request, view, args, kwargs)
+            if refusal is not None:
+                return refusal
+        return view(request, *args, **kwargs)
+
+    return csrf_exempt(wrapped)
+
+
+def verified_email(request) -> str:
+    try:
+        return request.get_signed_cookie(VERIFIED_COOKIE, salt=VERIFIED_SALT, default="")
+    except signing.BadSignature:
+        return ""
+
+
+def client_ip(request) -> str | None:
+    """The reader's address, trusting X-Forwarded-For only from configured proxies."""
+    proxies = settings.COMMENTS_TRUSTED_PROXIES
+    if proxies:
+        forwarded = [
+            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        ]
+        forwarded = [part for part in forwarded if part]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def passage(article: Article, anchor: str) -> str | None:
+    """The current text of a paragraph or quote of an article, by its anchor."""
+    for block in parse(article.body):
+        if block.anchor != anchor:
+            continue
+        if block.kind == "quote":
+            quote = article.quotes.filter(number=block.number).first()
+            return quote.text if quote else None
+        return plain_text(block.html) if block.kind == "html" else None
+    return None
+
+
+def form_context(article: Article, form: CommentForm, request, **extra) -> dict:
+    return {
+        "article": article,
+        "form": form,
+        "personal": has_ambient_authority(request),
+        **extra,
+    }
+
+
+def refuse(request, article, form, message, status):
+    form.data = form.data.copy()
+    form.data["ts"] = form_token(article.pk)  # a fresh timestamp to try again with
+    context = form_context(article, form, request, refusal=message)
+    return render(request, "comments/form_page.html", context, status=status)
+
+
+@require_POST
+@csrf_when_ambient
+def post_comment(request, article_id):
+    article = get_object_or_404(Article.objects.published(), pk=article_id)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        return refuse(request, article, form, "Please correct the marked fields.", 400)
+    data = form.cleaned_data
+    parent = None
+    if data["parent"]:
+        parent = Comment.objects.approved().filter(article=article, pk=data["parent"]).first()
+        if parent is None:
+            return refuse(
+                request, article, form, "The comment you replied to is not available.", 400
+            )
+    anchor, excerpt = data["anchor"], ""
+    if anchor:
+        text = passage(article, anchor)
+        if text is None:
+            message = "The passage you commented on has changed. Please choose it again."
+            return refuse(request, article, form, message, 400)
+        selected = " ".join(data["excerpt"].split())
+        excerpt = selected if selected and selected in " ".join(text.split()) else text
+        excerpt = excerpt[:500]
+    user = request.user if request.user.is_authenticated else None
+    outcome = moderation.submit(
+        moderation.Submission(
+            article=article,
+            name=data["name"],
+            email=data["email"],
+            body=data["body"],
+            ip=client_ip(request),
+            parent=parent,
+            anchor=anchor,
+            anchor_excerpt=excerpt,
+            user=user,
+            verified_email=verified_email(request),
+            issued_at=issued_at(data["ts"], article.pk),
+            honeypot=data["website"],
+        )
+    )
+    if outcome.refusal:
+        return refuse(request, article, form, outcome.refusal.message, outcome.refusal.status)
+    comment = outcome.comment
+    if data["notify"] and comment.status != Comment.Status.SPAM:
+        subscribe(request, article, comment.email, data["notify"])
+    if comment.is_public:
+        response = redirect(f"{article.get_absolute_url()}?comment=published#c{comment.pk}")
+    else:  # held, rejected or spam: the same words, so spammers learn nothing
+        response = redirect(f"{article.get_absolute_url()}?comment=held#comments")
+    response.status_code = 303
+    # Read by the form script (hence not HttpOnly): base64 JSON, then Django's signature.
+    remembered = json.dumps({"n": comment.name, "e": comment.email}).encode()
+    response.set_signed_cookie(
+        COMMENTER_COOKIE,
+        base64.urlsafe_b64encode(remembered).decode().rstrip("="),
+        salt=COMMENTER_SALT,
+        max_age=COOKIE_AGE,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+    return response
+
+
+def subscribe(request, article, email, kind) -> Subscription:
+    subscription, _ = Subscription.objects.get_or_create(
+        article=article, email=email.lower(), kind=kind
+    )
+    if subscription.confirmed_at is None:
+        if verified_email(request).lower() == email.lower():
+            # This browser already proved the address: no need to ask again.
+            subscription.confirmed_at = timezone.now()
+            subscription.save(update_fields=["confirmed_at"])
+        else:
+            notifications.send_confirmation.enqueue(subscription.pk)
+    return subscription
+
+
+@require_safe
+def article_comments(request, article_id):
+    """All of an article's threads, paginated."""
+    article = get_object_or_404(
+        Article.objects.published().select_related("primary_region"), pk=article_id
+    )
+    discussion = Discussion.of(article)
+    page = Paginator(
+        discussion.threads, settings.COMMENTS_THREADS_PER_PAGE, allow_empty_first_page=True
+    ).get_page(request.GET.get("page"))
+    if request.GET.get("page") not in (None, str(page.number)):
+        raise Http404("No such page of comments.")
+    return render(
+        request,
+        "comments/article_comments.html",
+        {
+            "article": article,
+            "discussion": discussion,
+            "page_obj": page,
+            "threads": page.object_list,
+            "is_paginated": page.has_other_pages(),
+            "paginator": page.paginator,
+        },
+    )
+
+
+@require_safe
+def report_form(request, comment_id):
+    comment = get_object_or_404(Comment.objects.approved().select_related("article"), pk=comment_id)
+    if not comment.article.is_live:
+        raise Http404
+    form = ReportForm(initial={"ts": form_token(comment.article_id)})
+    return render(
+        request,
+        "comments/report.html",
+        {"comment": comment, "form": form, "personal": has_ambient_authority(request)},
+    )
+
+
+@require_POST
+@csrf_when_ambient
+def report_comment(request, comment_id):
+    comment = get_object_or_404(Comment.objects.approved().select_related("article"), pk=comment_id)
+    article = comment.article
+    if not article.is_live:
+        raise Http404
+    form = ReportForm(request.POST)
+    context = {"comment": comment, "form": form, "personal": has_ambient_authority(request)}
+    if not form.is_valid():
+        return render(request, "comments/report.html", context, status=400)
+    ip = client_ip(request)
+    when = issued_at(form.cleaned_data["ts"], article.pk)
+    sub = moderation.Submission(article=article, name="", email="", body="", ip=ip, issued_at=when)
+    for step in (moderation.form_timing, moderation.rate_limit):
+        verdict = step(sub)
+        if verdict is not None:
+            form.data = form.data.copy()
+            form.data["ts"] = form_token(article.pk)
+            context["refusal"] = verdict.message
+            return render(request, "comments/report.html", context, status=verdict.status)
+    if not form.cleaned_data["website"]:  # a bot's report is thanked and ignored
+        Report.objects.create(
+            comment=comment, kind=form.cleaned_data["kind"], note=form.cleaned_data["note"], ip=ip
+        )
+        reporters = comment.reports.values("ip").distinct().count()
+        if reporters >= settings.COMMENTS_REPORTS_TO_HOLD:
+            moderation.set_status(
+                comment, Comment.Status.PENDING, detail=f"{reporters} readers reported it"
+            )
+    response = redirect(f"{article.get_absolute_url()}?comment=reported#comments")
+    response.status_code = 303
+    return response
+
+
+def load_subscription(token, salt, max_age=None) -> Subscription:
+    try:
+        pk = signing.loads(token, salt=salt, max_age=max_age)
+    except signing.BadSignature as error:
+        raise Http404("This link is invalid or has expired.") from error
+    return get_object_or_404(Subscription.objects.select_related("article"), pk=pk)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+@csrf_protect
+def confirm_subscription(request, token):
+    """GET shows a button (mail scanners follow links); POST confirms the address."""
+    subscription = load_subscription(
+        token, notifications.CONFIRM_SALT, settings.COMMENTS_CONFIRM_MAX_AGE
+    )
+    if request.method == "POST":
+        if subscription.confirmed_at is None:
+            subscription.confirmed_at = timezone.now()
+            subscription.save(update_fields=["confirmed_at"])
+        response = render(
+            request,
+            "comments/subscription.html",
+            {"subscription": subscription, "done": "confirmed"},
+        )
+        # The reader proved this address: their comments can now earn trust.
+        response.set_signed_cookie(
+            VERIFIED_COOKIE,
+            subscription.email,
+            salt=VERIFIED_SALT,
+            max_age=COOKIE_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
+        return response
+    return render(
+        request, "comments/subscription.html", {"subscription": subscription, "action": "confirm"}
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+@csrf_exempt  # the signed token is the authority; mail clients POST without a CSRF token
+def unsubscribe(request, token):
+    """GET shows a button (mail scanners follow links); POST unsubscribes, one click."""
+    subscription = load_subscription(token, notifications.UNSUBSCRIBE_SALT)
+    if request.method == "POST":
+        article = subscription.article
+        subscription.delete()
+        return render(
+            request, "comments/subscription.html", {"article": article, "done": "unsubscribed"}
+        )
+    return render(
+        request,
+        "comments/subscription.html",
+        {"subscription": subscription, "action": "unsubscribe"},
+    )
