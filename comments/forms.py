@@ -75,12 +75,6 @@ class CommentForm(ProtectedForm):
             raise forms.ValidationError("Please give a name to show with your comment.")
         return name
 
-    def clean_body(self):
-        body = self.cleaned_data["body"].strip()
-        if not body:
-            raise forms.ValidationError("Your comment is empty.")
-        return body
-
 
 class ReportForm(ProtectedForm):
     kind = forms.ChoiceField(

@@ -78,6 +78,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+    # Tests use a file too, so threads share the database as app servers' requests do.
+    DATABASES["default"].setdefault("TEST", {}).setdefault(
+        "NAME", env("TEST_SQLITE_NAME", default=str(BASE_DIR / ".test-db.sqlite3"))
+    )
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

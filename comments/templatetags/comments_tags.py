@@ -53,8 +53,11 @@ def comments_block(context, article):
         excerpt = passage(article, anchor)
         if excerpt is not None:
             initial["anchor"] = anchor
-    user = request.user
-    if user.is_authenticated:  # staff pages are personal anyway
+    personal = has_ambient_authority(request)
+    # Only look at the user when the browser sent a session: touching request.user
+    # reads the session, which would add "Vary: Cookie" to pages cached for everyone.
+    user = request.user if personal else None
+    if user is not None and user.is_authenticated:  # personal pages, never shared
         initial.update(name=user.get_full_name() or user.get_username(), email=user.email)
     return {
         "article": article,
@@ -64,7 +67,7 @@ def comments_block(context, article):
         "replying_to": replying_to,
         "excerpt": excerpt,
         "notice": NOTICES.get(request.GET.get("comment", "")),
-        "personal": has_ambient_authority(request),
+        "personal": personal,
         "request": request,
         "csrf_token": context.get("csrf_token"),
         "open": article.comments_are_open,
