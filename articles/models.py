@@ -125,6 +125,32 @@ class ArticleQuerySet(models.QuerySet):
         byline = Byline.objects.filter(article=OuterRef("pk"), author__user=user)
         return self.filter(Q(created_by=user) | Exists(byline))
 
+    def next_change_timestamp(self) -> float | None:
+        """When pages next change by themselves: a scheduled article goes live or an
+        article's comments close. None when nothing is due."""
+        now = timezone.now()
+        due = []
+        scheduled = (
+            self.filter(status=Article.Status.PUBLISHED, publish_at__gt=now)
+            .order_by("publish_at")
+            .values_list("publish_at", flat=True)
+            .first()
+        )
+        if scheduled:
+            due.append(scheduled)
+        longest = max(
+            settings.COMMENTS_CLOSE_AFTER_DAYS,
+            self.aggregate(days=models.Max("comments_close_after_days"))["days"] or 0,
+        )
+        recent = self.published().filter(
+            comments_enabled=True, publish_at__gt=now - timedelta(days=longest)
+        )
+        for article in recent.only("publish_at", "comments_close_after_days"):
+            close_at = article.comments_close_at
+            if close_at > now:
+                due.append(close_at)
+        return min(due).timestamp() if due else None
+
     def latest_per_section(self, per_section: int):
         """The newest ``per_section`` articles of each section, in one query."""
         rank = Window(RowNumber(), partition_by=F("section"), order_by=F("publish_at").desc())

@@ -8,8 +8,24 @@ class CommentsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
+        from newsroom import pagecache
+
         from . import words
-        from .models import ModeratedWord
+        from .models import Comment, ModeratedWord
+
+        # A shown comment saved or deleted changes its article's page. (Held comments
+        # change nothing readers see; moderation.set_status bumps on status changes.)
+        def approved_comment_changed(instance, **kwargs):
+            if instance.status == Comment.Status.APPROVED:
+                pagecache.bump_on_commit()
+
+        for signal in (post_save, post_delete):
+            signal.connect(
+                approved_comment_changed,
+                sender=Comment,
+                weak=False,
+                dispatch_uid=f"pagecache-comment-{signal}",
+            )
 
         # Any change to the word lists makes every process rebuild its matcher.
         for signal in (post_save, post_delete):

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from articles.models import Article
+from newsroom import pagecache
 from newsroom.markup import clean_comment
 
 from . import notifications, words
@@ -273,6 +274,7 @@ def set_status(comment: Comment, status: str, *, by=None, detail: str = "") -> b
     """
     if comment.status == status:
         return False
+    shown_before = comment.status == Comment.Status.APPROVED
     now = timezone.now()
     with transaction.atomic():
         Comment.objects.filter(pk=comment.pk).update(
@@ -287,6 +289,8 @@ def set_status(comment: Comment, status: str, *, by=None, detail: str = "") -> b
             detail=(detail or f"{label} by {by.get_username() if by else 'readers'}")[:200],
         )
         comment.status, comment.moderated_at, comment.moderated_by = status, now, by
+        if shown_before or status == Comment.Status.APPROVED:
+            pagecache.bump_on_commit()  # the article's page changes
         if status == Comment.Status.APPROVED:
             pk = comment.pk
             transaction.on_commit(lambda: notifications.comment_approved(pk))

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image
@@ -33,6 +34,7 @@ def _test_settings(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.SECURE_SSL_REDIRECT = False
+    cache.clear()  # cached pages and counters never leak from one test into another
 
 
 def jpeg_bytes(width=64, height=48, color=(200, 80, 40), exif=None) -> bytes:
@@ -127,15 +129,19 @@ def reference_article(make_article, make_region, make_author, make_photo):
         primary_region=iraq,
         regions=[iraq, syria],
         authors=[make_author("Amira Khalil"), make_author("Leila Farouk")],
-        lead_photo=make_photo(caption="Rubble in the old city", photographer="Rami Haddad",
-                              agency="Meridian", alt_text="A street of ruined houses"),
+        lead_photo=make_photo(
+            caption="Rubble in the old city",
+            photographer="Rami Haddad",
+            agency="Meridian",
+            alt_text="A street of ruined houses",
+        ),
         standfirst="Every contract will be published online.",
         body=(
             "<p>First paragraph about the register.</p>\n[quote 1]\n"
             "<p>Second paragraph about donors.</p>\n[readmore 1]\n"
             "<p>Third paragraph.</p>\n[quote 2]\n[photo 1]\n<p>Last paragraph.</p>"
         ),
-    )  # fmt: skip
+    )
     Quote.objects.create(
         article=article,
         number=1,
@@ -166,7 +172,7 @@ def reference_article(make_article, make_region, make_author, make_photo):
     )
     Correction.objects.create(article=article, text="The register is updated monthly, not weekly.")
     article.refresh_from_db()
-    return article  # fmt: skip
+    return article
 
 
 @pytest.fixture
@@ -183,3 +189,27 @@ def make_staff(db, django_user_model):
         return user
 
     return make
+
+
+@pytest.fixture
+def post_comment_as_reader(client):
+    """Post the public comment form as an anonymous reader whose form is old enough."""
+    import time as clock
+
+    from django.core import signing
+
+    from comments.forms import FORM_SALT
+
+    def post(article, **fields):
+        token = signing.dumps({"a": article.pk, "t": int(clock.time()) - 60}, salt=FORM_SALT)
+        data = {
+            "name": "Reader",
+            "email": "reader@example.org",
+            "body": "A comment.",
+            "ts": token,
+            "website": "",
+        }
+        data.update(fields)
+        return client.post(f"/comments/article/{article.pk}/post/", data)
+
+    return post

@@ -1,0 +1,210 @@
+"""The page cache: finished pages for anonymous readers, served before anything else runs.
+
+Pages are stored as bytes under a *content version*. Anything that changes what readers
+see (an editor saves, a moderator approves, a scheduled article's time comes, comments
+close) moves the version on, so nothing is purged by hand and nothing is stale: old
+entries are simply never asked for again and expire. Each process keeps a short-lived
+local copy in front of the shared cache (Redis in production), which keeps hits cheap;
+the version itself is always read from the shared cache, so every process sees a change
+at once.
+"""
+
+import hashlib
+import time
+import uuid
+from collections import OrderedDict
+from email.utils import formatdate, parsedate_to_datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseNotModified
+
+VERSION_KEY = "pagecache:version"
+UNCACHEABLE_PREFIXES = (
+    "/admin/",
+    "/preview/",
+    "/comments/confirm/",
+    "/comments/unsubscribe/",
+    "/healthz/",
+)
+# Request cookies that make a page personal: it is then neither served from nor stored
+# in the shared cache.
+PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, "nr_verified")
+
+
+def current_state() -> dict:
+    """The content version and its time, renewed when a scheduled change falls due."""
+    state = cache.get(VERSION_KEY)
+    if state is None or (state["until"] is not None and time.time() >= state["until"]):
+        state = bump()
+    return state
+
+
+def bump(**kwargs) -> dict:
+    """Move the content version on: every cached page is out of date from now on.
+
+    Accepts and ignores signal arguments, so it can be connected to signals directly.
+    """
+    from articles.models import Article  # the pages' content; imported late (app loading)
+
+    state = {
+        "v": uuid.uuid4().hex[:16],
+        "until": Article.objects.next_change_timestamp(),
+        "at": time.time(),
+    }
+    cache.set(VERSION_KEY, state, timeout=None)
+    _local.clear()
+    return state
+
+
+def bump_on_commit(**kwargs) -> None:
+    """Move the version on now and again when the current transaction commits.
+
+    Now, so pages stop being served from before the change; again after the commit, so a
+    page rendered meanwhile from not-yet-committed data is not kept under the new
+    version. The after-commit bump is registered once per transaction.
+    """
+    bump()
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and not any(
+        callback is bump for _sids, callback, _robust in connection.run_on_commit
+    ):
+        transaction.on_commit(bump)
+
+
+class _LocalCopies:
+    """A small per-process LRU of recently served pages, each kept for a few seconds."""
+
+    def __init__(self, size: int = 512):
+        self.size = size
+        self.entries: OrderedDict[str, tuple[float, dict]] = OrderedDict()
+
+    def get(self, key: str) -> dict | None:
+        found = self.entries.get(key)
+        if found is None or found[0] < time.monotonic():
+            return None
+        self.entries.move_to_end(key)
+        return found[1]
+
+    def put(self, key: str, entry: dict) -> None:
+        self.entries[key] = (time.monotonic() + settings.PAGE_CACHE_LOCAL_SECONDS, entry)
+        self.entries.move_to_end(key)
+        while len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+
+    def clear(self) -> None:
+        self.entries.clear()
+
+
+_local = _LocalCopies()
+
+
+def public_cache_control() -> str:
+    return (
+        f"public, max-age={settings.PAGE_CACHE_MAX_AGE}, s-maxage={settings.PAGE_CACHE_MAX_AGE}, "
+        f"stale-while-revalidate={settings.PAGE_CACHE_STALE_SECONDS}, stale-if-error=86400"
+    )
+
+
+def _shared_request(request) -> bool:
+    return (
+        request.method in ("GET", "HEAD")
+        and settings.PAGE_CACHE_SECONDS > 0
+        and not any(name in request.COOKIES for name in PERSONAL_COOKIES)
+        and not request.path.startswith(UNCACHEABLE_PREFIXES)
+    )
+
+
+def _storable(response) -> bool:
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and "Cookie" not in response.get("Vary", "")
+        and "private" not in response.get("Cache-Control", "")
+        and "no-store" not in response.get("Cache-Control", "")
+    )
+
+
+def _not_modified(request, entry: dict) -> bool:
+    if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
+    if if_none_match is not None:
+        return (
+            entry["etag"] in {tag.strip() for tag in if_none_match.split(",")}
+            or if_none_match == "*"
+        )
+    if_modified_since = request.META.get("HTTP_IF_MODIFIED_SINCE")
+    if if_modified_since:
+        try:
+            return parsedate_to_datetime(if_modified_since).timestamp() >= int(entry["modified"])
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+def _respond(request, entry: dict, hit: str):
+    headers = {
+        "ETag": entry["etag"],
+        "Last-Modified": formatdate(entry["modified"], usegmt=True),
+        "Cache-Control": entry["cache_control"],
+        "X-Page-Cache": hit,
+    }
+    if _not_modified(request, entry):
+        response = HttpResponseNotModified()
+        for name, value in headers.items():
+            response[name] = value
+        return response
+    response = HttpResponse(entry["body"], content_type=entry["content_type"], headers=headers)
+    for name, value in entry["headers"]:
+        response.headers.setdefault(name, value)
+    return response
+
+
+class PageCacheMiddleware:
+    """Serve and store whole pages for anonymous GETs; must come early in MIDDLEWARE."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not _shared_request(request):
+            return self.get_response(request)
+        state = current_state()
+        key = f"pagecache:{state['v']}:{request.get_host()}:{request.get_full_path()}"
+        entry = _local.get(key)
+        if entry is not None:
+            return _respond(request, entry, "hit-local")
+        entry = cache.get(key)
+        if entry is not None:
+            _local.put(key, entry)
+            return _respond(request, entry, "hit")
+        response = self.get_response(request)
+        if not _storable(response):
+            return response
+        if "Cache-Control" not in response:
+            response["Cache-Control"] = public_cache_control()
+        body = response.content
+        entry = {
+            "body": body,
+            "content_type": response["Content-Type"],
+            "etag": f'"{hashlib.blake2b(body, digest_size=12).hexdigest()}"',
+            "modified": int(state["at"]),
+            "cache_control": response["Cache-Control"],
+            "headers": [
+                (name, value)
+                for name, value in response.items()
+                if name.lower()
+                not in {
+                    "content-type",
+                    "content-length",
+                    "cache-control",
+                    "etag",
+                    "last-modified",
+                    "x-page-cache",
+                }
+            ],
+        }
+        cache.set(key, entry, timeout=settings.PAGE_CACHE_SECONDS)
+        _local.put(key, entry)
+        return _respond(request, entry, "miss")
