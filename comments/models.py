@@ -87,6 +87,7 @@ class Reason(models.Model):
         BANNED = "banned", "Banned commenter"
         TRUSTED = "trusted", "Trusted commenter"
         NEW_COMMENTER = "new_commenter", "New commenter"
+        RECENT_REJECTION = "recent_rejection", "Recently rejected or spam"
         STAFF = "staff", "Staff"
         REPORTED = "reported", "Reported by readers"
         MODERATOR = "moderator", "Moderator's decision"

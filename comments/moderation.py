@@ -176,7 +176,9 @@ def trust(sub: Submission) -> Verdict | None:
         history = Comment.objects.filter(email__iexact=sub.email)
         bad = [Comment.Status.REJECTED, Comment.Status.SPAM]
         recent_bad = history.filter(status__in=bad, created_at__gte=sub.now - TRUST_COOLDOWN)
-        if history.filter(status=Comment.Status.APPROVED).exists() and not recent_bad.exists():
+        if recent_bad.exists():
+            return Verdict(HOLD, Reason.Code.RECENT_REJECTION)
+        if history.filter(status=Comment.Status.APPROVED).exists():
             return Verdict(APPROVE, Reason.Code.TRUSTED)
     return Verdict(HOLD, Reason.Code.NEW_COMMENTER)
 

@@ -34,6 +34,7 @@ class Discussion:
     count: int = 0
     threads: list[list[Entry]] = field(default_factory=list)
     anchor_counts: dict[str, int] = field(default_factory=dict)
+    anchor_first: dict[str, int] = field(default_factory=dict)  # anchor → first comment id
 
     @classmethod
     def of(cls, article) -> "Discussion":
@@ -51,9 +52,11 @@ class Discussion:
         children: dict[int, list[Comment]] = {}
         roots = []
         anchor_counts: dict[str, int] = {}
+        anchor_first: dict[str, int] = {}
         for comment in comments:
             if comment.anchor:
                 anchor_counts[comment.anchor] = anchor_counts.get(comment.anchor, 0) + 1
+                anchor_first.setdefault(comment.anchor, comment.pk)
             if comment.parent_id in by_id:
                 children.setdefault(comment.parent_id, []).append(comment)
             else:  # a root, or a reply whose parent is no longer shown
@@ -61,7 +64,12 @@ class Discussion:
         # Editor's picks first, then the newest conversations.
         roots.sort(key=lambda c: (not c.is_featured, -c.created_at.timestamp(), -c.pk))
         threads = [cls._flatten(root, children, by_id) for root in roots]
-        return cls(count=len(comments), threads=threads, anchor_counts=anchor_counts)
+        return cls(
+            count=len(comments),
+            threads=threads,
+            anchor_counts=anchor_counts,
+            anchor_first=anchor_first,
+        )
 
     @staticmethod
     def _flatten(root, children, by_id) -> list[Entry]:

@@ -82,19 +82,36 @@ def passage(article: Article, anchor: str) -> str | None:
     return None
 
 
-def form_context(article: Article, form: CommentForm, request, **extra) -> dict:
-    return {
-        "article": article,
-        "form": form,
-        "personal": has_ambient_authority(request),
-        **extra,
-    }
+def whole_words(selected: str, text: str) -> str:
+    """The reader's selection within a passage, widened to whole words."""
+    start = text.find(selected)
+    if not selected or start < 0:
+        return text
+    end = start + len(selected)
+    while start > 0 and text[start - 1].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    return text[start:end]
 
 
 def refuse(request, article, form, message, status):
+    """The form again, with the reader's text, what they were answering, and why."""
     form.data = form.data.copy()
     form.data["ts"] = form_token(article.pk)  # a fresh timestamp to try again with
-    context = form_context(article, form, request, refusal=message)
+    parent_id = str(form.data.get("parent", ""))
+    replying_to = None
+    if parent_id.isdigit():
+        replying_to = Comment.objects.approved().filter(article=article, pk=parent_id).first()
+    anchor = form.data.get("anchor", "")
+    context = {
+        "article": article,
+        "form": form,
+        "personal": has_ambient_authority(request),
+        "refusal": message,
+        "replying_to": replying_to,
+        "excerpt": passage(article, anchor) if anchor else None,
+    }
     return render(request, "comments/form_page.html", context, status=status)
 
 
@@ -119,9 +136,7 @@ def post_comment(request, article_id):
         if text is None:
             message = "The passage you commented on has changed. Please choose it again."
             return refuse(request, article, form, message, 400)
-        selected = " ".join(data["excerpt"].split())
-        excerpt = selected if selected and selected in " ".join(text.split()) else text
-        excerpt = excerpt[:500]
+        excerpt = whole_words(" ".join(data["excerpt"].split()), " ".join(text.split()))[:500]
     user = request.user if request.user.is_authenticated else None
     outcome = moderation.submit(
         moderation.Submission(
@@ -250,12 +265,13 @@ def report_comment(request, comment_id):
     return response
 
 
-def load_subscription(token, salt, max_age=None) -> Subscription:
+def load_subscription(token, salt, max_age=None) -> Subscription | None:
+    """The subscription a mailed link names; None if it has since been removed."""
     try:
         pk = signing.loads(token, salt=salt, max_age=max_age)
     except signing.BadSignature as error:
         raise Http404("This link is invalid or has expired.") from error
-    return get_object_or_404(Subscription.objects.select_related("article"), pk=pk)
+    return Subscription.objects.select_related("article").filter(pk=pk).first()
 
 
 @never_cache
@@ -266,6 +282,8 @@ def confirm_subscription(request, token):
     subscription = load_subscription(
         token, notifications.CONFIRM_SALT, settings.COMMENTS_CONFIRM_MAX_AGE
     )
+    if subscription is None:
+        raise Http404("This subscription no longer exists.")
     if request.method == "POST":
         if subscription.confirmed_at is None:
             subscription.confirmed_at = timezone.now()
@@ -286,9 +304,9 @@ def confirm_subscription(request, token):
             secure=settings.SESSION_COOKIE_SECURE,
         )
         return response
-    return render(
-        request, "comments/subscription.html", {"subscription": subscription, "action": "confirm"}
-    )
+    action = "already-confirmed" if subscription.confirmed_at else "confirm"
+    context = {"subscription": subscription, "action": action}
+    return render(request, "comments/subscription.html", context)
 
 
 @never_cache
@@ -297,6 +315,8 @@ def confirm_subscription(request, token):
 def unsubscribe(request, token):
     """GET shows a button (mail scanners follow links); POST unsubscribes, one click."""
     subscription = load_subscription(token, notifications.UNSUBSCRIBE_SALT)
+    if subscription is None:  # an older mail's link, after unsubscribing
+        return render(request, "comments/subscription.html", {"done": "unsubscribed"})
     if request.method == "POST":
         article = subscription.article
         subscription.delete()

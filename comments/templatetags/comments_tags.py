@@ -29,6 +29,11 @@ def passage_comment_count(article, anchor) -> int:
     return discussion_of(article).anchor_counts.get(anchor, 0)
 
 
+@register.simple_tag
+def passage_first_comment(article, anchor) -> int | None:
+    return discussion_of(article).anchor_first.get(anchor)
+
+
 @register.inclusion_tag("comments/block.html", takes_context=True)
 def comments_block(context, article):
     request = context["request"]

@@ -146,7 +146,8 @@ def test_trust_cannot_be_claimed_by_typing_someone_elses_email(submission, make_
 def test_recent_rejection_suspends_trust(submission, make_comment, article):
     make_comment(article, email="reader@example.org", body="Approved once.")
     make_comment(article, email="reader@example.org", body="Rejected.", status="rejected")
-    assert moderation.decide(submission(verified_email="reader@example.org"))[0] == "pending"
+    status, _, verdicts = moderation.decide(submission(verified_email="reader@example.org"))
+    assert status == "pending" and codes(verdicts) == [Reason.Code.RECENT_REJECTION]
 
 
 def test_trusted_commenter_is_still_held_for_suspect_words(submission, make_comment, article):

@@ -234,7 +234,8 @@ def test_passage_shows_its_comment_count_and_keeps_it_after_edit(client, article
     anchor = first_anchor(client, article)
     make_comment(article, anchor=anchor, anchor_excerpt="First paragraph.", body="On point.")
     html = client.get(article.get_absolute_url()).content.decode()
-    assert f'data-anchor="{anchor}" rel="nofollow">1 comment<' in html
+    first = Comment.objects.get()
+    assert f'href="{article.get_absolute_url()}#c{first.pk}" rel="nofollow">1 comment<' in html
     article.body = "<p>First paragraph, rewritten.</p><p>Second paragraph.</p>"
     article.save()
     html = client.get(article.get_absolute_url()).content.decode()
@@ -290,3 +291,17 @@ def test_report_by_a_bot_is_ignored(client, article, make_comment, old_token):
     comment = make_comment(article)
     response = report(client, comment, old_token, "192.0.2.1", website="x")
     assert response.status_code == 303 and not Report.objects.exists()
+
+
+def test_refused_reply_keeps_what_it_answers(article, post_comment, make_comment):
+    parent = make_comment(article, name="Ann")
+    response = post_comment(article, parent=str(parent.pk), body="")
+    html = response.content.decode()
+    assert response.status_code == 400 and "Reply to Ann" in html
+    assert f'name="parent" value="{parent.pk}"' in html
+
+
+def test_selection_is_widened_to_whole_words(client, article, post_comment):
+    anchor = first_anchor(client, article)
+    post_comment(article, anchor=anchor, excerpt="irst paragr")
+    assert Comment.objects.get().anchor_excerpt == "First paragraph"
