@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format lock clean
+.PHONY: run test lint format lock clean bench
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,9 @@ run: $(STAMP)  ## Serve the demo site on http://127.0.0.1:$(PORT) (SQLite, devel
 
 test: $(STAMP)  ## The whole test suite (DATABASE_URL picks the database; SQLite by default)
 	$(PY) -m pytest
+
+bench: $(STAMP)  ## Speed goals under load (needs wrk; PostgreSQL and Redis for the second setup)
+	$(PY) bench/run.py
 
 lint: $(STAMP)  ## Style, formatting and missing migrations
 	$(VENV)/bin/ruff check .

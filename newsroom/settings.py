@@ -46,7 +46,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-ROOT_URLCONF = "newsroom.urls"
+ROOT_URLCONF = env("ROOT_URLCONF", default="newsroom.urls")
 WSGI_APPLICATION = "newsroom.wsgi.application"
 
 TEMPLATES = [
@@ -119,7 +119,7 @@ USE_TZ = True
 
 # --- Static and media files -------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = env("MEDIA_URL", default="/media/")
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
@@ -181,7 +181,13 @@ COMMENTS_MIN_SECONDS = env.int("COMMENTS_MIN_SECONDS", default=3)
 # A form older than this has to be submitted again (the page was open for too long).
 COMMENTS_MAX_FORM_AGE = env.int("COMMENTS_MAX_FORM_AGE", default=24 * 3600)
 # At most this many comments per (client IP, e-mail) per window of seconds.
-COMMENTS_RATE_LIMITS = [(5, 60), (30, 3600)]
+# Written "count/seconds,…"; empty turns rate limits off (load tests only).
+COMMENTS_RATE_LIMITS = [
+    (int(count), int(seconds))
+    for count, seconds in (
+        rule.split("/") for rule in env.list("COMMENTS_RATE_LIMITS", default=["5/60", "30/3600"])
+    )
+]
 COMMENTS_MAX_LINKS = env.int("COMMENTS_MAX_LINKS", default=2)  # this many links holds
 COMMENTS_REPORTS_TO_HOLD = env.int("COMMENTS_REPORTS_TO_HOLD", default=3)
 COMMENTS_THREADS_PER_PAGE = env.int("COMMENTS_THREADS_PER_PAGE", default=20)

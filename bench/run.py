@@ -1,0 +1,338 @@
+"""`make bench`: the real server under a real load generator, measured against baselines.
+
+Builds a seeded site, starts gunicorn (2 workers) on 127.0.0.1 with production-shaped
+settings, drives it with wrk, and compares every measured path with baselines taken in
+the same run: a trivial view through all middleware ("hello") and WhiteNoise serving the
+article page's bytes as a static file. Each pair is interleaved, 3 times, medians kept.
+Prints and saves a table; exits non-zero when a goal is missed.
+
+    python bench/run.py --setup sqlite       # SQLite + local-memory cache
+    python bench/run.py --setup postgres     # PostgreSQL + Redis
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+DURATION = os.environ.get("BENCH_SECONDS", "4")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """gunicorn on a free local port; always stopped, by its own PID."""
+
+    def __init__(self, env: dict, worker_class: str = "sync", threads: int = 1):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "newsroom.wsgi",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            "2",
+            "--worker-class",
+            worker_class,
+            "--threads",
+            str(threads),
+            "--log-level",
+            "warning",
+        ]
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env)
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(self.url + "/healthz/", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise SystemExit("gunicorn did not start")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def wrk(
+    url: str, connections: int = 16, script: str | None = None, headers=(), seconds: str = DURATION
+) -> dict:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    for header in headers:
+        command += ["-H", header]
+    if script:
+        command += ["-s", script]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+
+    def ms(text: str) -> float:
+        value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", output, re.M))
+    result = {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1]),
+        "p50": ms(latency["50"]),
+        "p99": ms(latency["99"]),
+        "max": ms(re.search(r"Latency\s+\S+\s+\S+\s+(\S+)", output)[1]),
+        "non2xx": int((re.search(r"Non-2xx or 3xx responses: (\d+)", output) or [0, 0])[1]),
+        "errors": sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output)),
+        "output": output,
+    }
+    return result
+
+
+def paired(measured: str, baseline: str, repeat: int = 3, headers=()) -> tuple[dict, dict]:
+    """Interleave a path with its baseline; medians of each."""
+    runs_m, runs_b = [], []
+    for _ in range(repeat):
+        runs_m.append(wrk(measured, headers=headers))
+        runs_b.append(wrk(baseline))
+
+    def median(runs):
+        return {key: statistics.median(run[key] for run in runs) for key in ("rps", "p50", "p99")}
+
+    return median(runs_m), median(runs_b)
+
+
+def setup_env(kind: str, workdir: Path) -> dict:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "newsroom.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-" + "x" * 60,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "SECURE_SSL_REDIRECT": "0",
+        "SESSION_COOKIE_SECURE": "0",
+        "SECURE_HSTS_SECONDS": "0",
+        "ROOT_URLCONF": "bench.urls",
+        "MEDIA_ROOT": str(workdir / "media"),
+        "STATIC_ROOT": str(workdir / "static"),
+        "COMMENTS_RATE_LIMITS": "",
+        "COMMENTS_MIN_SECONDS": "1",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+        "EMAIL_URL": "dummymail://",
+        "BENCH_ARTICLES": os.environ.get("BENCH_ARTICLES", "200"),
+    }
+    if kind == "sqlite":
+        env["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+        env["CACHE_URL"] = "locmemcache://bench"
+    else:
+        import psycopg
+
+        with psycopg.connect(
+            "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True
+        ) as db:
+            db.execute("DROP DATABASE IF EXISTS newsroom_bench")
+            db.execute("CREATE DATABASE newsroom_bench")
+        env["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/newsroom_bench"
+        env["CACHE_URL"] = "redis://127.0.0.1:6379/7"
+        subprocess.run(["redis-cli", "-n", "7", "FLUSHDB"], check=True, capture_output=True)
+    return env
+
+
+SPIKE_SCRIPT = """
+local counter = 0
+local id = 0
+setup = function(thread) thread:set("id", math.random(1, 1000000000)) end
+init = function(args) id = wrk.thread:get("id") end
+request = function()
+  counter = counter + 1
+  local body = "name=Bench+Reader&email=r" .. id .. "x" .. counter .. "%40example.org"
+    .. "&body=Spike+comment+" .. counter .. "+of+" .. id .. "&ts=TOKEN&website="
+  return wrk.format("POST", "PATH", {["Content-Type"] = "application/x-www-form-urlencoded"}, body)
+end
+"""
+
+
+def spike(env: dict, site: dict, workdir: Path) -> dict:
+    """32 concurrent comment posts and 8 readers for 10 seconds, gthread workers."""
+    server = Server(env, worker_class="gthread", threads=8)
+    try:
+        token = subprocess.run(
+            [
+                PYTHON,
+                "-c",
+                "import django,os;django.setup();from comments.forms import form_token;"
+                f"print(form_token({site['article_id']}))",
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        time.sleep(1.5)  # older than COMMENTS_MIN_SECONDS
+        script = workdir / "spike.lua"
+        path = f"/comments/article/{site['article_id']}/post/"
+        script.write_text(SPIKE_SCRIPT.replace("TOKEN", token).replace("PATH", path))
+        count = [
+            PYTHON,
+            "-c",
+            "import django;django.setup();from comments.models import Comment;"
+            "print(Comment.objects.count())",
+        ]
+        before = int(
+            subprocess.run(
+                count, cwd=ROOT, env=env, capture_output=True, text=True, check=True
+            ).stdout
+        )
+        readers = subprocess.Popen(
+            ["wrk", "-t1", "-c8", "-d10s", server.url + site["article"]["100"]],
+            stdout=subprocess.DEVNULL,
+        )
+        posts = wrk(server.url, connections=32, script=str(script), seconds="10")
+        readers.wait()
+        after = int(
+            subprocess.run(
+                count, cwd=ROOT, env=env, capture_output=True, text=True, check=True
+            ).stdout
+        )
+    finally:
+        server.stop()
+    # wrk counts 3xx as success; the post view answers 303, so any non-3xx is a failure.
+    return {
+        "stored_per_s": (after - before) / 10,
+        "sent_per_s": posts["rps"],
+        "failed": posts["non2xx"] + posts["errors"],
+        "max_ms": posts["max"],
+    }
+
+
+def run(kind: str) -> tuple[list[tuple], list[tuple]]:
+    workdir = Path(tempfile.mkdtemp(prefix="newsroom-bench-"))
+    rows, goals = [], []
+    try:
+        env = setup_env(kind, workdir)
+        seeded = subprocess.run(
+            [PYTHON, "bench/seed.py"], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+        ).stdout
+        site = json.loads(seeded.strip().splitlines()[-1])
+        # The static baseline: the article page's own bytes, served by WhiteNoise.
+        probe = Server(env)
+        try:
+            page = urllib.request.urlopen(probe.url + site["article"]["100"]).read()
+        finally:
+            probe.stop()
+        (workdir / "static" / "bench").mkdir(parents=True, exist_ok=True)
+        (workdir / "static" / "bench" / "article.html").write_bytes(page)
+
+        server = Server(env)
+        try:
+            static = server.url + "/static/bench/article.html"
+            hello = server.url + "/bench/hello/"
+            for url in [site["article"]["100"], site["home"], site["section"], site["region"]]:
+                urllib.request.urlopen(server.url + url).read()  # warm the cache
+            hello_m, static_m = paired(hello, static)
+            rows.append(("hello (baseline)", hello_m, 1.0))
+            rows.append(("static article (baseline)", static_m, 1.0))
+            floor = 1.0 if kind == "sqlite" else 0.5
+            for name, url in [
+                ("article, cached", site["article"]["100"]),
+                ("home, cached", site["home"]),
+                ("section, cached", site["section"]),
+                ("region, cached", site["region"]),
+            ]:
+                measured, baseline = paired(server.url + url, static)
+                ratio = measured["rps"] / baseline["rps"]
+                rows.append((name, measured, ratio))
+                goals.append((f"1. {name} ≥ {floor}× static", ratio >= floor, f"{ratio:.2f}×"))
+            etag = urllib.request.urlopen(server.url + site["article"]["100"]).headers["ETag"]
+            revalidate, hello_again = paired(
+                server.url + site["article"]["100"], hello, headers=[f"If-None-Match: {etag}"]
+            )
+            ratio = revalidate["rps"] / hello_again["rps"]
+            rows.append(("304 revalidation", revalidate, ratio))
+            goals.append(("4. 304 revalidation ≥ 0.5× hello", ratio >= 0.5, f"{ratio:.2f}×"))
+        finally:
+            server.stop()
+        render = site["render_seconds"]
+        ratio = render["500"] / render["0"]
+        goals.append(
+            (
+                "3. uncached 500-comment render ≤ 6× 0-comment",
+                ratio <= 6,
+                f"{ratio:.2f}× ({render['500'] * 1000:.1f} ms vs {render['0'] * 1000:.1f} ms)",
+            )
+        )
+        result = spike(env, site, workdir)
+        goals.append(
+            (
+                "5. comment spike: 0 failed posts",
+                result["failed"] == 0,
+                f"{result['failed']} failed",
+            )
+        )
+        goals.append(
+            (
+                "5. comment spike: worst post ≤ 1 s",
+                result["max_ms"] <= 1000,
+                f"{result['max_ms']:.0f} ms",
+            )
+        )
+        goals.append(
+            (f"   comments stored per second ({kind})", True, f"{result['stored_per_s']:.0f}/s")
+        )
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return rows, goals
+
+
+def table(kind: str, rows, goals) -> str:
+    lines = [
+        f"Newsroom benchmark — {kind} — {time.strftime('%Y-%m-%d %H:%M')}",
+        "",
+        f"{'path':30} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>7}",
+    ]
+    for name, m, ratio in rows:
+        lines.append(f"{name:30} {m['rps']:9.0f} {m['p50']:8.2f} {m['p99']:8.2f} {ratio:6.2f}×")
+    lines += ["", "goals:"]
+    lines += [f"  {'PASS' if ok else 'FAIL'}  {name}: {figure}" for name, ok, figure in goals]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--setup", choices=["sqlite", "postgres"], action="append")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is missing: install it with `apt-get install wrk`.", file=sys.stderr)
+        return 2
+    failed = False
+    results = ROOT / "bench-results"
+    results.mkdir(exist_ok=True)
+    for kind in args.setup or ["sqlite", "postgres"]:
+        rows, goals = run(kind)
+        text = table(kind, rows, goals)
+        print(text, "\n", flush=True)
+        (results / f"{kind}.txt").write_text(text + "\n")
+        failed |= not all(ok for _name, ok, _figure in goals)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
