@@ -47,7 +47,7 @@ def comments_block(context, article):
                 entry.comment
                 for thread in discussion.threads
                 for entry in thread
-                if entry.comment.pk == int(reply_id)
+                if entry.comment.id == int(reply_id)
             ),
             None,
         )
@@ -66,6 +66,7 @@ def comments_block(context, article):
         initial.update(name=user.get_full_name() or user.get_username(), email=user.email)
     return {
         "article": article,
+        "article_url": article.get_absolute_url(),  # once, not three times per comment
         "discussion": discussion,
         "threads": discussion.page(1),
         "form": CommentForm(initial=initial),
