@@ -1,16 +1,23 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, Count, IntegerField, OuterRef, Subquery, Value, When
+from django.db import transaction
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
+
+from articles.models import Article
+from newsroom import pagecache
 
 from . import moderation
 from .models import Ban, Comment, ModeratedWord, Reason
+
+LINE_BREAK = mark_safe("<br>")
 
 # What one click on a row does: (label, new status or None, featured flag or None).
 ROW_ACTIONS = {
@@ -49,6 +56,15 @@ class ReportedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ArticleFilter(admin.RelatedOnlyFieldListFilter):
+    """The articles that have comments, labelled with their kicker, in one query."""
+
+    def field_choices(self, field, request, model_admin):
+        commented = Comment.objects.values("article")
+        articles = Article.objects.filter(pk__in=commented).select_related("primary_region")
+        return [(article.pk, article.display_headline) for article in articles]
+
+
 class ReasonFilter(admin.SimpleListFilter):
     title = "reason"
     parameter_name = "reason"
@@ -83,7 +99,7 @@ class CommentAdmin(admin.ModelAdmin):
         ReportedFilter,
         "is_featured",
         "article__section",
-        ("article", admin.RelatedOnlyFieldListFilter),
+        ("article", ArticleFilter),
     ]
     search_fields = ["body", "name", "email", "article__headline"]
     list_per_page = 100
@@ -125,8 +141,12 @@ class CommentAdmin(admin.ModelAdmin):
                     default=Value(2),
                 ),
             )
-            .order_by("attention", "-created_at", "-pk")
         )
+
+    def get_ordering(self, request):
+        # Not ``ordering``: the changelist would sort by Meta.ordering instead of the
+        # queue's order, and ``attention`` is an annotation of get_queryset().
+        return [F("attention").asc(), "-created_at", "-pk"]
 
     def has_add_permission(self, request):
         return False  # comments come from readers
@@ -166,9 +186,7 @@ class CommentAdmin(admin.ModelAdmin):
 
     @admin.display(description="why")
     def why(self, comment):
-        return format_html_join(
-            format_html("<br>"), "{}", ((str(r),) for r in comment.reasons.all())
-        )
+        return format_html_join(LINE_BREAK, "{}", ((str(r),) for r in comment.reasons.all()))
 
     @admin.display(description="reports", ordering="report_count")
     def report_count(self, comment):
@@ -203,7 +221,7 @@ class CommentAdmin(admin.ModelAdmin):
     def reports_list(self, comment):
         return (
             format_html_join(
-                format_html("<br>"),
+                LINE_BREAK,
                 "{}: {}",
                 ((r.get_kind_display(), r.note) for r in comment.reports.all()),
             )
@@ -234,7 +252,16 @@ class CommentAdmin(admin.ModelAdmin):
             if status is not None:
                 changed += moderation.set_status(comment, status, by=request.user)
             elif comment.is_featured != featured:
-                Comment.objects.filter(pk=comment.pk).update(is_featured=featured)
+                with transaction.atomic():
+                    Comment.objects.filter(pk=comment.pk).update(is_featured=featured)
+                    Reason.objects.create(
+                        comment=comment,
+                        code=Reason.Code.MODERATOR,
+                        detail=f"editor's pick {'made' if featured else 'removed'} "
+                        f"by {request.user.get_username()}"[:200],
+                    )
+                if comment.status == Comment.Status.APPROVED:
+                    pagecache.bump_on_commit()
                 changed += 1
         return changed
 

@@ -291,7 +291,7 @@ def confirm_subscription(request, token):
         response = render(
             request,
             "comments/subscription.html",
-            {"subscription": subscription, "done": "confirmed"},
+            {"subscription": subscription, "article": subscription.article, "done": "confirmed"},
         )
         # The reader proved this address: their comments can now earn trust.
         response.set_signed_cookie(
@@ -305,7 +305,7 @@ def confirm_subscription(request, token):
         )
         return response
     action = "already-confirmed" if subscription.confirmed_at else "confirm"
-    context = {"subscription": subscription, "action": action}
+    context = {"subscription": subscription, "article": subscription.article, "action": action}
     return render(request, "comments/subscription.html", context)
 
 
@@ -316,7 +316,9 @@ def unsubscribe(request, token):
     """GET shows a button (mail scanners follow links); POST unsubscribes, one click."""
     subscription = load_subscription(token, notifications.UNSUBSCRIBE_SALT)
     if subscription is None:  # an older mail's link, after unsubscribing
-        return render(request, "comments/subscription.html", {"done": "unsubscribed"})
+        return render(
+            request, "comments/subscription.html", {"done": "unsubscribed", "article": None}
+        )
     if request.method == "POST":
         article = subscription.article
         subscription.delete()
@@ -326,5 +328,5 @@ def unsubscribe(request, token):
     return render(
         request,
         "comments/subscription.html",
-        {"subscription": subscription, "action": "unsubscribe"},
+        {"subscription": subscription, "article": subscription.article, "action": "unsubscribe"},
     )
