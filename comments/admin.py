@@ -1,13 +1,16 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Subquery, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
@@ -82,15 +85,15 @@ class ReasonFilter(admin.SimpleListFilter):
 class CommentAdmin(admin.ModelAdmin):
     """The moderation queue: what needs a decision first, one click per decision."""
 
+    # The decision buttons come early so they are on screen without scrolling sideways.
     list_display = [
         "status_label",
+        "moderate",
         "comment",
         "on_article",
         "why",
         "report_count",
         "history",
-        "created_at",
-        "moderate",
     ]
     list_display_links = ["comment"]
     list_filter = [
@@ -109,8 +112,8 @@ class CommentAdmin(admin.ModelAdmin):
         "moderate",
         "status",
         "is_featured",
-        "article",
-        "parent",
+        "on_article",
+        "in_reply_to",
         "name",
         "email",
         "ip",
@@ -121,7 +124,7 @@ class CommentAdmin(admin.ModelAdmin):
         "history",
         "created_at",
         "moderated_at",
-        "moderated_by",
+        "moderator",
     ]
     readonly_fields = fields
 
@@ -132,7 +135,9 @@ class CommentAdmin(admin.ModelAdmin):
             .select_related("article__primary_region", "article__section")
             .prefetch_related("reasons")
             .annotate(
-                report_count=Count("reports", distinct=True),
+                report_count=Count(
+                    "reports", filter=Q(reports__reviewed_at__isnull=True), distinct=True
+                ),
                 approved_count=history_count([Comment.Status.APPROVED]),
                 rejected_count=history_count([Comment.Status.REJECTED, Comment.Status.SPAM]),
                 attention=Case(
@@ -151,6 +156,21 @@ class CommentAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # comments come from readers
 
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": "Comment queue", **(extra_context or {})})
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Every field is read-only: decisions are the buttons, which record why.
+        hidden = {
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            "show_delete": False,
+        }
+        return super().change_view(
+            request, object_id, form_url, {**hidden, **(extra_context or {})}
+        )
+
     # --- Columns ---------------------------------------------------------------------------
 
     @admin.display(description="status", ordering="status")
@@ -163,11 +183,22 @@ class CommentAdmin(admin.ModelAdmin):
             pick,
         )
 
-    @admin.display(description="comment")
+    @admin.display(description="comment", ordering="created_at")
     def comment(self, comment):
         return format_html(
-            "<strong>{}</strong><br>{}", comment.name, Truncator(comment.body).chars(160)
+            "<strong>{}</strong> <small>{}</small><br>{}",
+            comment.name,
+            date_format(timezone.localtime(comment.created_at), "j M Y, H:i"),
+            Truncator(comment.body).chars(160),
         )
+
+    @admin.display(description="in reply to")
+    def in_reply_to(self, comment):
+        return str(comment.parent) if comment.parent_id else "—"
+
+    @admin.display(description="moderated by")
+    def moderator(self, comment):
+        return comment.moderated_by.get_username() if comment.moderated_by_id else "—"
 
     @admin.display(description="article", ordering="article__publish_at")
     def on_article(self, comment):
@@ -203,7 +234,11 @@ class CommentAdmin(admin.ModelAdmin):
             (reverse("admin:comments_comment_moderate", args=[comment.pk, key]), label)
             for key, (label, status, featured) in ROW_ACTIONS.items()
             if (status and status != comment.status)
-            or (featured is not None and featured != comment.is_featured)
+            or (
+                featured is not None
+                and featured != comment.is_featured
+                and comment.status == Comment.Status.APPROVED  # picks are shown comments
+            )
         ]
         html = format_html_join(
             " ",
@@ -251,7 +286,9 @@ class CommentAdmin(admin.ModelAdmin):
         for comment in comments:
             if status is not None:
                 changed += moderation.set_status(comment, status, by=request.user)
-            elif comment.is_featured != featured:
+            elif comment.is_featured != featured and (
+                comment.status == Comment.Status.APPROVED or not featured
+            ):
                 with transaction.atomic():
                     Comment.objects.filter(pk=comment.pk).update(is_featured=featured)
                     Reason.objects.create(
@@ -275,9 +312,10 @@ class CommentAdmin(admin.ModelAdmin):
             raise PermissionDenied
         self.apply(request, [comment], action)
         self.message_user(request, f"{ROW_ACTIONS[action][0]}: comment by {comment.name}.")
-        return redirect(
-            request.META.get("HTTP_REFERER") or reverse("admin:comments_comment_changelist")
-        )
+        back = request.META.get("HTTP_REFERER", "")
+        if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+            back = reverse("admin:comments_comment_changelist")
+        return redirect(back)
 
     def ban_view(self, request, pk):
         comment = get_object_or_404(self.get_queryset(request), pk=pk)

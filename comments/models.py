@@ -118,6 +118,9 @@ class Report(models.Model):
     note = models.CharField(max_length=300, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    reviewed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a moderator decided on the comment after it."
+    )
 
     class Meta:
         ordering = ["-created_at"]

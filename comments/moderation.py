@@ -291,6 +291,8 @@ def set_status(comment: Comment, status: str, *, by=None, detail: str = "") -> b
             detail=(detail or f"{label} by {by.get_username() if by else 'readers'}")[:200],
         )
         comment.status, comment.moderated_at, comment.moderated_by = status, now, by
+        if by is not None:  # a moderator's decision answers the reports made so far
+            comment.reports.filter(reviewed_at__isnull=True).update(reviewed_at=now)
         if shown_before or status == Comment.Status.APPROVED:
             pagecache.bump_on_commit()  # the article's page changes
         if status == Comment.Status.APPROVED:

@@ -57,7 +57,7 @@ def recipients(comment) -> dict[str, object]:
         wanted |= Q(kind=Subscription.Kind.REPLIES, email__iexact=comment.parent.email)
     subscriptions = Subscription.objects.filter(
         wanted, article=comment.article_id, confirmed_at__isnull=False
-    ).order_by("kind")  # "all" before "replies": one mail per address either way
+    ).order_by("-kind")  # "replies" first: a reply to you is announced as one
     chosen: dict[str, object] = {}
     for subscription in subscriptions:
         address = subscription.email.lower()

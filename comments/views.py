@@ -1,5 +1,6 @@
 import base64
 import json
+from datetime import timedelta
 from functools import wraps
 
 from django.conf import settings
@@ -157,7 +158,7 @@ def post_comment(request, article_id):
     if outcome.refusal:
         return refuse(request, article, form, outcome.refusal.message, outcome.refusal.status)
     comment = outcome.comment
-    if data["notify"] and comment.status != Comment.Status.SPAM:
+    if data["notify"] and comment.status not in (Comment.Status.SPAM, Comment.Status.REJECTED):
         subscribe(request, article, comment.email, data["notify"])
     if comment.is_public:
         response = redirect(f"{article.get_absolute_url()}?comment=published#c{comment.pk}")
@@ -178,7 +179,7 @@ def post_comment(request, article_id):
 
 
 def subscribe(request, article, email, kind) -> Subscription:
-    subscription, _ = Subscription.objects.get_or_create(
+    subscription, created = Subscription.objects.get_or_create(
         article=article, email=email.lower(), kind=kind
     )
     if subscription.confirmed_at is None:
@@ -186,7 +187,13 @@ def subscribe(request, article, email, kind) -> Subscription:
             # This browser already proved the address: no need to ask again.
             subscription.confirmed_at = timezone.now()
             subscription.save(update_fields=["confirmed_at"])
-        else:
+        elif created or subscription.created_at < timezone.now() - timedelta(
+            seconds=settings.COMMENTS_CONFIRM_MAX_AGE
+        ):
+            # One confirmation mail per wish; a new one only once the last link expired.
+            if not created:
+                subscription.created_at = timezone.now()
+                subscription.save(update_fields=["created_at"])
             notifications.send_confirmation.enqueue(subscription.pk)
     return subscription
 
@@ -255,7 +262,7 @@ def report_comment(request, comment_id):
         Report.objects.create(
             comment=comment, kind=form.cleaned_data["kind"], note=form.cleaned_data["note"], ip=ip
         )
-        reporters = comment.reports.values("ip").distinct().count()
+        reporters = comment.reports.filter(reviewed_at__isnull=True).values("ip").distinct().count()
         if reporters >= settings.COMMENTS_REPORTS_TO_HOLD:
             moderation.set_status(
                 comment, Comment.Status.PENDING, detail=f"{reporters} readers reported it"

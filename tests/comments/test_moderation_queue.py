@@ -267,8 +267,9 @@ def test_row_offers_buttons_only_for_decisions_not_yet_taken(
     def buttons(c):
         return {b.get("formaction") for b in row(response, c)["moderate"].iter("button")}
 
+    # No "Pick" for a held comment: an editor's pick is a comment readers can see.
     assert buttons(comment) == {
-        moderate_url(comment, action) for action in ["approve", "reject", "spam", "feature"]
+        moderate_url(comment, action) for action in ["approve", "reject", "spam"]
     }
     assert buttons(picked) == {
         moderate_url(picked, action) for action in ["reject", "spam", "unfeature"]
@@ -693,3 +694,14 @@ def test_moderator_changing_word_to_suspect_holds_instead_of_rejecting(
     comment = Comment.objects.get(body="Another crook.")
     assert comment.status == Comment.Status.PENDING
     assert comment.reasons.filter(code=Reason.Code.SUSPECT_WORD, detail="crook").exists()
+
+
+def test_moderators_decision_answers_the_reports(
+    moderator_client, article, make_comment, post_comment
+):
+    comment = make_comment(article)
+    comment.reports.create(kind="abuse", ip="192.0.2.1")
+    assert moderator_client.get(CHANGELIST_URL, {"reported": "yes"}).context["cl"].result_count == 1
+    moderator_client.post(moderate_url(comment, "reject"))
+    moderator_client.post(moderate_url(comment, "approve"))
+    assert moderator_client.get(CHANGELIST_URL, {"reported": "yes"}).context["cl"].result_count == 0
