@@ -2,13 +2,16 @@ from itertools import groupby
 
 from django.conf import settings
 from django.core import signing
-from django.db.models import Prefetch
+from django.core.cache import cache
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
+
+from newsroom import pagecache
 
 from .models import Article, Author, BodyPhoto, Byline, Correction, Region, RelatedLink, Section
 
@@ -21,30 +24,52 @@ def preview_token(article: Article) -> str:
 
 
 def article_page_queryset():
-    """Everything the article page shows, in a fixed number of queries."""
-    return Article.objects.select_related(
-        "section", "primary_region", "lead_photo"
-    ).prefetch_related(
-        Prefetch("bylines", queryset=Byline.objects.select_related("author")),
-        "regions",
-        "quotes",
-        "corrections",
-        Prefetch("body_photos", queryset=BodyPhoto.objects.select_related("photo")),
-        Prefetch(
-            "related_links",
-            queryset=RelatedLink.objects.select_related("target__primary_region"),
-        ),
-    )
+    return Article.objects.select_related("section", "primary_region", "lead_photo")
+
+
+PARTS = [
+    Prefetch("bylines", queryset=Byline.objects.select_related("author")),
+    "regions",
+    "quotes",
+    "corrections",
+    Prefetch("body_photos", queryset=BodyPhoto.objects.select_related("photo")),
+    Prefetch(
+        "related_links", queryset=RelatedLink.objects.select_related("target__primary_region")
+    ),
+]
+
+
+def article_parts(article: Article) -> dict:
+    """Bylines, regions, quotes, photos, links, corrections, sidebar and neighbours.
+
+    Only editors change these, so they are cached under the editorial version: a page
+    re-rendered because a comment was approved costs two queries, not a dozen.
+    """
+    key = f"articleparts:{article.pk}:{pagecache.editorial_version()}"
+    parts = cache.get(key)
+    if parts is None:
+        prefetch_related_objects([article], *PARTS)
+        previous, following = article.neighbours() if article.is_live else (None, None)
+        parts = {
+            "prefetched": article._prefetched_objects_cache,
+            "sidebar_links": article.sidebar_links(),
+            "previous": previous,
+            "next": following,
+        }
+        cache.set(key, parts, timeout=24 * 3600)  # keyed by version: never stale
+    else:
+        article._prefetched_objects_cache = parts["prefetched"]
+    return parts
 
 
 def article_context(article: Article) -> dict:
-    previous, following = article.neighbours() if article.is_live else (None, None)
+    parts = article_parts(article)
     return {
         "article": article,
         "blocks": article.blocks(),
-        "sidebar_links": article.sidebar_links(),
-        "previous": previous,
-        "next": following,
+        "sidebar_links": parts["sidebar_links"],
+        "previous": parts["previous"],
+        "next": parts["next"],
     }
 
 

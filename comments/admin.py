@@ -298,7 +298,7 @@ class CommentAdmin(admin.ModelAdmin):
                         f"by {request.user.get_username()}"[:200],
                     )
                 if comment.status == Comment.Status.APPROVED:
-                    pagecache.bump_on_commit()
+                    pagecache.discussion_changed()
                 changed += 1
         return changed
 

@@ -17,7 +17,7 @@ class CommentsConfig(AppConfig):
         # change nothing readers see; moderation.set_status bumps on status changes.)
         def approved_comment_changed(instance, **kwargs):
             if instance.status == Comment.Status.APPROVED:
-                pagecache.bump_on_commit()
+                pagecache.discussion_changed()
 
         for signal in (post_save, post_delete):
             signal.connect(

@@ -294,7 +294,7 @@ def set_status(comment: Comment, status: str, *, by=None, detail: str = "") -> b
         if by is not None:  # a moderator's decision answers the reports made so far
             comment.reports.filter(reviewed_at__isnull=True).update(reviewed_at=now)
         if shown_before or status == Comment.Status.APPROVED:
-            pagecache.bump_on_commit()  # the article's page changes
+            pagecache.discussion_changed()  # the article's page changes
         if status == Comment.Status.APPROVED:
             pk = comment.pk
             transaction.on_commit(lambda: notifications.comment_approved(pk))

@@ -44,12 +44,15 @@ def current_state() -> dict:
 def bump(**kwargs) -> dict:
     """Move the content version on: every cached page is out of date from now on.
 
-    Accepts and ignores signal arguments, so it can be connected to signals directly.
+    Also moves the *editorial* version, which keys what only editors change (an
+    article's parts, its neighbours, the section list). Accepts and ignores signal
+    arguments, so it can be connected to signals directly.
     """
     from articles.models import Article  # the pages' content; imported late (app loading)
 
     state = {
         "v": uuid.uuid4().hex[:16],
+        "e": uuid.uuid4().hex[:16],
         "until": Article.objects.next_change_timestamp(),
         "at": time.time(),
     }
@@ -58,19 +61,41 @@ def bump(**kwargs) -> dict:
     return state
 
 
-def bump_on_commit(**kwargs) -> None:
-    """Move the version on now and again when the current transaction commits.
+def bump_discussion() -> dict:
+    """A comment was shown or hidden: pages change, editorial parts do not."""
+    state = {**current_state(), "v": uuid.uuid4().hex[:16], "at": time.time()}
+    cache.set(VERSION_KEY, state, timeout=None)
+    _local.clear()
+    return state
+
+
+def editorial_version() -> str:
+    return current_state()["e"]
+
+
+def _now_and_on_commit(bumper) -> None:
+    """Bump now and again when the current transaction commits.
 
     Now, so pages stop being served from before the change; again after the commit, so a
     page rendered meanwhile from not-yet-committed data is not kept under the new
     version. The after-commit bump is registered once per transaction.
     """
-    bump()
+    bumper()
     connection = transaction.get_connection()
     if connection.in_atomic_block and not any(
-        callback is bump for _sids, callback, _robust in connection.run_on_commit
+        callback is bumper for _sids, callback, _robust in connection.run_on_commit
     ):
-        transaction.on_commit(bump)
+        transaction.on_commit(bumper)
+
+
+def bump_on_commit(**kwargs) -> None:
+    """An editor's change (connected to the publishing models' save and delete)."""
+    _now_and_on_commit(bump)
+
+
+def discussion_changed() -> None:
+    """A comment became visible or stopped being visible."""
+    _now_and_on_commit(bump_discussion)
 
 
 class _LocalCopies:

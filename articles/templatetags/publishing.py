@@ -1,4 +1,7 @@
 from django import template
+from django.core.cache import cache
+
+from newsroom import pagecache
 
 from ..models import Section
 
@@ -7,4 +10,10 @@ register = template.Library()
 
 @register.inclusion_tag("articles/includes/section_nav.html", takes_context=True)
 def section_nav(context):
-    return {"sections": list(Section.objects.all()), "request": context.get("request")}
+    """The sections, cached until an editor changes something."""
+    key = f"sections:{pagecache.editorial_version()}"
+    sections = cache.get(key)
+    if sections is None:
+        sections = list(Section.objects.all())
+        cache.set(key, sections, timeout=None)
+    return {"sections": sections, "request": context.get("request")}

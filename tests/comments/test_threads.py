@@ -115,11 +115,14 @@ def add_comments(article, n):
 
 
 def test_article_page_queries_do_not_grow_with_comments(client, article, make_comment):
+    """On a page-cache miss (say, after an approval) the article costs a few queries,
+    the same with 0, 10 or 500 comments: the discussion is one query."""
     url = article.get_absolute_url()
+    count_queries(client, url)  # the article's editorial parts are cached from here on
     counts = []
     for total in (0, 10, 500):
         add_comments(article, total - Comment.objects.count())
         counts.append(count_queries(client, url))
-    assert counts[0] == counts[1] == counts[2]
+    assert counts[0] == counts[1] == counts[2] <= 6
     comments_page = f"/comments/article/{article.pk}/"
     assert count_queries(client, comments_page) <= 4
