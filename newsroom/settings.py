@@ -122,6 +122,8 @@ STORAGES = {
 # Uploads larger than this are refused by the photo form with a clear message.
 PHOTO_MAX_UPLOAD_BYTES = env.int("PHOTO_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)
+# Stored originals are scaled down to at most this many pixels on their longer side.
+PHOTO_MAX_DIMENSION = env.int("PHOTO_MAX_DIMENSION", default=3200)
 
 # --- Security ---------------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
