@@ -34,8 +34,13 @@ RENDITION_FORMATS = {
     "webp": ("WEBP", "image/webp", "webp"),
     "jpeg": ("JPEG", "image/jpeg", "jpg"),
 }
-MIME_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
-              ".webp": "image/webp", ".gif": "image/gif"}  # fmt: skip
+MIME_TYPES = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".webp": "image/webp",
+    ".gif": "image/gif",
+}
 
 
 def _too_many_pixels(width: int, height: int) -> ValidationError:
@@ -100,10 +105,10 @@ def _save_clean(image: Image.Image, target, image_format: str, quality: int) -> 
 
 def rendition_widths(source_width: int) -> list[int]:
     """The srcset widths for a source: the standard ones it can fill, and its own if smaller."""
-    widths = [width for width in RENDITION_WIDTHS if width < source_width]
-    if source_width < RENDITION_WIDTHS[-1]:
+    widths = [width for width in RENDITION_WIDTHS if width <= source_width]
+    if source_width < RENDITION_WIDTHS[-1] and source_width not in widths:
         widths.append(source_width)
-    return widths or [RENDITION_WIDTHS[-1]]
+    return widths
 
 
 def build_renditions(photo, *, force: bool = False) -> bool:
@@ -127,9 +132,11 @@ def build_renditions(photo, *, force: bool = False) -> bool:
                 source = opened.convert("RGB")
         for width in rendition_widths(source.width):
             height = max(1, round(source.height * width / source.width))
-            resized = source if width == source.width else source.resize(
-                (width, height), Image.Resampling.LANCZOS
-            )  # fmt: skip
+            resized = (
+                source
+                if width == source.width
+                else source.resize((width, height), Image.Resampling.LANCZOS)
+            )
             for kind, (pillow_format, mime, extension) in RENDITION_FORMATS.items():
                 buffer = io.BytesIO()
                 _save_clean(resized.copy(), buffer, pillow_format, quality=80)
@@ -137,8 +144,16 @@ def build_renditions(photo, *, force: bool = False) -> bool:
                     f"renditions/{photo.pk}/{stem}-{width}.{extension}",
                     ContentFile(buffer.getvalue()),
                 )
-                items.append({"format": kind, "type": mime, "width": width, "height": height,
-                              "name": name, "bytes": buffer.tell()})  # fmt: skip
+                items.append(
+                    {
+                        "format": kind,
+                        "type": mime,
+                        "width": width,
+                        "height": height,
+                        "name": name,
+                        "bytes": buffer.tell(),
+                    }
+                )
     except (OSError, ValueError, Image.DecompressionBombError) as error:
         logger.warning("No renditions for photo %s (%s): %s", photo.pk, photo.image.name, error)
         for item in items:

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "taggit",
     "articles",
 ]
@@ -78,6 +79,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    INSTALLED_APPS.append("django.contrib.postgres")  # full-text search (articles/search.py)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -160,6 +163,10 @@ OPINION_DISCLAIMER = env(
 # How long a shared draft-preview link stays valid, in seconds.
 PREVIEW_MAX_AGE = env.int("PREVIEW_MAX_AGE", default=3 * 24 * 3600)
 ARTICLES_PER_PAGE = env.int("ARTICLES_PER_PAGE", default=20)
+# PostgreSQL text search configuration (the language of stemming and stop words). The
+# search index is built with it: after changing it, run
+# `manage.py migrate articles 0004 && manage.py migrate` to rebuild the index.
+SEARCH_CONFIG = env("SEARCH_CONFIG", default="english")
 
 LOGGING = {
     "version": 1,
