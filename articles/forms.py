@@ -1,3 +1,5 @@
+from datetime import date
+
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.text import slugify
@@ -147,6 +149,19 @@ class RelatedLinkFormSet(PlaceholderFormSet):
         return row.get("number") if row.get("placement") == RelatedLink.Placement.INLINE else None
 
 
+class DateInput(forms.DateInput):
+    """A browser date picker; it can only hold an ISO date, so anything else is left out."""
+
+    input_type = "date"
+
+    def format_value(self, value):
+        value = super().format_value(value)
+        try:
+            return date.fromisoformat(value).isoformat() if value else None
+        except (TypeError, ValueError):
+            return None
+
+
 class SearchForm(forms.Form):
     """The reader's search: words, and optional filters. Any input gives a normal page."""
 
@@ -160,12 +175,8 @@ class SearchForm(forms.Form):
     author = forms.ModelChoiceField(
         Author.objects.all(), to_field_name="slug", required=False, empty_label="All authors"
     )
-    date_from = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label="From", required=False, widget=DateInput(format="%Y-%m-%d"))
+    date_to = forms.DateField(label="To", required=False, widget=DateInput(format="%Y-%m-%d"))
 
     def clean(self):
         cleaned = super().clean()

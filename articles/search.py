@@ -20,8 +20,6 @@ from django.db.models import Case, F, Func, Q, QuerySet, Value, When
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from newsroom.markup import plain_text
-
 from .models import Article, Quote
 
 MAX_TERMS = 8
@@ -32,6 +30,7 @@ SNIPPET_WORDS = 30
 START, STOP = "\ue000", "\ue001"
 _MARKED = re.compile(f"{START}([^{START}{STOP}]*){STOP}")
 _WORD = re.compile(r"\w+")
+_TAG = re.compile(r"<[^>]+>")  # bodies are sanitised: any "<" in text is written "&lt;"
 
 
 def is_postgresql(articles: QuerySet) -> bool:
@@ -56,7 +55,8 @@ def highlight(articles: list[Article], query: str) -> None:
             terms = _terms(query)
             article.headline_html = _mark_terms(article.headline, terms)
             article.standfirst_html = _mark_terms(article.standfirst, terms)
-            article.snippet_html = _mark_terms(_snippet(plain_text(article.body), terms), terms)
+            text = html.unescape(_TAG.sub(" ", article.body))
+            article.snippet_html = _mark_terms(_snippet(text, terms), terms)
 
 
 # --- PostgreSQL ------------------------------------------------------------------------
@@ -90,7 +90,9 @@ def _postgres_search(articles: QuerySet, query: str) -> QuerySet:
         .values_list("article_id", flat=True)
         .distinct()
     )
-    body_text = Func(F("body"), Value("<[^>]+>"), Value(" "), Value("g"), function="regexp_replace")
+    body_text = Func(
+        F("body"), Value(_TAG.pattern), Value(" "), Value("g"), function="regexp_replace"
+    )
     marks = {"start_sel": START, "stop_sel": STOP, "config": config}
     return (
         articles.annotate(document=document())
