@@ -54,7 +54,7 @@ class Visit:
         self.problems: list[str] = []
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
-        self.page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url}"))
+        self.page.on("requestfailed", self._request_failed)
         self.page.on("response", self._response)
         # Measure layout shift from the very start of loading.
         self.page.add_init_script(
@@ -68,6 +68,12 @@ class Visit:
     def _console(self, message):
         if message.type == "error":
             self.problems.append(f"console: {message.text}")
+
+    def _request_failed(self, request):
+        # The browser cancels image downloads it no longer needs (a srcset candidate
+        # replaced, a lazy image re-prioritised); a missing file is an HTTP error instead.
+        if request.failure != "net::ERR_ABORTED":
+            self.problems.append(f"failed ({request.failure}): {request.url}")
 
     def _response(self, response):
         if response.status >= 400:
