@@ -1,4 +1,4 @@
-"""Searching published articles: headline, kicker, standfirst, body and quotes.
+"""Searching published articles: headline, kicker, standfirst, body, quotes and regions.
 
 On PostgreSQL this is full-text search in the configured language (``SEARCH_CONFIG``):
 a weighted document (headline and kicker > standfirst > body) matched through a GIN
@@ -20,7 +20,7 @@ from django.db.models import Case, F, Func, Q, QuerySet, Value, When
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from .models import Article, Quote
+from .models import Article, Quote, TaggedRegion
 
 MAX_TERMS = 8
 MAX_TERM_LENGTH = 40
@@ -81,15 +81,14 @@ def _postgres_search(articles: QuerySet, query: str) -> QuerySet:
     config = settings.SEARCH_CONFIG
     # websearch_to_tsquery accepts anything a reader types ("quoted phrases", -not, or).
     tsquery = SearchQuery(query, search_type="websearch", config=config)
-    # Quotes are rows of their own; the articles quoting a matching speaker or text are
-    # looked up first so the main query stays an index scan (GIN or primary key).
-    quoted = list(
-        Quote.objects.filter(article__in=articles.values("pk"))
-        .annotate(document=_quote_document(config))
-        .filter(document=tsquery)
-        .values_list("article_id", flat=True)
-        .distinct()
-    )
+    # Quotes and regions (the usual kicker) are rows of their own; the articles with a
+    # matching quote or region are looked up first so the main query stays an index scan
+    # (GIN or primary key).
+    quoted = list(_related_matches(articles, tsquery, config))
+    # A word written with a minus excludes articles whose quotes or regions have it, too.
+    for word in (word for excluded, word in _words(query) if excluded):
+        unwanted = SearchQuery(word, search_type="plain", config=config)
+        articles = articles.exclude(pk__in=list(_related_matches(articles, unwanted, config)))
     body_text = Func(
         F("body"), Value(_TAG.pattern), Value(" "), Value("g"), function="regexp_replace"
     )
@@ -116,10 +115,23 @@ def _postgres_search(articles: QuerySet, query: str) -> QuerySet:
     )
 
 
-def _quote_document(config):
+def _related_matches(articles: QuerySet, tsquery, config):
+    """Ids of ``articles`` with a quote (speaker, role, words) or region matching."""
     from django.contrib.postgres.search import SearchVector
 
-    return SearchVector("speaker", "speaker_role", "text", config=config)
+    quotes = (
+        Quote.objects.filter(article__in=articles.values("pk"))
+        .annotate(document=SearchVector("speaker", "speaker_role", "text", config=config))
+        .filter(document=tsquery)
+        .values_list("article_id", flat=True)
+    )
+    regions = (
+        TaggedRegion.objects.filter(content_object__in=articles.values("pk"))
+        .annotate(document=SearchVector("tag__name", config=config))
+        .filter(document=tsquery)
+        .values_list("content_object_id", flat=True)
+    )
+    return quotes.union(regions)
 
 
 def _marked(text: str) -> SafeString:
@@ -131,26 +143,43 @@ def _marked(text: str) -> SafeString:
 # --- Everything else (SQLite) ----------------------------------------------------------
 
 
+def _words(query: str) -> list[tuple[bool, str]]:
+    """(excluded, word) pairs: a word written with a leading minus must not appear."""
+    found = []
+    for token in (query or "").split():
+        excluded = token.startswith("-")
+        found += [(excluded, word[:MAX_TERM_LENGTH]) for word in _WORD.findall(token)]
+    return found[:MAX_TERMS]
+
+
 def _terms(query: str) -> list[str]:
-    return [word[:MAX_TERM_LENGTH] for word in _WORD.findall(query or "")][:MAX_TERMS]
+    return [word for excluded, word in _words(query) if not excluded]
+
+
+def _matches(term: str) -> Q:
+    quoted = Quote.objects.filter(
+        Q(speaker__icontains=term) | Q(speaker_role__icontains=term) | Q(text__icontains=term)
+    ).values("article_id")
+    tagged = TaggedRegion.objects.filter(tag__name__icontains=term).values("content_object_id")
+    return (
+        Q(headline__icontains=term)
+        | Q(kicker__icontains=term)
+        | Q(standfirst__icontains=term)
+        | Q(body__icontains=term)
+        | Q(pk__in=quoted)
+        | Q(pk__in=tagged)
+    )
 
 
 def _simple_search(articles: QuerySet, query: str) -> QuerySet:
     terms = _terms(query)
     if not terms:
         return articles.none()
+    for excluded in (word for minus, word in _words(query) if minus):
+        articles = articles.exclude(_matches(excluded))
     rank = Value(0)
     for term in terms:
-        quoted = Quote.objects.filter(
-            Q(speaker__icontains=term) | Q(speaker_role__icontains=term) | Q(text__icontains=term)
-        ).values("article_id")
-        articles = articles.filter(
-            Q(headline__icontains=term)
-            | Q(kicker__icontains=term)
-            | Q(standfirst__icontains=term)
-            | Q(body__icontains=term)
-            | Q(pk__in=quoted)
-        )
+        articles = articles.filter(_matches(term))
         rank = rank + Case(
             When(Q(headline__icontains=term) | Q(kicker__icontains=term), then=Value(4)),
             When(standfirst__icontains=term, then=Value(2)),

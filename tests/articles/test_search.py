@@ -103,6 +103,21 @@ def test_search_needs_every_word(client, corpus):
     assert results(client, q="drought prices") == ["Markets and weather"]
 
 
+def test_search_finds_articles_by_their_regions(client, corpus):
+    assert set(results(client, q="kenya")) == {
+        "KENYA: Drought grips the northern provinces",
+        "Farmers count the cost",
+    }
+
+
+def test_search_leaves_out_words_written_with_a_minus(client, corpus):
+    assert set(results(client, q="drought -kenya")) == {
+        "DROUGHT WATCH: A report on water",
+        "Markets and weather",
+    }
+    assert "Markets and weather" not in results(client, q="drought -prices")
+
+
 def test_search_filters_by_section_region_author_and_dates(client, corpus):
     business = corpus["body"].section
     assert results(client, q="drought", section=business.slug) == ["Markets and weather"]
