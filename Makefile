@@ -4,6 +4,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+# axe-core and the Nu HTML checker (vnu.jar) come from npm; the tests run them offline.
+NODE_STAMP := node_modules/.installed
 
 .PHONY: run test lint format lock clean bench
 
@@ -20,7 +22,12 @@ run: $(STAMP)  ## Serve the demo site on http://127.0.0.1:$(PORT) (SQLite, devel
 	DEBUG=1 $(PY) manage.py ensure_admin
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-test: $(STAMP)  ## The whole test suite (DATABASE_URL picks the database; SQLite by default)
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the browser and HTML checks: apt-get install -y nodejs npm (bash .ci/run installs it)"; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+test: $(STAMP) $(NODE_STAMP)  ## The whole test suite (DATABASE_URL picks the database; SQLite by default)
 	$(PY) -m pytest
 
 bench: $(STAMP)  ## Speed goals under load (needs wrk; PostgreSQL and Redis for the second setup)
@@ -39,4 +46,4 @@ lock: $(STAMP)  ## Re-pin every dependency after changing pyproject.toml
 	$(PY) -m pip freeze --exclude-editable > requirements.lock
 
 clean:
-	rm -rf $(VENV) staticfiles
+	rm -rf $(VENV) staticfiles node_modules test-artifacts

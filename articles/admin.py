@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from . import body
+from . import body, images
 from .forms import (
     ArticleForm,
     BodyPhotoFormSet,
@@ -79,13 +79,18 @@ class PhotoAdmin(admin.ModelAdmin):
     date_hierarchy = "uploaded_at"
     readonly_fields = ["thumbnail"]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Done here, once per new image, so no reader's request ever waits for it.
+        images.build_renditions(obj)
+
     @admin.display(description="Photo")
     def thumbnail(self, photo):
         if not photo.image:
             return "—"
         return format_html(
-            '<img src="{}" alt="{}" style="max-width:160px;height:auto">',
-            photo.image.url,
+            '<img src="{}" alt="{}" width="160" style="height:auto">',
+            photo.thumbnail_url,
             photo.alt_text,
         )
 

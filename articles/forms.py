@@ -1,3 +1,5 @@
+from datetime import date
+
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.text import slugify
@@ -6,7 +8,7 @@ from newsroom.markup import clean_editorial
 
 from . import body
 from .images import normalise_upload
-from .models import Article, Photo, RelatedLink
+from .models import Article, Author, Photo, Region, RelatedLink, Section
 
 
 class PhotoForm(forms.ModelForm):
@@ -146,3 +148,46 @@ class RelatedLinkFormSet(PlaceholderFormSet):
 
     def placed_number(self, row) -> int | None:
         return row.get("number") if row.get("placement") == RelatedLink.Placement.INLINE else None
+
+
+class DateInput(forms.DateInput):
+    """A browser date picker; it can only hold an ISO date, so anything else is left out."""
+
+    input_type = "date"
+
+    def format_value(self, value):
+        value = super().format_value(value)
+        try:
+            return date.fromisoformat(value).isoformat() if value else None
+        except (TypeError, ValueError):
+            return None
+
+
+class SearchForm(forms.Form):
+    """The reader's search: words, and optional filters. Any input gives a normal page."""
+
+    q = forms.CharField(label="Search for", max_length=200, required=False)
+    section = forms.ModelChoiceField(
+        Section.objects.all(), to_field_name="slug", required=False, empty_label="All sections"
+    )
+    region = forms.ModelChoiceField(
+        Region.objects.all(), to_field_name="slug", required=False, empty_label="All regions"
+    )
+    author = forms.ModelChoiceField(
+        Author.objects.all(), to_field_name="slug", required=False, empty_label="All authors"
+    )
+    date_from = forms.DateField(label="From", required=False, widget=DateInput(format="%Y-%m-%d"))
+    date_to = forms.DateField(label="To", required=False, widget=DateInput(format="%Y-%m-%d"))
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            raise forms.ValidationError("The “From” date must not be after the “To” date.")
+        return cleaned
+
+    @property
+    def has_filters(self) -> bool:
+        data = getattr(self, "cleaned_data", {})
+        return any(data.get(name) for name in ("section", "region", "author", "date_from",
+                                               "date_to"))  # fmt: skip

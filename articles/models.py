@@ -14,7 +14,7 @@ from taggit.models import TagBase, TaggedItemBase
 
 from newsroom.markup import clean_editorial
 
-from . import body
+from . import body, images
 
 
 class Section(models.Model):
@@ -79,8 +79,21 @@ class Author(models.Model):
         return reverse("articles:author", args=[self.slug])
 
 
+class StoredImageField(models.ImageField):
+    """An ImageField that measures a file when it is assigned, never when a row is loaded.
+
+    Django's ImageField opens the file on every load of a row whose width or height is
+    empty; with remote storage that is a request per photo per page, and a missing file
+    would turn every page showing the photo into an error.
+    """
+
+    def update_dimension_fields(self, instance, force=False, *args, **kwargs):
+        if force:
+            super().update_dimension_fields(instance, force, *args, **kwargs)
+
+
 class Photo(models.Model):
-    image = models.ImageField(upload_to="photos/%Y/%m/", width_field="width", height_field="height")
+    image = StoredImageField(upload_to="photos/%Y/%m/", width_field="width", height_field="height")
     width = models.PositiveIntegerField(editable=False, null=True)
     height = models.PositiveIntegerField(editable=False, null=True)
     caption = models.TextField(blank=True, help_text="Shown under the photo. Plain text.")
@@ -93,6 +106,9 @@ class Photo(models.Model):
         help_text="What the photo shows, for readers using a screen reader. Required.",
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    # Written by images.build_renditions: the source file they were made from, its size
+    # in bytes, and one entry per rendition (format, type, width, height, name, bytes).
+    renditions = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["-uploaded_at"]
@@ -105,6 +121,62 @@ class Photo(models.Model):
         """“Photo by NAME/AGENCY”, or as much of it as is known."""
         who = "/".join(part for part in (self.photographer, self.agency) if part)
         return f"Photo by {who}" if who else ""
+
+    @property
+    def credit_text(self) -> str:
+        """The credit without “Photo by”, as structured data wants it."""
+        return "/".join(part for part in (self.photographer, self.agency) if part)
+
+    def _renditions_of(self, kind: str) -> list[dict]:
+        if self.renditions.get("source") != self.image.name:
+            return []  # made from an earlier file; rebuilt on the next save
+        return [item for item in self.renditions.get("items", ()) if item["format"] == kind]
+
+    def _srcset(self, kind: str) -> str:
+        url = self.image.storage.url
+        return ", ".join(
+            f"{url(item['name'])} {item['width']}w" for item in self._renditions_of(kind)
+        )
+
+    @property
+    def webp_srcset(self) -> str:
+        return self._srcset("webp")
+
+    @property
+    def jpeg_srcset(self) -> str:
+        return self._srcset("jpeg")
+
+    @property
+    def src(self) -> str:
+        """For browsers without srcset: a mid-sized JPEG, else the original."""
+        jpegs = self._renditions_of("jpeg")
+        if not jpegs:
+            return self.image.url
+        fitting = [item for item in jpegs if item["width"] <= 960] or jpegs
+        return self.image.storage.url(fitting[-1]["name"])
+
+    @property
+    def thumbnail_url(self) -> str:
+        jpegs = self._renditions_of("jpeg")
+        return self.image.storage.url(jpegs[0]["name"]) if jpegs else self.image.url
+
+    @property
+    def share_image(self) -> dict:
+        """The largest JPEG (for feeds, Open Graph and structured data), else the original.
+
+        ``bytes`` is None when the size is not known without reading storage.
+        """
+        jpegs = self._renditions_of("jpeg")
+        if jpegs:
+            best = jpegs[-1]
+            return {
+                "url": self.image.storage.url(best["name"]),
+                **{key: best[key] for key in ("width", "height", "type", "bytes")},
+            }
+        known = self.renditions.get("source") == self.image.name
+        return {"url": self.image.url, "width": self.width, "height": self.height,
+                "type": images.media_type(self.image.name),
+                "bytes": self.renditions.get("bytes") if known else None}  # fmt: skip
 
 
 class ArticleQuerySet(models.QuerySet):

@@ -7,12 +7,17 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
 from newsroom import pagecache
 
+from . import search
+from .feeds import feed_links
+from .forms import SearchForm
+from .metadata import article_metadata
 from .models import Article, Author, BodyPhoto, Byline, Correction, Region, RelatedLink, Section
 
 PREVIEW_SALT = "articles.preview"
@@ -66,6 +71,7 @@ def article_context(article: Article) -> dict:
     parts = article_parts(article)
     return {
         "article": article,
+        "feed_links": feed_links(article.section.name, article.section),
         "blocks": article.blocks(),
         "sidebar_links": parts["sidebar_links"],
         "previous": parts["previous"],
@@ -88,7 +94,10 @@ class ArticleView(DetailView):
         if request.path != canonical:
             # Right slug, wrong date: send readers and search engines to the real address.
             return redirect(canonical, permanent=True)
-        return self.render_to_response(article_context(self.object))
+        context = article_context(self.object)  # loads the article's parts first
+        return self.render_to_response(
+            context | {"metadata": article_metadata(self.object, request)}
+        )
 
 
 @require_safe
@@ -153,6 +162,7 @@ class SectionView(ArticleListView):
             heading=self.section.name,
             description=self.section.description,
             listing=self.section,
+            feed_links=feed_links(self.section.name, self.section),
             **kwargs,
         )
 
@@ -163,7 +173,12 @@ class RegionView(ArticleListView):
         return articles.filter(regions=self.region)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(heading=self.region.name, listing=self.region, **kwargs)
+        return super().get_context_data(
+            heading=self.region.name,
+            listing=self.region,
+            feed_links=feed_links(self.region.name, self.region),
+            **kwargs,
+        )
 
 
 class AuthorView(ArticleListView):
@@ -174,7 +189,12 @@ class AuthorView(ArticleListView):
         return articles.filter(bylines__author=self.author)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(heading=self.author.name, author=self.author, **kwargs)
+        return super().get_context_data(
+            heading=self.author.name,
+            author=self.author,
+            feed_links=feed_links(self.author.name, self.author),
+            **kwargs,
+        )
 
 
 class CorrectionsView(ListView):
@@ -190,3 +210,53 @@ class CorrectionsView(ListView):
             .select_related("article__primary_region", "article__section")
             .order_by("-created_at", "-pk")
         )
+
+
+class SearchView(ListView):
+    """Search results: words matched by ``search.search``, narrowed by the filters."""
+
+    template_name = "articles/search.html"
+    context_object_name = "articles"
+    paginate_by = settings.ARTICLES_PER_PAGE
+
+    def get_queryset(self):
+        self.form = SearchForm(self.request.GET or None)
+        self.query = ""
+        if not self.form.is_valid():
+            return Article.objects.none()
+        data = self.form.cleaned_data
+        self.query = data["q"]
+        articles = Article.objects.published().for_listing()
+        if data["section"]:
+            articles = articles.filter(section=data["section"])
+        if data["region"]:
+            articles = articles.filter(regions=data["region"])
+        if data["author"]:
+            articles = articles.filter(bylines__author=data["author"])
+        if data["date_from"]:
+            articles = articles.filter(publish_at__date__gte=data["date_from"])
+        if data["date_to"]:
+            articles = articles.filter(publish_at__date__lte=data["date_to"])
+        if self.query:
+            return search.search(articles, self.query)
+        if self.form.has_filters:
+            return articles
+        return Article.objects.none()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        results = list(context["object_list"])
+        if self.query:
+            search.highlight(results, self.query)
+        params = {
+            name: self.request.GET[name] for name in self.form.fields if self.request.GET.get(name)
+        }
+        searched = self.form.is_bound and self.form.is_valid()
+        return context | {
+            "articles": results,
+            "object_list": results,
+            "form": self.form,
+            "searched": searched and (self.query or self.form.has_filters),
+            "search_query": self.query,
+            "canonical_path": f"{self.request.path}?{urlencode(params)}" if searched else "",
+        }

@@ -196,7 +196,8 @@ class PageCacheMiddleware:
         if not _shared_request(request):
             return self.get_response(request)
         state = current_state()
-        key = f"pagecache:{state['v']}:{request.get_host()}:{request.get_full_path()}"
+        address = f"{request.get_host()}{request.get_full_path()}".encode()
+        key = f"pagecache:{state['v']}:{hashlib.blake2b(address, digest_size=16).hexdigest()}"
         entry = _local.get(key)
         if entry is not None:
             return _respond(request, entry, "hit-local")

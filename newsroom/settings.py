@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "taggit",
     "django_tasks",
     "django_tasks_db",
@@ -86,6 +87,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    INSTALLED_APPS.append("django.contrib.postgres")  # full-text search (articles/search.py)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -137,6 +140,8 @@ STORAGES = {
 # Uploads larger than this are refused by the photo form with a clear message.
 PHOTO_MAX_UPLOAD_BYTES = env.int("PHOTO_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)
+# Stored originals are scaled down to at most this many pixels on their longer side.
+PHOTO_MAX_DIMENSION = env.int("PHOTO_MAX_DIMENSION", default=3200)
 
 # --- Security ---------------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -173,6 +178,10 @@ OPINION_DISCLAIMER = env(
 # How long a shared draft-preview link stays valid, in seconds.
 PREVIEW_MAX_AGE = env.int("PREVIEW_MAX_AGE", default=3 * 24 * 3600)
 ARTICLES_PER_PAGE = env.int("ARTICLES_PER_PAGE", default=20)
+# PostgreSQL text search configuration (the language of stemming and stop words). The
+# search index is built with it: after changing it, run
+# `manage.py migrate articles 0004 && manage.py migrate` to rebuild the index.
+SEARCH_CONFIG = env("SEARCH_CONFIG", default="english")
 
 # --- Comments -------------------------------------------------------------------------
 COMMENTS_CLOSE_AFTER_DAYS = env.int("COMMENTS_CLOSE_AFTER_DAYS", default=14)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz/", views.healthz, name="healthz"),
     path("comments/", include("comments.urls")),
+    path("robots.txt", views.robots_txt, name="robots-txt"),
     path("", include("articles.urls")),
 ]
 # Uploaded media in development; production serves MEDIA_URL from object storage.

@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image
 
+from articles.images import build_renditions
 from articles.models import (
     Article,
     Author,
@@ -80,7 +81,9 @@ def make_author(db):
 
 @pytest.fixture
 def make_photo(db):
-    def make(**kwargs):
+    """Build a photo; ``renditions=True`` also makes its renditions, as the admin does."""
+
+    def make(*, renditions=False, size=(64, 48), **kwargs):
         photo = Photo(
             alt_text=kwargs.pop("alt_text", "A test photo"),
             caption=kwargs.pop("caption", "A caption"),
@@ -88,8 +91,10 @@ def make_photo(db):
             agency=kwargs.pop("agency", "Wire"),
             **kwargs,
         )
-        photo.image.save(f"test-{next(_counter)}.jpg", ContentFile(jpeg_bytes()), save=False)
+        photo.image.save(f"test-{next(_counter)}.jpg", ContentFile(jpeg_bytes(*size)), save=False)
         photo.save()
+        if renditions:
+            build_renditions(photo)
         return photo
 
     return make

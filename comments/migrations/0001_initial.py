@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("articles", "0004_article_comments_close_after_days_and_more"),
+        ("articles", "0006_article_comments_settings"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

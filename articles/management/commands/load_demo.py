@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image, ImageDraw
 
+from articles import images
 from articles.demo import content
 from articles.models import (
     Article,
@@ -145,6 +146,7 @@ class Command(BaseCommand):
         # Stored under a dated folder, possibly with a suffix the storage added.
         existing = Photo.objects.filter(image__contains=f"/demo/landscape-{i}").first()
         if existing:
+            images.build_renditions(existing)  # if an earlier run predates renditions
             return existing
         photographer, agency = PHOTOGRAPHERS[i % len(PHOTOGRAPHERS)]
         photo = Photo(
@@ -158,6 +160,7 @@ class Command(BaseCommand):
         )
         photo.image.save(f"demo/landscape-{i}.jpg", ContentFile(demo_image(i)), save=False)
         photo.save()
+        images.build_renditions(photo)
         return photo
 
     def reference_article(self, sections, regions, authors, photos, now) -> int:

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0003_related_link_message"),
+        ("articles", "0005_article_search_index"),
     ]
 
     operations = [

@@ -1,0 +1,220 @@
+"""RSS 2.0 and Atom feeds: latest, and per section, region and author.
+
+Items carry the headline with its kicker, the standfirst, every author, publish and
+update times, the section and regions as categories, and the lead photo (an enclosure
+plus a Media RSS element with its size, caption and credit). A feed is at most four
+queries however many items it has.
+"""
+
+import html
+from urllib.parse import urljoin
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, rfc3339_date
+
+from .models import Article, Author, Region, Section
+
+MEDIA_NS = "http://search.yahoo.com/mrss/"
+DC_NS = "http://purl.org/dc/elements/1.1/"
+
+
+def _media_content(handler, item) -> None:
+    photo = item["photo"]
+    if not photo:
+        return
+    attributes = {
+        "url": urljoin(item["link"], photo["url"]),
+        "medium": "image",
+        "type": photo["type"],
+    }
+    for key, name in (("width", "width"), ("height", "height"), ("bytes", "fileSize")):
+        if photo[key]:
+            attributes[name] = str(photo[key])
+    handler.startElement("media:content", attributes)
+    if photo["caption"]:
+        handler.addQuickElement("media:description", photo["caption"], {"type": "plain"})
+    if photo["credit"]:
+        handler.addQuickElement("media:credit", photo["credit"])
+    handler.endElement("media:content")
+
+
+class NewsRss(Rss201rev2Feed):
+    def rss_attributes(self):
+        return {**super().rss_attributes(), "xmlns:media": MEDIA_NS, "xmlns:dc": DC_NS}
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        if item["updateddate"]:
+            # RSS 2.0 has no update time of its own; readers understand Atom's.
+            handler.addQuickElement("atom:updated", rfc3339_date(item["updateddate"]))
+        # RSS's own <author> wants an e-mail address; Dublin Core takes names, any number.
+        for name, _url in item["authors"]:
+            handler.addQuickElement("dc:creator", name)
+        photo = item["photo"]
+        if photo and photo["bytes"]:
+            handler.addQuickElement(
+                "enclosure",
+                attrs={
+                    "url": urljoin(item["link"], photo["url"]),
+                    "length": str(photo["bytes"]),
+                    "type": photo["type"],
+                },
+            )
+        _media_content(handler, item)
+
+
+class NewsAtom(Atom1Feed):
+    def root_attributes(self):
+        return {**super().root_attributes(), "xmlns:media": MEDIA_NS}
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        for name, url in item["authors"]:
+            handler.startElement("author", {})
+            handler.addQuickElement("name", name)
+            handler.addQuickElement("uri", urljoin(item["link"], url))
+            handler.endElement("author")
+        photo = item["photo"]
+        if photo:
+            attributes = {
+                "rel": "enclosure",
+                "href": urljoin(item["link"], photo["url"]),
+                "type": photo["type"],
+            }
+            if photo["bytes"]:
+                attributes["length"] = str(photo["bytes"])
+            handler.addQuickElement("link", "", attributes)
+        _media_content(handler, item)
+
+
+class LatestFeed(Feed):
+    feed_type = NewsRss
+    limit = 30
+
+    def title(self, obj=None):
+        return f"{settings.SITE_NAME}: latest"
+
+    def description(self, obj=None):
+        return settings.SITE_TAGLINE
+
+    def subtitle(self, obj=None):  # Atom's name for the description
+        return self.description(obj)
+
+    def link(self, obj=None):
+        return reverse("articles:home")
+
+    def author_name(self, obj=None):
+        # Atom needs an author for the feed; each entry names its own as well.
+        return settings.SITE_NAME
+
+    def filter_articles(self, articles, obj):
+        return articles
+
+    def items(self, obj=None):
+        articles = Article.objects.published().for_listing().prefetch_related("regions")
+        return self.filter_articles(articles, obj)[: self.limit]
+
+    def item_title(self, article):
+        return article.display_headline
+
+    def item_description(self, article):
+        # Readers take descriptions as HTML; the standfirst is plain text.
+        return html.escape(article.standfirst, quote=False)
+
+    def item_pubdate(self, article):
+        return article.publish_at
+
+    def item_updateddate(self, article):
+        return max(filter(None, [article.updated_at, article.publish_at]))
+
+    def item_categories(self, article):
+        return [article.section.name, *(region.name for region in article.regions.all())]
+
+    def item_extra_kwargs(self, article):
+        photo = article.lead_photo
+        if photo:
+            shared = photo.share_image
+            photo = {**shared, "caption": photo.caption, "credit": photo.credit_text}
+        authors = [(author.name, author.get_absolute_url()) for author in article.author_list]
+        return {"authors": authors, "photo": photo}
+
+
+class LatestAtomFeed(LatestFeed):
+    feed_type = NewsAtom
+
+
+class SectionFeed(LatestFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Section, slug=slug)
+
+    def title(self, section):
+        return f"{settings.SITE_NAME}: {section.name}"
+
+    def link(self, section):
+        return section.get_absolute_url()
+
+    def filter_articles(self, articles, section):
+        return articles.filter(section=section)
+
+
+class SectionAtomFeed(SectionFeed):
+    feed_type = NewsAtom
+
+
+class RegionFeed(LatestFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Region, slug=slug)
+
+    def title(self, region):
+        return f"{settings.SITE_NAME}: {region.name}"
+
+    def link(self, region):
+        return region.get_absolute_url()
+
+    def filter_articles(self, articles, region):
+        return articles.filter(regions=region)
+
+
+class RegionAtomFeed(RegionFeed):
+    feed_type = NewsAtom
+
+
+class AuthorFeed(LatestFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Author, slug=slug)
+
+    def title(self, author):
+        return f"{settings.SITE_NAME}: {author.name}"
+
+    def link(self, author):
+        return author.get_absolute_url()
+
+    def filter_articles(self, articles, author):
+        return articles.filter(bylines__author=author)
+
+
+class AuthorAtomFeed(AuthorFeed):
+    feed_type = NewsAtom
+
+
+def feed_links(name: str = "", obj=None) -> list[dict]:
+    """The <link rel="alternate"> entries for a page: RSS and Atom of ``obj``'s feed."""
+    kind = type(obj).__name__.lower() if obj is not None else ""
+    args = [obj.slug] if obj is not None else []
+    prefix = f"{kind}-" if kind else ""
+    label = f"{settings.SITE_NAME}: {name}" if name else f"{settings.SITE_NAME}: latest"
+    return [
+        {
+            "type": "application/rss+xml",
+            "title": f"{label} (RSS)",
+            "href": reverse(f"articles:{prefix}feed-rss", args=args),
+        },
+        {
+            "type": "application/atom+xml",
+            "title": f"{label} (Atom)",
+            "href": reverse(f"articles:{prefix}feed-atom", args=args),
+        },
+    ]

@@ -1,0 +1,23 @@
+from django.core.management.base import BaseCommand
+
+from articles import images
+from articles.models import Photo
+
+
+class Command(BaseCommand):
+    help = (
+        "Make the responsive renditions of photos that lack them (e.g. after a restore or "
+        "an import). Photos whose renditions match their image are left alone."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="Rebuild every photo's.")
+
+    def handle(self, *args, force, **options):
+        built = failed = 0
+        for photo in Photo.objects.order_by("pk").iterator():
+            if images.build_renditions(photo, force=force):
+                built += 1
+            elif photo.renditions.get("source") != photo.image.name:
+                failed += 1
+        self.stdout.write(f"Renditions built for {built} photo(s); {failed} could not be read.")

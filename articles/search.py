@@ -1,0 +1,216 @@
+"""Searching published articles: headline, kicker, standfirst, body, quotes and regions.
+
+On PostgreSQL this is full-text search in the configured language (``SEARCH_CONFIG``):
+a weighted document (headline and kicker > standfirst > body) matched through a GIN
+index (migration 0005), ranked, with matches highlighted by ``ts_headline``. Elsewhere
+(SQLite) every word of the query must appear somewhere, headline matches rank first,
+and matches are highlighted in Python. Both take the reader's text as data only: no
+query syntax can make them fail.
+
+``search()`` narrows a queryset; ``highlight()`` then decorates the articles of one page
+with ``headline_html``, ``standfirst_html`` and ``snippet_html`` (escaped, with <mark>).
+"""
+
+import html
+import re
+
+from django.conf import settings
+from django.db import connections
+from django.db.models import Case, F, Func, Q, QuerySet, Value, When
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from .models import Article, Quote, TaggedRegion
+
+MAX_TERMS = 8
+MAX_TERM_LENGTH = 40
+SNIPPET_WORDS = 30
+# Private-use characters mark matches inside database output; text is escaped first and
+# only then are these turned into <mark> elements.
+START, STOP = "\ue000", "\ue001"
+_MARKED = re.compile(f"{START}([^{START}{STOP}]*){STOP}")
+_WORD = re.compile(r"\w+")
+_TAG = re.compile(r"<[^>]+>")  # bodies are sanitised: any "<" in text is written "&lt;"
+
+
+def is_postgresql(articles: QuerySet) -> bool:
+    return connections[articles.db].vendor == "postgresql"
+
+
+def search(articles: QuerySet, query: str) -> QuerySet:
+    """``articles`` that match ``query``, best first."""
+    if is_postgresql(articles):
+        return _postgres_search(articles, query)
+    return _simple_search(articles, query)
+
+
+def highlight(articles: list[Article], query: str) -> None:
+    for article in articles:
+        if hasattr(article, "hl_headline"):
+            article.headline_html = _marked(article.hl_headline)
+            article.standfirst_html = _marked(article.hl_standfirst)
+            # The body is sanitised HTML with its tags removed: decode its entities first.
+            article.snippet_html = _marked(html.unescape(article.hl_body))
+        else:
+            terms = _terms(query)
+            article.headline_html = _mark_terms(article.headline, terms)
+            article.standfirst_html = _mark_terms(article.standfirst, terms)
+            text = html.unescape(_TAG.sub(" ", article.body))
+            article.snippet_html = _mark_terms(_snippet(text, terms), terms)
+
+
+# --- PostgreSQL ------------------------------------------------------------------------
+
+
+def document():
+    """The weighted search document; the GIN index of migration 0005 is built on it."""
+    from django.contrib.postgres.search import SearchVector
+
+    config = settings.SEARCH_CONFIG
+    return (
+        SearchVector("headline", weight="A", config=config)
+        + SearchVector("kicker", weight="A", config=config)
+        + SearchVector("standfirst", weight="B", config=config)
+        + SearchVector("body", weight="C", config=config)
+    )
+
+
+def _postgres_search(articles: QuerySet, query: str) -> QuerySet:
+    from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+
+    config = settings.SEARCH_CONFIG
+    # websearch_to_tsquery accepts anything a reader types ("quoted phrases", -not, or).
+    tsquery = SearchQuery(query, search_type="websearch", config=config)
+    # Quotes and regions (the usual kicker) are rows of their own; the articles with a
+    # matching quote or region are looked up first so the main query stays an index scan
+    # (GIN or primary key).
+    quoted = list(_related_matches(articles, tsquery, config))
+    # A word written with a minus excludes articles whose quotes or regions have it, too.
+    for word in (word for excluded, word in _words(query) if excluded):
+        unwanted = SearchQuery(word, search_type="plain", config=config)
+        articles = articles.exclude(pk__in=list(_related_matches(articles, unwanted, config)))
+    body_text = Func(
+        F("body"), Value(_TAG.pattern), Value(" "), Value("g"), function="regexp_replace"
+    )
+    marks = {"start_sel": START, "stop_sel": STOP, "config": config}
+    return (
+        articles.annotate(document=document())
+        .filter(Q(document=tsquery) | Q(pk__in=quoted))
+        .annotate(
+            rank=SearchRank(F("document"), tsquery)
+            + Case(When(pk__in=quoted, then=Value(0.1)), default=Value(0.0)),
+            hl_headline=SearchHeadline("headline", tsquery, highlight_all=True, **marks),
+            hl_standfirst=SearchHeadline("standfirst", tsquery, highlight_all=True, **marks),
+            hl_body=SearchHeadline(
+                body_text,
+                tsquery,
+                max_words=SNIPPET_WORDS,
+                min_words=15,
+                max_fragments=2,
+                fragment_delimiter=" … ",
+                **marks,
+            ),
+        )
+        .order_by("-rank", "-publish_at", "-pk")
+    )
+
+
+def _related_matches(articles: QuerySet, tsquery, config):
+    """Ids of ``articles`` with a quote (speaker, role, words) or region matching."""
+    from django.contrib.postgres.search import SearchVector
+
+    quotes = (
+        Quote.objects.filter(article__in=articles.values("pk"))
+        .annotate(document=SearchVector("speaker", "speaker_role", "text", config=config))
+        .filter(document=tsquery)
+        .values_list("article_id", flat=True)
+    )
+    regions = (
+        TaggedRegion.objects.filter(content_object__in=articles.values("pk"))
+        .annotate(document=SearchVector("tag__name", config=config))
+        .filter(document=tsquery)
+        .values_list("content_object_id", flat=True)
+    )
+    return quotes.union(regions)
+
+
+def _marked(text: str) -> SafeString:
+    """Escape database output, then turn its match markers into <mark> elements."""
+    marked = _MARKED.sub(r"<mark>\1</mark>", str(escape(text or "")))
+    return mark_safe(marked.replace(START, "").replace(STOP, ""))  # noqa: S308
+
+
+# --- Everything else (SQLite) ----------------------------------------------------------
+
+
+def _words(query: str) -> list[tuple[bool, str]]:
+    """(excluded, word) pairs: a word written with a leading minus must not appear."""
+    found = []
+    for token in (query or "").split():
+        excluded = token.startswith("-")
+        found += [(excluded, word[:MAX_TERM_LENGTH]) for word in _WORD.findall(token)]
+    return found[:MAX_TERMS]
+
+
+def _terms(query: str) -> list[str]:
+    return [word for excluded, word in _words(query) if not excluded]
+
+
+def _matches(term: str) -> Q:
+    quoted = Quote.objects.filter(
+        Q(speaker__icontains=term) | Q(speaker_role__icontains=term) | Q(text__icontains=term)
+    ).values("article_id")
+    tagged = TaggedRegion.objects.filter(tag__name__icontains=term).values("content_object_id")
+    return (
+        Q(headline__icontains=term)
+        | Q(kicker__icontains=term)
+        | Q(standfirst__icontains=term)
+        | Q(body__icontains=term)
+        | Q(pk__in=quoted)
+        | Q(pk__in=tagged)
+    )
+
+
+def _simple_search(articles: QuerySet, query: str) -> QuerySet:
+    terms = _terms(query)
+    if not terms:
+        return articles.none()
+    for excluded in (word for minus, word in _words(query) if minus):
+        articles = articles.exclude(_matches(excluded))
+    rank = Value(0)
+    for term in terms:
+        articles = articles.filter(_matches(term))
+        rank = rank + Case(
+            When(Q(headline__icontains=term) | Q(kicker__icontains=term), then=Value(4)),
+            When(standfirst__icontains=term, then=Value(2)),
+            default=Value(1),
+        )
+    return articles.annotate(rank=rank).order_by("-rank", "-publish_at", "-pk")
+
+
+def _pattern(terms: list[str]) -> re.Pattern | None:
+    if not terms:
+        return None
+    return re.compile("|".join(re.escape(term) for term in terms), re.IGNORECASE)
+
+
+def _mark_terms(text: str, terms: list[str]) -> SafeString:
+    pattern = _pattern(terms)
+    if pattern is None:
+        return escape(text)
+    pieces, position = [], 0
+    for match in pattern.finditer(text):
+        pieces += [escape(text[position : match.start()]), f"<mark>{escape(match[0])}</mark>"]
+        position = match.end()
+    pieces.append(escape(text[position:]))
+    return mark_safe("".join(pieces))  # noqa: S308 - every piece of text is escaped
+
+
+def _snippet(text: str, terms: list[str]) -> str:
+    """About SNIPPET_WORDS words of ``text`` around its first match."""
+    words = text.split()
+    pattern = _pattern(terms)
+    first = next((i for i, word in enumerate(words) if pattern and pattern.search(word)), 0)
+    start = max(0, first - SNIPPET_WORDS // 3)
+    excerpt = " ".join(words[start : start + SNIPPET_WORDS])
+    return ("… " if start else "") + excerpt + (" …" if start + SNIPPET_WORDS < len(words) else "")

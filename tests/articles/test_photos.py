@@ -1,0 +1,308 @@
+"""Photos: uploads re-encoded without metadata, renditions made once, responsive markup."""
+
+import io
+import struct
+import zlib
+
+import html5lib
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from PIL import Image
+
+from articles import images
+from articles.forms import PhotoForm
+from articles.models import Photo
+from tests.conftest import jpeg_bytes
+
+pytestmark = pytest.mark.django_db
+
+GPS_IFD = 0x8825
+ORIENTATION = 0x0112
+XMP = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF>where=secret-location</rdf:RDF></x:xmpmeta>'
+
+
+def exif_with_gps(orientation: int = 1) -> Image.Exif:
+    exif = Image.Exif()
+    exif[ORIENTATION] = orientation
+    exif[0x010F] = "CameraMaker"
+    exif.get_ifd(GPS_IFD).update({1: "N", 2: (33.0, 18.0, 0.0), 3: "E", 4: (44.0, 22.0, 0.0)})
+    return exif
+
+
+def image_bytes(image_format: str, size=(64, 48), **save_args) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (40, 120, 200)).save(buffer, image_format, **save_args)
+    return buffer.getvalue()
+
+
+def upload(data: bytes, name: str = "photo.jpg") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data, content_type="application/octet-stream")
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A PNG that claims huge dimensions: only its header is ever read."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+
+
+def reopen(content) -> Image.Image:
+    image = Image.open(io.BytesIO(content.read()))
+    image.load()
+    return image
+
+
+# --- Uploads -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("image_format", "name", "extra"),
+    [
+        ("JPEG", "a.jpg", {"xmp": XMP}),
+        ("PNG", "a.png", {}),
+        ("WEBP", "a.webp", {"xmp": XMP}),
+    ],
+)
+def test_upload_keeps_no_exif_gps_or_xmp(image_format, name, extra):
+    data = image_bytes(image_format, exif=exif_with_gps(), **extra)
+    original = Image.open(io.BytesIO(data))
+    assert original.getexif().get_ifd(GPS_IFD), "the test image must carry GPS data"
+
+    clean = images.normalise_upload(upload(data, name))
+    result = reopen(clean)
+    assert result.format == image_format
+    assert not result.getexif()
+    assert not {"exif", "xmp", "XML:com.adobe.xmp", "icc_profile"} & set(result.info)
+    clean.seek(0)
+    raw = clean.read()
+    assert b"secret-location" not in raw and b"CameraMaker" not in raw
+
+
+def test_upload_applies_exif_orientation():
+    # Orientation 6: the camera was turned; the stored pixels must be upright.
+    data = image_bytes("JPEG", size=(64, 48), exif=exif_with_gps(orientation=6))
+    result = reopen(images.normalise_upload(upload(data)))
+    assert result.size == (48, 64)
+
+
+def test_upload_larger_than_the_limit_is_scaled_down(settings):
+    settings.PHOTO_MAX_DIMENSION = 100
+    result = reopen(images.normalise_upload(upload(jpeg_bytes(400, 200))))
+    assert result.size == (100, 50)
+
+
+def test_upload_with_more_pixels_than_allowed_is_refused(settings):
+    settings.PHOTO_MAX_PIXELS = 1000
+    with pytest.raises(ValidationError) as error:
+        images.normalise_upload(upload(jpeg_bytes(64, 48)))
+    assert error.value.code == "too_many_pixels"
+
+
+@pytest.mark.parametrize(
+    "side", [12_000, 100_000]
+)  # Pillow warns at the first, raises at the second
+def test_decompression_bomb_is_a_validation_error(side):
+    with pytest.raises(ValidationError) as error:
+        images.normalise_upload(upload(png_header(side, side), "bomb.png"))
+    assert error.value.code == "too_many_pixels"
+
+
+def test_decompression_bomb_is_a_form_error_not_a_crash():
+    form = PhotoForm(
+        data={"alt_text": "Something"},
+        files={"image": upload(png_header(100_000, 100_000), "bomb.png")},
+    )
+    assert not form.is_valid()
+    assert form.errors["image"]
+
+
+def test_file_that_is_not_an_image_is_a_form_error():
+    form = PhotoForm(
+        data={"alt_text": "Something"}, files={"image": upload(b"<svg></svg>", "x.jpg")}
+    )
+    assert not form.is_valid()
+    assert form.errors["image"]
+
+
+def test_upload_larger_than_the_byte_limit_is_refused(settings):
+    settings.PHOTO_MAX_UPLOAD_BYTES = 100
+    with pytest.raises(ValidationError, match="too large"):
+        images.normalise_upload(upload(jpeg_bytes()))
+
+
+# --- Renditions ----------------------------------------------------------------------------
+
+
+def _file(width: int, height: int) -> ContentFile:
+    return ContentFile(jpeg_bytes(width, height))
+
+
+def test_renditions_are_webp_and_jpeg_at_every_width_up_to_the_source(make_photo):
+    photo = make_photo()
+    photo.image.save("wide.jpg", _file(1000, 500))
+    assert images.build_renditions(photo)
+    photo.refresh_from_db()
+    items = photo.renditions["items"]
+    assert sorted({item["width"] for item in items}) == [320, 640, 960, 1000]
+    for item in items:
+        with default_storage.open(item["name"]) as stored:
+            decoded = Image.open(stored)
+            assert decoded.format == {"webp": "WEBP", "jpeg": "JPEG"}[item["format"]]
+            assert decoded.size == (item["width"], item["height"])
+            assert item["height"] == round(500 * item["width"] / 1000)
+            assert item["bytes"] == default_storage.size(item["name"])
+
+
+def test_renditions_are_made_once_and_reused(make_photo, monkeypatch):
+    photo = make_photo()
+    assert images.build_renditions(photo)
+    photo.refresh_from_db()
+    names = [item["name"] for item in photo.renditions["items"]]
+
+    def fail(*args, **kwargs):
+        raise AssertionError("renditions re-encoded")
+
+    monkeypatch.setattr(images, "_save_clean", fail)
+    assert not images.build_renditions(photo)
+    photo.refresh_from_db()
+    assert [item["name"] for item in photo.renditions["items"]] == names
+
+
+def test_new_image_gets_new_renditions_and_old_files_are_removed(make_photo):
+    photo = make_photo()
+    images.build_renditions(photo)
+    old = [item["name"] for item in photo.renditions["items"]]
+    photo.image.save("replacement.jpg", _file(700, 400))
+    assert photo.webp_srcset == ""  # stale renditions are never served
+    assert images.build_renditions(photo)
+    assert not any(default_storage.exists(name) for name in old)
+    assert "replacement" in photo.webp_srcset
+
+
+def test_missing_source_file_gives_no_renditions_and_no_error(make_photo, client, make_article):
+    photo = make_photo()
+    default_storage.delete(photo.image.name)
+    assert not images.build_renditions(photo)
+    assert photo.renditions == {}
+    article = make_article(lead_photo=photo)
+    response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+
+
+def test_build_renditions_command_fills_in_missing_ones(make_photo, capsys):
+    photos = [make_photo(), make_photo()]
+    call_command("build_renditions")
+    assert all(Photo.objects.get(pk=photo.pk).webp_srcset for photo in photos)
+    assert "Renditions built for 2 photo(s)" in capsys.readouterr().out
+
+
+# --- Markup --------------------------------------------------------------------------------
+
+
+def parse(response):
+    return html5lib.parse(response.content, treebuilder="dom", namespaceHTMLElements=False)
+
+
+def srcset_widths(value: str) -> list[int]:
+    return [int(part.split()[1].rstrip("w")) for part in value.split(",")]
+
+
+@pytest.fixture
+def photo_with_renditions(make_photo):
+    photo = make_photo(alt_text="A harbour at dawn")
+    photo.image.save("harbour.jpg", _file(1800, 1200))
+    images.build_renditions(photo)
+    return photo
+
+
+def test_article_lead_photo_has_srcset_sizes_dimensions_and_is_not_lazy(
+    client, make_article, photo_with_renditions
+):
+    article = make_article(lead_photo=photo_with_renditions)
+    page = parse(client.get(article.get_absolute_url()))
+    picture = page.getElementsByTagName("picture")[0]
+    source = picture.getElementsByTagName("source")[0]
+    image = picture.getElementsByTagName("img")[0]
+    assert source.getAttribute("type") == "image/webp"
+    assert srcset_widths(source.getAttribute("srcset")) == [320, 640, 960, 1280, 1600]
+    assert srcset_widths(image.getAttribute("srcset")) == [320, 640, 960, 1280, 1600]
+    assert ".jpg" in image.getAttribute("src") and "-960." in image.getAttribute("src")
+    assert source.getAttribute("sizes") == image.getAttribute("sizes") != ""
+    assert (image.getAttribute("width"), image.getAttribute("height")) == ("1800", "1200")
+    assert image.getAttribute("alt") == "A harbour at dawn"
+    assert not image.hasAttribute("loading")
+    assert image.getAttribute("fetchpriority") == "high"
+
+
+def test_body_photos_load_lazily(client, reference_article):
+    page = parse(client.get(reference_article.get_absolute_url()))
+    body = [f for f in page.getElementsByTagName("figure") if "photo" in f.getAttribute("class")]
+    lead, in_body = body[0], body[1]
+    assert not lead.getElementsByTagName("img")[0].hasAttribute("loading")
+    assert in_body.getElementsByTagName("img")[0].getAttribute("loading") == "lazy"
+
+
+def test_home_top_story_photo_is_eager_and_section_cards_are_lazy(
+    client, make_article, make_section, photo_with_renditions
+):
+    make_article("Top", lead_photo=photo_with_renditions)
+    make_article("Second", lead_photo=photo_with_renditions, section=make_section("Sport"))
+    page = parse(client.get("/"))
+    lead = page.getElementsByTagName("section")[0]
+    assert "lead-story" in lead.getAttribute("class")
+    lead_image = lead.getElementsByTagName("img")[0]
+    assert not lead_image.hasAttribute("loading")
+    assert lead_image.getAttribute("width") == "1800"
+    cards = [
+        img
+        for section in page.getElementsByTagName("section")
+        if "section-block" in section.getAttribute("class")
+        for img in section.getElementsByTagName("img")
+    ]
+    assert cards and all(img.getAttribute("loading") == "lazy" for img in cards)
+    assert all(img.getAttribute("srcset") for img in cards)
+
+
+def test_photo_without_renditions_falls_back_to_the_original(client, make_article, make_photo):
+    photo = make_photo()
+    article = make_article(lead_photo=photo)
+    image = parse(client.get(article.get_absolute_url())).getElementsByTagName("img")[0]
+    assert image.getAttribute("src") == photo.image.url
+    assert not image.hasAttribute("srcset")
+
+
+# --- Admin ---------------------------------------------------------------------------------
+
+
+def test_admin_upload_reencodes_and_builds_renditions(admin_client):
+    data = image_bytes("JPEG", size=(700, 400), exif=exif_with_gps())
+    response = admin_client.post(
+        "/admin/articles/photo/add/",
+        {"image": upload(data, "from-camera.jpg"), "alt_text": "A market", "caption": "Stalls"},
+    )
+    assert response.status_code == 302, response.content
+    photo = Photo.objects.get()
+    with photo.image.open() as stored:
+        assert not Image.open(stored).getexif()
+    assert sorted({item["width"] for item in photo.renditions["items"]}) == [320, 640, 700]
+
+
+def test_admin_photo_list_and_form_show_a_small_thumbnail(admin_client, photo_with_renditions):
+    smallest = photo_with_renditions.thumbnail_url
+    assert "-320.jpg" in smallest
+    for url in (
+        "/admin/articles/photo/",
+        f"/admin/articles/photo/{photo_with_renditions.pk}/change/",
+    ):
+        page = parse(admin_client.get(url))
+        sources = [img.getAttribute("src") for img in page.getElementsByTagName("img")]
+        assert smallest in sources, url

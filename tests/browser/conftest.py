@@ -1,0 +1,72 @@
+"""Outside tools for the browser and HTML checks, found on this machine or failing loudly.
+
+Nothing is downloaded here: `make test` installs axe-core and vnu.jar from npm (see
+package.json) and CI installs Chromium and Java (see .ci/run). A missing tool is a test
+failure that says how to install it, never a silent skip.
+"""
+
+import os
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# Screenshots of every page checked in the browser, for people to look at.
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def require(path: str | Path, how: str) -> str:
+    found = shutil.which(str(path)) if not Path(path).is_absolute() else path
+    if not found or not Path(found).exists():
+        pytest.fail(f"{path} is missing; {how}", pytrace=False)
+    return str(found)
+
+
+@pytest.fixture
+def demo_site(make_article, make_section, make_region, make_author, make_photo, reference_article):
+    """A small but complete site: a lead story with a photo, sections, quotes, search hits."""
+    photos = [
+        make_photo(renditions=True, size=(1200, 675), alt_text=f"Hills at dusk, view {i}",
+                   caption="Late light over the hills.", photographer="Rami Haddad",
+                   agency="Meridian")
+        for i in range(2)
+    ]  # fmt: skip
+    business = make_section("Business", position=1)
+    kenya = make_region("Kenya")
+    writer = make_author("Daniel Okafor")
+    now = timezone.now()
+    for i in range(6):
+        make_article(
+            f"Drought report number {i} from the northern provinces",
+            section=business if i % 2 else reference_article.section,
+            primary_region=kenya,
+            regions=[kenya],
+            authors=[writer],
+            lead_photo=photos[i % 2],
+            standfirst="Farmers say the rains have failed for a third season.",
+            publish_at=now - timedelta(hours=3 + i),
+        )
+    lead = make_article(
+        "Parliament passes the water bill after a night-long sitting",
+        primary_region=kenya,
+        regions=[kenya],
+        authors=[writer],
+        lead_photo=photos[0],
+        standfirst="The law sets out who may draw water from the lakes, and at what price.",
+        publish_at=now - timedelta(minutes=1),
+    )
+    reference_article.lead_photo = photos[1]
+    reference_article.save()
+    return {
+        "home": "/",
+        "article": reference_article.get_absolute_url(),
+        "section": business.get_absolute_url(),
+        "search": "/search/?q=drought",
+        "lead": lead,
+    }

@@ -1,0 +1,75 @@
+"""The main pages are valid HTML, by the Nu HTML Checker (vnu.jar, run on Java).
+
+All pages go to one vnu run, since Java's start-up is most of its time. Messages a page
+may keep are listed in ALLOWED with the reason; everything else fails the test.
+"""
+
+import json
+import re
+import subprocess
+
+import pytest
+
+from .conftest import VNU, require
+
+pytestmark = pytest.mark.django_db
+
+# (pattern of a vnu message, why the page may keep it)
+ALLOWED: list[tuple[str, str]] = []
+
+
+def allowed(message: str) -> bool:
+    return any(re.search(pattern, message) for pattern, _why in ALLOWED)
+
+
+def test_main_pages_are_valid_html(client, demo_site, tmp_path, make_article):
+    java = require("java", "install it with `apt-get install -y default-jre-headless`.")
+    require(VNU, "run `make test` (it runs `npm ci`), or `npm ci --ignore-scripts`.")
+    article = make_article("Opinion with every part", kind="opinion")
+    lead = demo_site["lead"]
+    pages = {
+        "home": "/",
+        "home-page-2": "/?page=2",
+        "article": demo_site["article"],
+        "opinion": article.get_absolute_url(),
+        "section": demo_site["section"],
+        "region": lead.primary_region.get_absolute_url(),
+        "author": lead.author_list[0].get_absolute_url(),
+        "search": demo_site["search"],
+        "search-empty": "/search/",
+        "search-errors": "/search/?q=" + "x" * 300 + "&date_from=never",
+        "corrections": "/corrections/",
+        "not-found": "/no/such/page/",
+    }
+    files = {}
+    for name, url in pages.items():
+        response = client.get(url)
+        assert response.status_code in (200, 404), url
+        if name == "home-page-2" and response.status_code == 404:
+            continue
+        path = tmp_path / f"{name}.html"
+        path.write_bytes(response.content)
+        files[path.name] = name
+    result = subprocess.run(  # noqa: S603 - fixed arguments, our own files
+        [
+            java,
+            "-jar",
+            str(VNU),
+            "--format",
+            "json",
+            "--also-check-css",
+            *map(str, tmp_path.glob("*.html")),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    report = json.loads(result.stderr or result.stdout)
+    problems = [
+        f"{m.get('url', '').rsplit('/', 1)[-1]}:{m.get('lastLine')}: {m['type']}: {m['message']}"
+        for m in report["messages"]
+        if m["type"] != "info" and not allowed(m["message"])
+    ]
+    assert problems == [], "\n".join(problems)
+    assert len(files) >= 11  # every page was really checked

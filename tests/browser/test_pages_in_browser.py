@@ -1,0 +1,190 @@
+"""The main pages in a real browser: Debian's Chromium driven by Playwright.
+
+Checked on the home page, an article, a section page and search results: no console
+errors or failed requests, no serious or critical axe-core accessibility violations,
+and a layout that fits a 390 px phone and uses a 1280 px screen, without layout shift.
+One browser serves the whole module.
+"""
+
+import os
+
+import pytest
+from django.test.utils import override_settings
+
+from .conftest import ARTIFACTS, AXE, CHROMIUM, require
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PAGES = ["home", "article", "section", "search"]
+WIDTHS = {"phone": 390, "desktop": 1280}
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require(CHROMIUM, "install it with `apt-get install -y chromium` (bash .ci/run does).")
+    require(AXE, "run `make test` (it runs `npm ci`), or `npm ci --ignore-scripts`.")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's synchronous API keeps an event loop running in this thread, which
+    # makes Django refuse database calls from it; the tests' own calls are synchronous.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+    finally:
+        playwright.stop()
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+class Visit:
+    """One page opened at one width, with everything that went wrong while loading it."""
+
+    def __init__(self, browser, url: str, width: int):
+        self.page = browser.new_page(viewport={"width": width, "height": 900})
+        self.problems: list[str] = []
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+        self.page.on("requestfailed", self._request_failed)
+        self.page.on("response", self._response)
+        # Measure layout shift from the very start of loading.
+        self.page.add_init_script(
+            "window.__shift = 0; new PerformanceObserver(list => { for (const e of"
+            " list.getEntries()) if (!e.hadRecentInput) window.__shift += e.value; })"
+            ".observe({type: 'layout-shift', buffered: true});"
+        )
+        response = self.page.goto(url, wait_until="load")  # "load" waits for eager images
+        assert response.status == 200, url
+
+    def _console(self, message):
+        if message.type == "error":
+            self.problems.append(f"console: {message.text}")
+
+    def _request_failed(self, request):
+        # The browser cancels image downloads it no longer needs (a srcset candidate
+        # replaced, a lazy image re-prioritised); a missing file is an HTTP error instead.
+        if request.failure != "net::ERR_ABORTED":
+            self.problems.append(f"failed ({request.failure}): {request.url}")
+
+    def _response(self, response):
+        if response.status >= 400:
+            self.problems.append(f"HTTP {response.status}: {response.url}")
+
+    def scroll_through(self):
+        """Scroll to the end so lazy images load too, then settle."""
+        self.page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+        self.page.wait_for_function("[...document.images].every(image => image.complete)")
+
+    def box(self, selector: str) -> dict:
+        element = self.page.query_selector(selector)
+        assert element is not None, selector
+        return element.bounding_box()
+
+    def screenshot(self, name: str):
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+
+
+@pytest.fixture(scope="session")
+def plain_http():
+    """The live server speaks plain HTTP: its middleware must not redirect to HTTPS.
+
+    Middleware reads these settings once, when the (session-wide) live server starts,
+    so they are set before it, for the whole session.
+    """
+    with override_settings(SECURE_SSL_REDIRECT=False, SECURE_HSTS_SECONDS=0):
+        yield
+
+
+@pytest.fixture
+def visit(browser, plain_http, live_server, demo_site):
+    opened = []
+
+    def open_page(name: str, width: int) -> Visit:
+        page = Visit(browser, live_server.url + demo_site[name], width)
+        opened.append(page)
+        return page
+
+    yield open_page
+    for page in opened:
+        page.page.close()
+
+
+def test_pages_load_without_console_errors_or_failed_requests(visit):
+    problems = {}
+    for name in PAGES:
+        for label, width in WIDTHS.items():
+            page = visit(name, width)
+            page.scroll_through()
+            page.screenshot(f"{name}-{label}")
+            if page.problems:
+                problems[f"{name} at {width}px"] = page.problems
+    assert problems == {}
+
+
+def test_pages_have_no_serious_accessibility_violations(visit):
+    found = {}
+    for name in PAGES:
+        for width in WIDTHS.values():
+            page = visit(name, width)
+            page.page.add_script_tag(path=str(AXE))
+            result = page.page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+            assert result["passes"] is not None  # axe really ran
+            blocking = [
+                f"{v['id']} ({v['impact']}): {v['help']} at "
+                + ", ".join(" ".join(node["target"]) for node in v["nodes"][:3])
+                for v in result["violations"]
+                if v["impact"] in BLOCKING_IMPACTS
+            ]
+            if blocking:
+                found[f"{name} at {width}px"] = blocking
+    assert found == {}
+
+
+def overflow(page: Visit) -> int:
+    """How far the page is wider than the window (0 when nothing scrolls sideways)."""
+    return page.page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+
+
+def test_pages_fit_a_phone_without_sideways_scrolling_or_layout_shift(visit):
+    pages = {name: visit(name, WIDTHS["phone"]) for name in PAGES}
+    for name, page in pages.items():
+        assert overflow(page) == 0, name
+        assert page.page.evaluate("window.__shift") < 0.1, name
+        for image in page.page.query_selector_all("main img"):
+            box = image.bounding_box()
+            if box:
+                assert box["x"] >= 0 and box["x"] + box["width"] <= 390 + 0.5, name
+    article, home = pages["article"], pages["home"]
+    body, sidebar = article.box(".article"), article.box(".sidebar")
+    assert sidebar["y"] >= body["y"] + body["height"], "the sidebar goes under the article"
+    photo, text = home.box(".lead-photo-link"), home.box(".lead-text")
+    assert text["y"] >= photo["y"] + photo["height"] - 1, "lead text under its photo"
+
+
+def test_wide_screen_uses_columns_without_layout_shift(visit):
+    pages = {name: visit(name, WIDTHS["desktop"]) for name in PAGES}
+    for name, page in pages.items():
+        assert overflow(page) == 0, name
+        assert page.page.evaluate("window.__shift") < 0.1, name
+    article, home = pages["article"], pages["home"]
+    body, sidebar = article.box(".article"), article.box(".sidebar")
+    assert sidebar["x"] >= body["x"] + body["width"], "the sidebar sits beside the article"
+    photo, text = home.box(".lead-photo-link"), home.box(".lead-text")
+    assert text["x"] >= photo["x"] + photo["width"] - 1, "lead text beside its photo"
+    lead_image = home.page.query_selector(".lead-story img")
+    assert lead_image.get_attribute("loading") is None
+    # The browser picked a rendition that suits the slot, not the largest file.
+    chosen = lead_image.evaluate("img => img.currentSrc")
+    assert "/media/renditions/" in chosen and chosen.endswith(".webp"), chosen
