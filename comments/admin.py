@@ -97,6 +97,7 @@ class CommentAdmin(admin.ModelAdmin):
         "parent",
         "name",
         "email",
+        "author_url",
         "ip",
         "anchor_excerpt",
         "body",
