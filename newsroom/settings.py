@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "articles",
     "comments",
+    "newsroom",
 ]
 
 MIDDLEWARE = [
@@ -43,6 +44,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees the views' 404s: old WordPress addresses redirect to articles.
+    "newsroom.redirects.LegacyRedirectMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
