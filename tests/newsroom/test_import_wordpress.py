@@ -8,6 +8,7 @@ from django.core import mail
 from django.core.management import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from PIL import Image
 
 from articles import body
@@ -16,6 +17,7 @@ from comments.models import Comment, Reason
 from newsroom import wordpress
 from newsroom.models import ImportedItem, LegacyPath
 from tests.articles.test_admin import assert_saved, change_url, form_data
+from tests.conftest import jpeg_bytes
 
 from .conftest import EXPORT, comment, imported_object, item
 
@@ -367,6 +369,15 @@ def test_pages_read_no_redirect_table_unless_asked(imported, client):
 # --- Running the import ---------------------------------------------------------------------
 
 
+def test_admin_lists_imported_items_and_old_addresses(imported, admin_client):
+    paths = admin_client.get(reverse("admin:newsroom_legacypath_changelist"))
+    assert "/world/dam-reservoir-record/" in paths.content.decode()
+    url = reverse("admin:newsroom_importeditem_changelist") + "?sticky__exact=1"
+    sticky = admin_client.get(url).content.decode()
+    assert 'class="field-wp_id">101<' in sticky
+    assert 'class="field-wp_id">102<' not in sticky
+
+
 def test_summary_counts_each_kind(imported):
     assert summary_row(imported.out, "articles")[:3] == [5, 0, 2]
     assert summary_row(imported.out, "comments")[:3] == [8, 0, 2]
@@ -450,6 +461,34 @@ def test_xml_that_is_not_a_wordpress_export_is_refused(tmp_path, run_import):
     feed.write_text('<rss version="2.0"><channel><title>A feed</title></channel></rss>')
     with pytest.raises(CommandError, match="not a WordPress export"):
         run_import(feed)
+
+
+def test_entity_expansion_bomb_is_refused_as_malformed(tmp_path, run_import):
+    bomb = tmp_path / "bomb.xml"
+    entities = "".join(f'<!ENTITY e{n} "{f"&e{n - 1};" * 10}">' for n in range(1, 12))
+    bomb.write_text(
+        f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY e0 "lol">{entities}]>'
+        "<rss><channel><title>&e11;</title></channel></rss>"
+    )
+    with pytest.raises(CommandError, match="not well-formed XML"):
+        run_import(bomb)
+
+
+def test_media_paths_outside_the_media_folder_are_never_read(wxr, run_import, tmp_path):
+    (tmp_path / "secret.jpg").write_bytes(jpeg_bytes())
+    (tmp_path / "media-copy").mkdir()
+    attachment = (
+        "<item><title>x</title><wp:post_id>9</wp:post_id><wp:post_type>attachment"
+        "</wp:post_type><wp:attachment_url>https://old.example/elsewhere.jpg</wp:attachment_url>"
+        "<wp:postmeta><wp:meta_key>_wp_attached_file</wp:meta_key>"
+        "<wp:meta_value>../secret.jpg</wp:meta_value></wp:postmeta></item>"
+    )
+    thumbnail = (
+        "<wp:postmeta><wp:meta_key>_thumbnail_id</wp:meta_key>"
+        "<wp:meta_value>9</wp:meta_value></wp:postmeta>"
+    )
+    run_import(wxr(attachment, item(1, extra=thumbnail)), "--media-dir", tmp_path / "media-copy")
+    assert not article(1).lead_photo.image
 
 
 def test_older_wxr_versions_are_read(wxr, run_import):
