@@ -77,7 +77,7 @@ class PhotoAdmin(admin.ModelAdmin):
     list_display = ["thumbnail", "__str__", "photographer", "agency", "uploaded_at"]
     search_fields = ["caption", "alt_text", "photographer", "agency"]
     date_hierarchy = "uploaded_at"
-    readonly_fields = ["thumbnail"]
+    readonly_fields = ["thumbnail", "source_url"]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

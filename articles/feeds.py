@@ -135,6 +135,8 @@ class LatestFeed(Feed):
 
     def item_extra_kwargs(self, article):
         photo = article.lead_photo
+        if photo and not photo.image:  # recorded, but its file never arrived
+            photo = None
         if photo:
             shared = photo.share_image
             photo = {**shared, "caption": photo.caption, "credit": photo.credit_text}

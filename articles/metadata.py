@@ -29,7 +29,7 @@ def article_metadata(article: Article, request) -> dict:
     regions = [region.name for region in article.regions.all()]
     authors = article.author_list
     photo = article.lead_photo
-    image = photo.share_image if photo else None
+    image = photo.share_image if photo and photo.image else None  # no file: nothing to show
     if image:
         image = {**image, "url": absolute(image["url"])}
 

@@ -105,6 +105,15 @@ class Photo(models.Model):
         max_length=250,
         help_text="What the photo shows, for readers using a screen reader. Required.",
     )
+    source_url = models.URLField(
+        "original address",
+        max_length=500,
+        blank=True,
+        help_text=(
+            "Where an imported photo came from. A photo without a file is not shown to "
+            "readers until one is uploaded here."
+        ),
+    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
     # Written by images.build_renditions: the source file they were made from, its size
     # in bytes, and one entry per rendition (format, type, width, height, name, bytes).

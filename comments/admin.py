@@ -116,6 +116,7 @@ class CommentAdmin(admin.ModelAdmin):
         "in_reply_to",
         "name",
         "email",
+        "author_url",
         "ip",
         "anchor_excerpt",
         "body",

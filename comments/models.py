@@ -29,6 +29,12 @@ class Comment(models.Model):
     )
     name = models.CharField(max_length=80)
     email = models.EmailField(help_text="Never shown publicly.")
+    author_url = models.URLField(
+        "website",
+        max_length=300,
+        blank=True,
+        help_text="The commenter's own site, as given on the old site (imports). Not shown.",
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "articles",
     "comments",
+    "newsroom",
 ]
 
 MIDDLEWARE = [
@@ -45,6 +46,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees the views' 404s: old WordPress addresses redirect to articles.
+    "newsroom.redirects.LegacyRedirectMiddleware",
 ]
 
 ROOT_URLCONF = env("ROOT_URLCONF", default="newsroom.urls")

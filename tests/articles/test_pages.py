@@ -9,7 +9,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from articles.models import Article, Byline, Correction, Quote, RelatedLink
+from articles.models import Article, Byline, Correction, Photo, Quote, RelatedLink
 
 pytestmark = pytest.mark.django_db
 
@@ -319,3 +319,22 @@ def test_listing_queries_do_not_grow_with_articles(client, make_article, make_re
     after = {url: count_queries(client, url) for url in urls}
     assert after == before
     assert max(after.values()) <= 8
+
+
+def test_photo_without_a_file_is_left_out_of_pages_and_listings(client, make_article, section):
+    """An imported photo whose file was missing has only its old address: no broken image."""
+    waiting = Photo.objects.create(
+        alt_text="A harbour", source_url="https://old.example/wp-content/uploads/harbour.jpg"
+    )
+    article = make_article("Harbour reopens", lead_photo=waiting)
+    make_article("Older story")  # so the article is also a card, not only the lead
+    for url in (article.get_absolute_url(), "/", section.get_absolute_url()):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert b"harbour.jpg" not in response.content
+        assert not [
+            img
+            for img in parse(response).getElementsByTagName("img")
+            if not img.getAttribute("src")
+        ]
+    assert "Harbour reopens" in text_of(parse(client.get("/")).getElementsByTagName("main")[0])

@@ -1,0 +1,46 @@
+"""Old addresses keep working: answers for the old site's URLs with a permanent redirect.
+
+Only two kinds of request read the table, so ordinary pages cost no query: a home-page
+request carrying WordPress's ``?p=123`` (or ``?page_id=``), and a request that was about
+to be answered with a 404.
+"""
+
+from django.http import HttpResponsePermanentRedirect
+
+from articles.models import Article
+
+from .models import LegacyPath
+
+QUERY_KEYS = ("p", "page_id")
+
+
+def legacy_target(paths: list[str]) -> str | None:
+    """The current address of the live article one of these old paths belonged to."""
+    legacy = (
+        LegacyPath.objects.filter(path__in=paths, article__in=Article.objects.published())
+        .select_related("article")
+        .first()
+    )
+    return legacy.article.get_absolute_url() if legacy else None
+
+
+class LegacyRedirectMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method in ("GET", "HEAD") and request.path == "/":
+            for key in QUERY_KEYS:
+                value = request.GET.get(key, "")
+                if value.isdigit():
+                    target = legacy_target([f"/?{key}={int(value)}"])
+                    if target:
+                        return HttpResponsePermanentRedirect(target)
+        response = self.get_response(request)
+        if response.status_code == 404 and request.method in ("GET", "HEAD"):
+            path = request.path
+            other = path[:-1] if path.endswith("/") else f"{path}/"
+            target = legacy_target([path, other])
+            if target and target != path:
+                return HttpResponsePermanentRedirect(target)
+        return response

@@ -1,0 +1,134 @@
+"""WordPress post content → a body editors can save: both editors, images, shortcodes."""
+
+import html5lib
+
+from articles import body
+from newsroom.markup import plain_text
+from newsroom.wordpress import WORD_JOINER, convert_body
+
+
+def parse(fragment: str):
+    return html5lib.parseFragment(fragment, treebuilder="dom", namespaceHTMLElements=False)
+
+
+def elements(fragment: str) -> list:
+    """Every element of the fragment, as a browser would build them."""
+    found, stack = [], list(parse(fragment).childNodes)
+    while stack:
+        node = stack.pop()
+        if node.nodeType == node.ELEMENT_NODE:
+            found.append(node)
+            stack.extend(node.childNodes)
+    return found
+
+
+def visible(fragment: str) -> str:
+    return plain_text(fragment).replace(WORD_JOINER, "")
+
+
+def test_classic_editor_blank_lines_make_paragraphs_and_single_breaks_stay_breaks():
+    converted = convert_body("First line.\n\nSecond paragraph,\nwith a break.\n\nThird.")
+    blocks = body.split_blocks(converted.html)
+    assert [plain_text(b) for b in blocks] == [
+        "First line.",
+        "Second paragraph,\nwith a break.",
+        "Third.",
+    ]
+    assert sorted(e.tagName for e in elements(blocks[1])) == ["br", "p"]
+
+
+def test_block_editor_comments_classes_and_scripts_are_gone():
+    content = (
+        '<!-- wp:paragraph {"className":"lead"} -->\n<p class="lead" style="color:red">'
+        "Hello <em>there</em>.</p>\n<!-- /wp:paragraph -->\n\n"
+        '<!-- wp:html -->\n<script>alert(1)</script><p onclick="x()">Clicked.</p>\n'
+        "<!-- /wp:html -->"
+    )
+    converted = convert_body(content)
+    assert "<!--" not in converted.html
+    tags = elements(converted.html)
+    assert {e.tagName for e in tags} == {"p", "em"}
+    assert all(not e.attributes.length for e in tags)
+    assert visible(converted.html) == "Hello there.\nClicked."
+
+
+def test_caption_shortcode_becomes_a_photo_placeholder_with_its_caption():
+    converted = convert_body(
+        'Before.\n\n[caption id="attachment_7" align="alignleft" width="300"]'
+        '<img class="wp-image-7" src="https://old.example/wp-content/uploads/a.jpg" '
+        'alt="A boat" /> Fishermen at dawn[/caption]\n\nAfter.'
+    )
+    assert converted.html == "<p>Before.</p>\n<p>[photo 1]</p>\n<p>After.</p>"
+    image = converted.images[1]
+    assert (image.attachment_id, image.alt, image.caption) == ("7", "A boat", "Fishermen at dawn")
+
+
+def test_block_editor_image_and_gallery_figures_become_photos():
+    converted = convert_body(
+        '<figure class="wp-block-image"><img src="/wp-content/uploads/one.jpg" alt="One" '
+        'class="wp-image-11"/><figcaption>The first</figcaption></figure>\n'
+        '<figure class="wp-block-gallery"><figure class="wp-block-image">'
+        '<img src="/two.jpg" alt="Two"/></figure><figure class="wp-block-image">'
+        '<img src="/three.jpg" alt="Three"/><figcaption>Third</figcaption></figure>'
+        "<figcaption>A gallery</figcaption></figure>"
+    )
+    assert [b.kind for b in body.parse(converted.html)] == ["photo", "photo", "photo", "html"]
+    assert [(i.attachment_id, i.src, i.caption) for i in converted.images.values()] == [
+        ("11", "/wp-content/uploads/one.jpg", "The first"),
+        ("", "/two.jpg", ""),
+        ("", "/three.jpg", "Third"),
+    ]
+    assert visible(converted.html).endswith("A gallery")
+
+
+def test_image_inside_a_paragraph_is_taken_out_to_stand_alone():
+    converted = convert_body(
+        '<p>Text before <a href="/big.jpg"><img src="/small.jpg" alt="Dog"></a> text after.</p>'
+    )
+    kinds = [(b.kind, plain_text(b.html)) for b in body.parse(converted.html)]
+    assert kinds == [("html", "Text before"), ("photo", ""), ("html", "text after.")]
+    assert body.placeholder_errors(converted.html) == []
+
+
+def test_image_inside_a_list_is_left_out_and_reported():
+    converted = convert_body('<ul><li>One <img src="/x.jpg" alt="X"></li></ul>')
+    assert converted.images == {}
+    assert "\u27e6" not in converted.html
+    assert converted.notes == ["an image inside a list or table was left out"]
+
+
+def test_gallery_shortcode_ids_become_photos():
+    converted = convert_body('[gallery ids="4, 5"]')
+    assert [i.attachment_id for i in converted.images.values()] == ["4", "5"]
+    assert converted.html == "<p>[photo 1]</p>\n<p>[photo 2]</p>"
+
+
+def test_plugin_shortcodes_are_dropped_and_paired_ones_keep_their_text():
+    converted = convert_body(
+        'Vote: [poll id="3"]\n\n[highlight color="yellow"]Read this.[/highlight]\n\n'
+        '[video src="/v.mp4"]'
+    )
+    assert visible(converted.html) == "Vote:\nRead this."
+    assert converted.notes == [
+        "shortcode [poll] removed",
+        "shortcode [highlight] removed",
+        "shortcode [video] removed",
+    ]
+
+
+def test_bracketed_text_stays_text_but_never_acts_as_a_placeholder():
+    content = "[quote 1]\n\nSee [photo 2] below.\n\n[sic]\n\nFootnote [1] and [readmore 3]."
+    converted = convert_body(content)
+    assert body.placeholder_errors(converted.html) == []
+    assert [b.kind for b in body.parse(converted.html)] == ["html"] * 4
+    assert visible(converted.html) == (
+        "[quote 1]\nSee [photo 2] below.\n[sic]\nFootnote [1] and [readmore 3]."
+    )
+    assert "“[sic]” kept as text" in converted.notes
+
+
+def test_blockquote_stays_a_quote():
+    converted = convert_body(
+        '<blockquote class="wp-block-quote"><p>Words.</p><cite>A Speaker</cite></blockquote>'
+    )
+    assert converted.html == "<blockquote><p>Words.</p><cite>A Speaker</cite></blockquote>"
