@@ -110,6 +110,10 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="newsroom@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Auth -------------------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = ["newsroom.auth.PermissionBackend"]
+# Sessions are read from the cache (Redis in production) and written through to the
+# database: a staff page costs no session query.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

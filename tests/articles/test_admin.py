@@ -684,7 +684,7 @@ def test_changelist_of_hundred_articles_is_a_handful_of_queries(
     make_listed_articles(100)
     client.force_login(editor_user)
 
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(10):
         response = client.get(CHANGELIST_URL)
 
     assert len(response.context["cl"].result_list) == 100
