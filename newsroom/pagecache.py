@@ -9,7 +9,9 @@ the version itself is always read from the shared cache, so every process sees a
 at once.
 """
 
+import gzip
 import hashlib
+import re
 import time
 import uuid
 from collections import OrderedDict
@@ -19,6 +21,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_vary_headers
 
 VERSION_KEY = "pagecache:version"
 UNCACHEABLE_PREFIXES = (
@@ -28,6 +31,9 @@ UNCACHEABLE_PREFIXES = (
     "/comments/unsubscribe/",
     "/healthz/",
 )
+# Pages at least this long are also stored gzipped, once, when they are first made.
+GZIP_MIN_BYTES = 1024
+_ACCEPTS_GZIP = re.compile(r"\bgzip\b(?!\s*;\s*q=0(?:\.0+)?\s*(?:,|$))")
 # Request cookies that make a page personal: it is then neither served from nor stored
 # in the shared cache.
 PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, "nr_verified")
@@ -152,13 +158,15 @@ def _storable(response) -> bool:
     )
 
 
-def _not_modified(request, entry: dict) -> bool:
+def _gzip_etag(etag: str) -> str:
+    """The gzipped variant is another representation, so it has its own entity tag."""
+    return f'{etag[:-1]}-gzip"'
+
+
+def _not_modified(request, entry: dict, etag: str) -> bool:
     if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
     if if_none_match is not None:
-        return (
-            entry["etag"] in {tag.strip() for tag in if_none_match.split(",")}
-            or if_none_match == "*"
-        )
+        return etag in {tag.strip() for tag in if_none_match.split(",")} or if_none_match == "*"
     if_modified_since = request.META.get("HTTP_IF_MODIFIED_SINCE")
     if if_modified_since:
         try:
@@ -169,20 +177,30 @@ def _not_modified(request, entry: dict) -> bool:
 
 
 def _respond(request, entry: dict, hit: str):
+    body, etag = entry["body"], entry["etag"]
+    gzipped = entry.get("gzip") is not None and _ACCEPTS_GZIP.search(
+        request.META.get("HTTP_ACCEPT_ENCODING", "")
+    )
+    if gzipped:
+        body, etag = entry["gzip"], _gzip_etag(etag)
     headers = {
-        "ETag": entry["etag"],
+        "ETag": etag,
         "Last-Modified": formatdate(entry["modified"], usegmt=True),
         "Cache-Control": entry["cache_control"],
         "X-Page-Cache": hit,
     }
-    if _not_modified(request, entry):
+    if _not_modified(request, entry, etag):
         response = HttpResponseNotModified()
         for name, value in headers.items():
             response[name] = value
-        return response
-    response = HttpResponse(entry["body"], content_type=entry["content_type"], headers=headers)
-    for name, value in entry["headers"]:
-        response.headers.setdefault(name, value)
+    else:
+        response = HttpResponse(body, content_type=entry["content_type"], headers=headers)
+        if gzipped:
+            response["Content-Encoding"] = "gzip"
+        for name, value in entry["headers"]:
+            response.headers.setdefault(name, value)
+    if entry.get("gzip") is not None:
+        patch_vary_headers(response, ("Accept-Encoding",))
     return response
 
 
@@ -215,6 +233,11 @@ class PageCacheMiddleware:
             "body": body,
             "content_type": response["Content-Type"],
             "etag": f'"{hashlib.blake2b(body, digest_size=12).hexdigest()}"',
+            # Compressed here, once, so no hit ever compresses (mtime=0: same bytes on
+            # every app server, so the entity tag holds across them).
+            "gzip": gzip.compress(body, compresslevel=6, mtime=0)
+            if len(body) >= GZIP_MIN_BYTES and "Content-Encoding" not in response
+            else None,
             "modified": int(state["at"]),
             "cache_control": response["Cache-Control"],
             "headers": [

@@ -1,7 +1,9 @@
 """The page cache: shared pages served early, revalidated cheaply, and never stale."""
 
+import gzip
 import time
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -54,6 +56,45 @@ def test_if_none_match_gets_304_without_queries(client, make_article):
     response = get(client, article.get_absolute_url(), HTTP_IF_NONE_MATCH=etag)
     assert response.status_code == 304 and response.queries == 0 and not response.content
     assert get(client, article.get_absolute_url(), HTTP_IF_NONE_MATCH='"other"').status_code == 200
+
+
+def test_gzip_readers_get_the_page_compressed_once_at_store_time(client, make_article):
+    article = make_article("Compressed story")
+    plain = get(client, article.get_absolute_url())
+    with mock.patch("gzip.compress", side_effect=AssertionError("compressed on a hit")):
+        packed = get(client, article.get_absolute_url(), HTTP_ACCEPT_ENCODING="br, gzip")
+
+    assert packed["X-Page-Cache"] == "hit-local" and packed.queries == 0
+    assert packed["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed.content) == plain.content
+    assert "Content-Encoding" not in plain
+    assert "Accept-Encoding" in plain["Vary"] and "Accept-Encoding" in packed["Vary"]
+    assert packed["ETag"] != plain["ETag"]  # two representations, two entity tags
+
+
+@pytest.mark.parametrize("accept", ["", "identity", "br", "gzip;q=0", "deflate, gzip;q=0.0"])
+def test_readers_who_refuse_gzip_get_plain_bytes(client, make_article, accept):
+    article = make_article()
+    first = get(client, article.get_absolute_url())
+    response = get(client, article.get_absolute_url(), HTTP_ACCEPT_ENCODING=accept)
+    assert "Content-Encoding" not in response and response.content == first.content
+
+
+def test_gzip_variant_revalidates_with_its_own_etag(client, make_article):
+    article = make_article()
+    url = article.get_absolute_url()
+    etag = get(client, url, HTTP_ACCEPT_ENCODING="gzip")["ETag"]
+    again = get(client, url, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again.queries == 0
+    assert again["ETag"] == etag and "Accept-Encoding" in again["Vary"]
+    # The gzip tag does not validate the plain representation.
+    assert get(client, url, HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+def test_small_responses_are_not_worth_compressing(client, make_article):
+    response = get(client, "/robots.txt", HTTP_ACCEPT_ENCODING="gzip")
+    assert response.status_code == 200 and len(response.content) < pagecache.GZIP_MIN_BYTES
+    assert "Content-Encoding" not in response and "Vary" not in response
 
 
 def test_if_modified_since_gets_304(client, make_article):
