@@ -97,6 +97,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and e-mail -------------------------------------------------------------------
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://newsroom")}
+# Keeps several sites (or test runs) apart in one shared Redis.
+CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="")
 # Finished pages for anonymous readers (newsroom/pagecache.py): how long an entry is kept
 # in the shared cache, how long each process keeps its own copy, and what browsers and
 # CDNs are told. Entries never go stale: a change of content changes their key.

@@ -50,7 +50,7 @@ def test_main_pages_are_valid_html(client, demo_site, tmp_path, make_article):
         path = tmp_path / f"{name}.html"
         path.write_bytes(response.content)
         files[path.name] = name
-    result = subprocess.run(  # noqa: S603 - fixed arguments, our own files
+    result = subprocess.run(
         [
             java,
             "-jar",
