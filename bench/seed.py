@@ -19,6 +19,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
+from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from articles.models import Article, Byline, Quote, RelatedLink  # noqa: E402
@@ -106,6 +107,7 @@ def main() -> None:
                 "home": "/",
                 "section": reference.section.get_absolute_url(),
                 "region": reference.primary_region.get_absolute_url(),
+                "feed": reverse("articles:feed-rss"),
                 "render_seconds": {str(n): t for n, t in render.items()},
             }
         )

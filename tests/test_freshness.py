@@ -1,0 +1,136 @@
+"""Never stale: every page a change touches is fresh on the very next anonymous request.
+
+Each event starts from a site whose affected pages are all in the page cache (the hit
+counter proves it), makes one change the way editors and moderators do, and then reads
+every affected page once: article, home, section, both regions, author, every feed of
+those, and the older neighbour whose "next" link names the article.
+"""
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Article
+from comments.models import Comment
+
+pytestmark = pytest.mark.django_db
+
+HEADLINE = "Harbour wall to be rebuilt"
+
+
+@pytest.fixture
+def site(make_article, make_region, make_author):
+    coast, delta = make_region("Coast"), make_region("Delta")
+    author = make_author("Nadia Reporter")
+    older = make_article("Older harbour report", publish_at=timezone.now() - timedelta(days=2))
+    story = make_article(HEADLINE, primary_region=coast, regions=[coast, delta], authors=[author])
+    section = story.section
+    pages = [
+        story.get_absolute_url(),
+        "/",
+        section.get_absolute_url(),
+        coast.get_absolute_url(),
+        delta.get_absolute_url(),
+        author.get_absolute_url(),
+        older.get_absolute_url(),
+        reverse("articles:feed-rss"),
+        reverse("articles:feed-atom"),
+        reverse("articles:section-feed-rss", args=[section.slug]),
+        reverse("articles:region-feed-atom", args=[coast.slug]),
+        reverse("articles:region-feed-rss", args=[delta.slug]),
+        reverse("articles:author-feed-rss", args=[author.slug]),
+    ]
+    return story, pages
+
+
+def warm(reader: Client, pages: list[str]) -> int:
+    """Read every page twice; returns how many second reads were cache hits."""
+    hits = 0
+    for url in pages:
+        reader.get(url)
+        response = reader.get(url)
+        hits += response.get("X-Page-Cache", "").startswith("hit")
+    return hits
+
+
+def stale(reader: Client, pages: list[str], present: str = "", absent: str = "") -> list[str]:
+    """The pages whose next read does not show the change."""
+    wrong = []
+    for url in pages:
+        response = reader.get(url)
+        text = response.content.decode()
+        if (present and present not in text) or (absent and absent in text):
+            wrong.append(url)
+    return wrong
+
+
+def save(article: Article, **changes) -> None:
+    for name, value in changes.items():
+        setattr(article, name, value)
+    article.save()
+
+
+def test_publish_edit_unpublish_are_fresh_on_every_affected_page(site):
+    story, pages = site
+    reader = Client()
+    save(story, status=Article.Status.DRAFT)
+    listed = [url for url in pages if url != story.get_absolute_url()]
+    checked = 0
+
+    assert warm(reader, pages) == len(listed)  # every page but the draft's own is cached
+    save(story, status=Article.Status.PUBLISHED, publish_at=timezone.now() - timedelta(minutes=1))
+    assert stale(reader, pages, present=HEADLINE) == []
+    checked += len(pages)
+
+    assert warm(reader, pages) == len(pages)
+    save(story, headline="Harbour wall rebuilt by spring")
+    assert stale(reader, pages, present="rebuilt by spring", absent=HEADLINE) == []
+    checked += len(pages)
+
+    assert warm(reader, pages) == len(pages)
+    save(story, status=Article.Status.DRAFT)
+    assert stale(reader, listed, absent="rebuilt by spring") == []
+    assert reader.get(story.get_absolute_url()).status_code == 404
+    checked += len(pages)
+    print(f"\npublish, edit, unpublish: {checked} page reads after a change, 0 stale")
+
+
+def test_scheduled_article_is_fresh_everywhere_when_its_time_comes(site, monkeypatch):
+    story, pages = site
+    reader = Client()
+    save(story, status=Article.Status.DRAFT)
+    publish_at = timezone.now() + timedelta(hours=1)
+    save(story, status=Article.Status.PUBLISHED, publish_at=publish_at)
+    listed = [url for url in pages if url != story.get_absolute_url()]
+
+    assert warm(reader, pages) == len(listed)
+    assert stale(reader, listed, absent=HEADLINE) == []  # not before its time
+
+    later = publish_at + timedelta(seconds=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    monkeypatch.setattr(time, "time", lambda: later.timestamp())
+    assert stale(reader, pages, present=HEADLINE) == []
+
+
+def test_approved_comment_is_fresh_on_the_article_and_its_comments_page(
+    site, post_comment_as_reader, make_staff
+):
+    story, _pages = site
+    reader = Client()
+    discussion = [story.get_absolute_url(), reverse("comments:article", args=[story.pk])]
+    assert warm(reader, discussion) == len(discussion)
+
+    post_comment_as_reader(story, body="The old wall was built in 1911.")
+    comment = Comment.objects.get()
+    assert comment.status == Comment.Status.PENDING
+    assert warm(reader, discussion) == len(discussion)  # a held comment changes nothing
+
+    moderator = Client()
+    moderator.force_login(make_staff("Moderator"))
+    moderator.post(reverse("admin:comments_comment_moderate", args=[comment.pk, "approve"]))
+
+    assert stale(reader, discussion, present="built in 1911") == []
