@@ -142,8 +142,10 @@ def _shared_request(request) -> bool:
     return (
         request.method in ("GET", "HEAD")
         and settings.PAGE_CACHE_SECONDS > 0
+        and not request.path.startswith((settings.STATIC_URL, *UNCACHEABLE_PREFIXES))
         and not any(name in request.COOKIES for name in PERSONAL_COOKIES)
-        and not request.path.startswith(UNCACHEABLE_PREFIXES)
+        # A plain-HTTP request that is to be redirected to HTTPS goes on to do so.
+        and (request.is_secure() or not settings.SECURE_SSL_REDIRECT)
     )
 
 
@@ -177,35 +179,61 @@ def _not_modified(request, entry: dict, etag: str) -> bool:
 
 
 def _respond(request, entry: dict, hit: str):
+    """The stored page, or 304. Its headers were prepared when it was stored."""
     body, etag = entry["body"], entry["etag"]
-    gzipped = entry.get("gzip") is not None and _ACCEPTS_GZIP.search(
+    gzipped = entry["gzip"] is not None and _ACCEPTS_GZIP.search(
         request.META.get("HTTP_ACCEPT_ENCODING", "")
     )
     if gzipped:
         body, etag = entry["gzip"], _gzip_etag(etag)
-    headers = {
-        "ETag": etag,
-        "Last-Modified": formatdate(entry["modified"], usegmt=True),
-        "Cache-Control": entry["cache_control"],
-        "X-Page-Cache": hit,
-    }
     if _not_modified(request, entry, etag):
-        response = HttpResponseNotModified()
-        for name, value in headers.items():
-            response[name] = value
+        response = HttpResponseNotModified(headers=entry["revalidation_headers"])
     else:
-        response = HttpResponse(body, content_type=entry["content_type"], headers=headers)
+        response = HttpResponse(body, headers=entry["headers"])
         if gzipped:
             response["Content-Encoding"] = "gzip"
-        for name, value in entry["headers"]:
-            response.headers.setdefault(name, value)
-    if entry.get("gzip") is not None:
-        patch_vary_headers(response, ("Accept-Encoding",))
+    response["ETag"] = etag
+    response["X-Page-Cache"] = hit
     return response
 
 
+def _entry(response, state: dict) -> dict:
+    """What is stored of a finished page: its bytes, a gzipped copy, its headers."""
+    body = response.content
+    if "Cache-Control" not in response:
+        response["Cache-Control"] = public_cache_control()
+    response["Last-Modified"] = formatdate(int(state["at"]), usegmt=True)
+    # Compressed here, once, so no hit ever compresses (mtime=0: the same bytes on every
+    # app server, so the entity tag holds across them).
+    packed = None
+    if len(body) >= GZIP_MIN_BYTES and "Content-Encoding" not in response:
+        packed = gzip.compress(body, compresslevel=6, mtime=0)
+        patch_vary_headers(response, ("Accept-Encoding",))
+    headers = [
+        (name, value)
+        for name, value in response.items()
+        if name.lower() not in {"content-length", "etag", "x-page-cache"}
+    ]
+    return {
+        "body": body,
+        "gzip": packed,
+        "etag": f'"{hashlib.blake2b(body, digest_size=12).hexdigest()}"',
+        "modified": int(state["at"]),
+        "headers": headers,
+        "revalidation_headers": [
+            (name, value)
+            for name, value in headers
+            if name.lower() in {"cache-control", "last-modified", "vary"}
+        ],
+    }
+
+
 class PageCacheMiddleware:
-    """Serve and store whole pages for anonymous GETs; must come early in MIDDLEWARE."""
+    """Serve and store whole pages for anonymous GETs; first in MIDDLEWARE.
+
+    First, so a hit runs no other middleware: the headers the others add (security
+    headers among them) were stored with the page and are replayed with it.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -214,7 +242,7 @@ class PageCacheMiddleware:
         if not _shared_request(request):
             return self.get_response(request)
         state = current_state()
-        address = f"{request.get_host()}{request.get_full_path()}".encode()
+        address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}".encode()
         key = f"pagecache:{state['v']}:{hashlib.blake2b(address, digest_size=16).hexdigest()}"
         entry = _local.get(key)
         if entry is not None:
@@ -226,34 +254,7 @@ class PageCacheMiddleware:
         response = self.get_response(request)
         if not _storable(response):
             return response
-        if "Cache-Control" not in response:
-            response["Cache-Control"] = public_cache_control()
-        body = response.content
-        entry = {
-            "body": body,
-            "content_type": response["Content-Type"],
-            "etag": f'"{hashlib.blake2b(body, digest_size=12).hexdigest()}"',
-            # Compressed here, once, so no hit ever compresses (mtime=0: same bytes on
-            # every app server, so the entity tag holds across them).
-            "gzip": gzip.compress(body, compresslevel=6, mtime=0)
-            if len(body) >= GZIP_MIN_BYTES and "Content-Encoding" not in response
-            else None,
-            "modified": int(state["at"]),
-            "cache_control": response["Cache-Control"],
-            "headers": [
-                (name, value)
-                for name, value in response.items()
-                if name.lower()
-                not in {
-                    "content-type",
-                    "content-length",
-                    "cache-control",
-                    "etag",
-                    "last-modified",
-                    "x-page-cache",
-                }
-            ],
-        }
+        entry = _entry(response, state)
         cache.set(key, entry, timeout=settings.PAGE_CACHE_SECONDS)
         _local.put(key, entry)
         return _respond(request, entry, "miss")

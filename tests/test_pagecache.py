@@ -43,6 +43,27 @@ def test_cached_page_is_shareable_by_everyone_and_cdns(client, make_article):
     assert not response.cookies and "Cookie" not in response.get("Vary", "")
 
 
+def test_a_hit_replays_the_headers_the_whole_stack_added(client, make_article):
+    article = make_article()
+    first = get(client, article.get_absolute_url())
+    hit = get(client, article.get_absolute_url())
+    assert hit["X-Page-Cache"] == "hit-local"
+    for name in ("X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy", "Content-Type"):
+        assert hit[name] == first[name], name
+
+
+def test_plain_http_is_redirected_to_https_even_when_the_page_is_cached(
+    client, make_article, settings
+):
+    article = make_article()
+    url = article.get_absolute_url()
+    assert get(client, url, secure=True)["X-Page-Cache"] == "miss"
+    settings.SECURE_SSL_REDIRECT = True
+    assert get(client, url, secure=True)["X-Page-Cache"] == "hit-local"
+    response = get(client, url)
+    assert response.status_code == 301 and response["Location"].startswith("https://")
+
+
 def test_shared_cache_serves_other_processes(client, make_article):
     article = make_article()
     get(client, article.get_absolute_url())
