@@ -55,10 +55,10 @@ def test_a_hit_replays_the_headers_the_whole_stack_added(client, make_article):
 def test_plain_http_is_redirected_to_https_even_when_the_page_is_cached(
     client, make_article, settings
 ):
+    settings.SECURE_SSL_REDIRECT = True
     article = make_article()
     url = article.get_absolute_url()
     assert get(client, url, secure=True)["X-Page-Cache"] == "miss"
-    settings.SECURE_SSL_REDIRECT = True
     assert get(client, url, secure=True)["X-Page-Cache"] == "hit-local"
     response = get(client, url)
     assert response.status_code == 301 and response["Location"].startswith("https://")
