@@ -249,7 +249,7 @@ def run_tests(env: dict, tests: list[str], workdir: Path) -> tuple[bool, str]:
     for name in ("ROOT_URLCONF", "DEBUG", "SECRET_KEY", "MEDIA_ROOT", "STATIC_ROOT"):
         test_env.pop(name, None)
     done = subprocess.run(
-        [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests],
+        [PYTHON, "-m", "pytest", *tests],
         cwd=ROOT,
         env=test_env,
         capture_output=True,
