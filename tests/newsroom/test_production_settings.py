@@ -295,3 +295,21 @@ def test_public_pages_have_no_inline_scripts_or_styles(
     # JSON-LD stays a data block: nothing in it can close the element early.
     for block in re.findall(r"<script[^>]*ld\+json[^>]*>(.*?)</script>", article_page, re.S):
         assert "<" not in block
+
+
+def test_a_view_can_still_adjust_the_policy_with_django_csp_decorators(rf):
+    """The header is built once per process, except for responses a decorator changed."""
+    from csp.decorators import csp_update
+    from django.http import HttpResponse
+
+    from newsroom.security import ContentSecurityPolicyMiddleware
+
+    @csp_update({"img-src": ["https://maps.example.org"]})
+    def map_view(request):
+        return HttpResponse("map")
+
+    middleware = ContentSecurityPolicyMiddleware(map_view)
+    adjusted = directives(middleware(rf.get("/map/"))["Content-Security-Policy"])
+    plain = ContentSecurityPolicyMiddleware(lambda request: HttpResponse("page"))
+    assert adjusted == {**PUBLIC_POLICY, "img-src": ["'self'", "https://maps.example.org"]}
+    assert directives(plain(rf.get("/"))["Content-Security-Policy"]) == PUBLIC_POLICY
