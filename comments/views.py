@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from articles.body import parse
 from articles.models import Article
 from newsroom.markup import plain_text
+from newsroom.security import client_ip
 
 from . import moderation, notifications
 from .forms import CommentForm, ReportForm, form_token, issued_at
@@ -56,19 +57,6 @@ def verified_email(request) -> str:
         return request.get_signed_cookie(VERIFIED_COOKIE, salt=VERIFIED_SALT, default="")
     except signing.BadSignature:
         return ""
-
-
-def client_ip(request) -> str | None:
-    """The reader's address, trusting X-Forwarded-For only from configured proxies."""
-    proxies = settings.COMMENTS_TRUSTED_PROXIES
-    if proxies:
-        forwarded = [
-            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-        ]
-        forwarded = [part for part in forwarded if part]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def passage(article: Article, anchor: str) -> str | None:

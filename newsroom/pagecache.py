@@ -220,10 +220,11 @@ def _entry(response, state: dict) -> dict:
         "etag": f'"{hashlib.blake2b(body, digest_size=12).hexdigest()}"',
         "modified": int(state["at"]),
         "headers": headers,
+        # A 304 carries the same caching and security headers, but no body metadata.
         "revalidation_headers": [
             (name, value)
             for name, value in headers
-            if name.lower() in {"cache-control", "last-modified", "vary"}
+            if name.lower() not in {"content-type", "content-language", "content-disposition"}
         ],
     }
 

@@ -4,9 +4,11 @@ Defaults are safe for a laptop; production sets DATABASE_URL, CACHE_URL, EMAIL_U
 SECRET_KEY and ALLOWED_HOSTS. See README.md for the full list.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -31,6 +33,8 @@ INSTALLED_APPS = [
     "taggit",
     "django_tasks",
     "django_tasks_db",
+    "csp",
+    "axes",
     "articles",
     "comments",
     "newsroom",
@@ -38,15 +42,20 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # First: a cached page is served before anything else runs (newsroom/pagecache.py).
+    # The headers the middleware below adds (security headers among them) are stored
+    # with each page and replayed with it and with its 304s.
     "newsroom.pagecache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "newsroom.security.ContentSecurityPolicyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Turns a locked-out admin login into the lockout page (see "Auth" below).
+    "axes.middleware.AxesMiddleware",
     # Last, so it sees the views' 404s: old WordPress addresses redirect to articles.
     "newsroom.redirects.LegacyRedirectMiddleware",
 ]
@@ -97,7 +106,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and e-mail -------------------------------------------------------------------
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://newsroom")}
+CACHE_URL = env("CACHE_URL", default="locmemcache://newsroom")
+# redis:// means Django's own RedisCache, even where django-redis happens to be installed
+# (django-environ would prefer that one).
+CACHES = {
+    "default": env.cache_url_config(
+        CACHE_URL,
+        backend="django.core.cache.backends.redis.RedisCache"
+        if CACHE_URL.startswith(("redis://", "rediss://"))
+        else None,
+    )
+}
 # Keeps several sites (or test runs) apart in one shared Redis.
 CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="")
 # Finished pages for anonymous readers (newsroom/pagecache.py): how long an entry is kept
@@ -113,10 +132,24 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="newsroom@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Auth -------------------------------------------------------------------------------
-AUTHENTICATION_BACKENDS = ["newsroom.auth.PermissionBackend"]
 # Sessions are read from the cache (Redis in production) and written through to the
 # database: a staff page costs no session query.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# django-axes throttles password guessing at the admin login. A lockout is keyed on the
+# username *and* the client's address together: an attacker locks out only their own
+# guesses, never an editor logging in from elsewhere. The address is newsroom.security's
+# client_ip, which trusts only TRUSTED_PROXIES hops of X-Forwarded-For.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # needs `request` in authenticate()
+    "newsroom.auth.PermissionBackend",  # Django's, with permissions read in one query
+]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "newsroom.security.client_ip"
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_RESET_ON_SUCCESS = True  # a correct password clears that username's failures there
+AXES_LOCKOUT_CALLABLE = "newsroom.security.login_locked_out"
+AXES_VERBOSE = False  # failures are still logged, without a banner at every start
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -165,6 +198,32 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
+# How many proxies in front of the app append to X-Forwarded-For. 0 trusts REMOTE_ADDR
+# only, so the header cannot be spoofed to dodge comment rate limits, bans or the login
+# throttle (newsroom/security.py).
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+
+
+def _media_origin(url: str) -> list[str]:
+    """Photos may be served from object storage on another host: allow that host."""
+    return ["/".join(url.split("/", 3)[:3])] if "://" in url else []
+
+
+# One policy for every reader, without nonces, so cached pages can carry it: scripts and
+# styles come from files only (JSON-LD is a data block, which browsers never run). The
+# admin alone also allows inline styles (newsroom/security.py says why).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, *_media_origin(MEDIA_URL)],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # Regions are tags: "iraq" and "Iraq" are the same region.
 TAGGIT_CASE_INSENSITIVE = True
@@ -211,9 +270,6 @@ COMMENTS_MAX_LINKS = env.int("COMMENTS_MAX_LINKS", default=2)  # this many links
 COMMENTS_REPORTS_TO_HOLD = env.int("COMMENTS_REPORTS_TO_HOLD", default=3)
 COMMENTS_THREADS_PER_PAGE = env.int("COMMENTS_THREADS_PER_PAGE", default=20)
 COMMENTS_MAX_DEPTH = env.int("COMMENTS_MAX_DEPTH", default=3)
-# How many proxies in front of the app append to X-Forwarded-For. 0 trusts REMOTE_ADDR
-# only, so the header cannot be spoofed to dodge rate limits and bans.
-COMMENTS_TRUSTED_PROXIES = env.int("COMMENTS_TRUSTED_PROXIES", default=0)
 COMMENTS_CONFIRM_MAX_AGE = env.int("COMMENTS_CONFIRM_MAX_AGE", default=3 * 24 * 3600)
 # Notification mail is sent by a task: run immediately unless a worker backend is set.
 # Production: TASKS_BACKEND=django_tasks_db.DatabaseBackend and `manage.py db_worker`.
@@ -230,4 +286,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # Failed logins and lockouts are warnings; axes' routine notes are not worth a line.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
