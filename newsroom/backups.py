@@ -18,6 +18,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connections
+from django.db.utils import ConnectionDoesNotExist
 from django.template.defaultfilters import filesizeformat
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -37,7 +38,10 @@ class BackupError(Exception):
 
 def vendor(alias: str = "default") -> str:
     """The database engine of ``alias`` if backups support it."""
-    connection = connections[alias]
+    try:
+        connection = connections[alias]
+    except ConnectionDoesNotExist as error:
+        raise BackupError(f"No database {alias!r} in DATABASES.") from error
     if connection.vendor not in SUFFIXES:
         raise BackupError(
             f"Backups support SQLite and PostgreSQL; database {alias!r} is "
@@ -279,11 +283,11 @@ def _check_sqlite_backup(path: Path) -> None:
 
 def describe(alias: str = "default") -> str:
     """The database a restore would replace, in words."""
-    connection = connections[alias]
-    name = connection.settings_dict["NAME"]
-    if connection.vendor == "sqlite":
+    kind = vendor(alias)
+    name = connections[alias].settings_dict["NAME"]
+    if kind == "sqlite":
         return f"the SQLite database {name}"
-    host = connection.settings_dict.get("HOST") or "the local server"
+    host = connections[alias].settings_dict.get("HOST") or "the local server"
     return f"the PostgreSQL database {name} on {host}"
 
 

@@ -388,3 +388,48 @@ def test_pg_dump_gets_the_password_from_the_environment_never_the_command_line(
     assert env["PGDATABASE"] == connection.settings_dict["NAME"]
     assert not [a for a in args if "s3cret" in a]
     assert "--format=custom" in args
+
+
+def test_unknown_database_alias_is_a_clear_error(tmp_path):
+    for command in ("backup", "restore"):
+        with pytest.raises(CommandError, match="No database 'archive' in DATABASES"):
+            run(command, tmp_path / "x.backup", "--database", "archive")
+
+
+def test_a_stepped_sqlite_copy_finishes_and_is_whole_while_a_writer_never_pauses(tmp_path):
+    """Without WAL the copy goes in steps, and every commit of another connection restarts
+    it: under a writer that never pauses it must still finish, with a whole snapshot."""
+    source_path = tmp_path / "journal.sqlite3"
+    source = sqlite3.connect(source_path, isolation_level=None)
+    assert source.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    source.execute("CREATE TABLE rows(id INTEGER PRIMARY KEY, body TEXT)")
+    with source:  # one transaction
+        source.execute("BEGIN")
+        source.executemany("INSERT INTO rows(body) VALUES (?)", [("x" * 400,)] * 12000)
+    pages = source.execute("PRAGMA page_count").fetchone()[0]
+    assert pages > 4 * backups.SQLITE_STEP_PAGES
+    stop, commits = threading.Event(), [0]
+
+    def writer():
+        own = sqlite3.connect(source_path, timeout=30, isolation_level=None)
+        own.execute("PRAGMA synchronous=OFF")  # commits as fast as they come, no disk waits
+        while not stop.is_set() and commits[0] < 100_000:
+            own.execute("BEGIN IMMEDIATE")
+            own.execute("INSERT INTO rows(body) VALUES ('y')")
+            own.execute("COMMIT")
+            commits[0] += 1
+        own.close()
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    copy = sqlite3.connect(tmp_path / "copy.sqlite3")
+    try:
+        while commits[0] < 10:
+            time.sleep(0.001)
+        backups._stepped_copy(sqlite3.connect(source_path, timeout=30), copy)
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    count, highest = copy.execute("SELECT count(*), max(id) FROM rows").fetchone()
+    assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert 12000 + 10 <= count == highest <= 12000 + commits[0]

@@ -27,7 +27,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, path, interactive, database, **options):
         path = Path(path)
-        target = backups.describe(database)
 
         def confirm() -> bool:
             answer = input(
@@ -38,6 +37,7 @@ class Command(BaseCommand):
             return answer.strip().lower() == "yes"
 
         try:
+            target = backups.describe(database)
             # The file is checked before anyone is asked anything.
             restored = backups.restore_database(path, database, confirm if interactive else None)
         except backups.BackupError as error:
