@@ -103,6 +103,9 @@ else:
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     INSTALLED_APPS.append("django.contrib.postgres")  # full-text search (articles/search.py)
 
+# `manage.py backup` writes here unless given a path (README.md, "Backups").
+BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "backups")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and e-mail -------------------------------------------------------------------
