@@ -298,7 +298,7 @@ def test_restore_refuses_what_is_not_a_backup_of_this_kind_and_changes_nothing(
 def test_a_refused_restore_exits_non_zero_with_one_line_on_stderr(tmp_path):
     garbage = tmp_path / "garbage.bin"
     garbage.write_bytes(os.urandom(256))
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "manage.py", "restore", str(garbage), "--noinput"],
         cwd=django_settings.BASE_DIR,
         capture_output=True,
