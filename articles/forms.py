@@ -98,7 +98,7 @@ def saves_since(article: Article, opened: int | None) -> tuple[Version | None, l
         .select_related("revision__user")
         .order_by("-pk")[:100]
     )
-    for version in versions:
+    for version in versions.iterator(chunk_size=10):  # usually the newest one or two do
         number = version.field_dict.get("version")
         if number is None:
             continue
