@@ -200,6 +200,7 @@ class ArticleAdmin(VersionAdmin):
     form = ArticleForm
     # History lists every kept version, newest first; reverting is for whoever may edit.
     object_history_template = "admin/articles/article/object_history.html"
+    change_list_template = "admin/articles/article/change_list.html"
     history_latest_first = True
     list_display = ["display_headline", "publication", "publish_at", "section", "byline", "kind"]
     list_filter = [PublicationFilter, "section", RegionFilter, "kind", "authors"]
@@ -291,6 +292,10 @@ class ArticleAdmin(VersionAdmin):
         if object_id and live_version is not None:
             Article.objects.filter(pk=unquote(object_id)).update(version=live_version)
         return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        context = {"can_recover": can_publish(request.user), **(extra_context or {})}
+        return super().changelist_view(request, context)
 
     def recoverlist_view(self, request, extra_context=None):
         # A deleted article may have been anyone's and published: editors only.

@@ -16,6 +16,7 @@ from reversion.models import Version
 from articles.models import Article, Correction, Quote
 from tests.articles.test_admin import (
     ADD_URL,
+    CHANGELIST_URL,
     add_row,
     assert_saved,
     change_url,
@@ -263,9 +264,11 @@ def test_author_cannot_open_deleted_articles_to_recover_them(client, author_user
     recover = reverse("admin:articles_article_recoverlist")
 
     assert client.get(recover).status_code == 403
+    assert recover not in client.get(CHANGELIST_URL).content.decode()
     editor = Client()
     editor.force_login(editor_user)
     assert editor.get(recover).status_code == 200
+    assert recover in editor.get(CHANGELIST_URL).content.decode()
 
 
 def test_a_version_of_another_article_cannot_be_restored_through_this_one(
