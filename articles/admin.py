@@ -295,7 +295,10 @@ class ArticleAdmin(VersionAdmin):
 
     def changelist_view(self, request, extra_context=None):
         context = {"can_recover": can_publish(request.user), **(extra_context or {})}
-        return super().changelist_view(request, context)
+        if request.method == "POST":  # an action: what it changes is kept as a revision
+            return super().changelist_view(request, context)
+        # Reading the list changes nothing, so it opens no revision (and no transaction).
+        return admin.ModelAdmin.changelist_view(self, request, context)
 
     def recoverlist_view(self, request, extra_context=None):
         # A deleted article may have been anyone's and published: editors only.
