@@ -1,11 +1,15 @@
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import F, Prefetch
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from reversion.admin import VersionAdmin
+from reversion.models import Version
 
 from . import body, images
 from .forms import (
@@ -183,9 +187,21 @@ class RegionFilter(admin.SimpleListFilter):
         return queryset.filter(regions__slug=self.value()) if self.value() else queryset
 
 
+class EditConflictError(Exception):
+    """A save lost the race for the article's edit-conflict counter.
+
+    The form's check, made under a row lock, should always catch a conflict first; this
+    stops a save that got past it from overwriting someone else's work regardless.
+    """
+
+
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(VersionAdmin):
     form = ArticleForm
+    # History lists every kept version, newest first; reverting is for whoever may edit.
+    object_history_template = "admin/articles/article/object_history.html"
+    change_list_template = "admin/articles/article/change_list.html"
+    history_latest_first = True
     list_display = ["display_headline", "publication", "publish_at", "section", "byline", "kind"]
     list_filter = [PublicationFilter, "section", RegionFilter, "kind", "authors"]
     list_select_related = ["section", "primary_region"]
@@ -244,6 +260,57 @@ class ArticleAdmin(admin.ModelAdmin):
             )
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def history_view(self, request, object_id, extra_context=None):
+        article = self.get_object(request, unquote(object_id))
+        context = {
+            "can_revert": article is not None and self.has_change_permission(request, article),
+            **(extra_context or {}),
+        }
+        return super().history_view(request, object_id, context)
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        """Show a kept version in the change form; saving it restores it.
+
+        Permission is judged on the article as it is now, before the old version is put
+        back: an author may restore their own unpublished article, never a published one.
+        The restored version is then saved through the normal form, with its validation,
+        sanitising, publishing rules, edit-conflict check and cache bump.
+        """
+        article = self.get_object(request, unquote(object_id))
+        if article is None or not self.has_change_permission(request, article):
+            raise PermissionDenied
+        kept = Version.objects.get_for_object(article).filter(pk=version_id)
+        if not kept.exists():
+            raise Http404("No such version of this article.")
+        # The old version carries its old edit-conflict counter; changeform_view puts the
+        # current one back, so the counter only ever moves on.
+        request.article_live_version = article.version
+        return super().revision_view(request, object_id, version_id, extra_context)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        live_version = getattr(request, "article_live_version", None)
+        if object_id and live_version is not None:
+            Article.objects.filter(pk=unquote(object_id)).update(version=live_version)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        context = {"can_recover": can_publish(request.user), **(extra_context or {})}
+        if request.method == "POST":  # an action: what it changes is kept as a revision
+            return super().changelist_view(request, context)
+        # Reading the list changes nothing, so it opens no revision (and no transaction).
+        return admin.ModelAdmin.changelist_view(self, request, context)
+
+    def recoverlist_view(self, request, extra_context=None):
+        # A deleted article may have been anyone's and published: editors only.
+        if not can_publish(request.user):
+            raise PermissionDenied
+        return super().recoverlist_view(request, extra_context)
+
+    def recover_view(self, request, version_id, extra_context=None):
+        if not can_publish(request.user):
+            raise PermissionDenied
+        return super().recover_view(request, version_id, extra_context)
+
     def get_inlines(self, request, obj):
         if can_publish(request.user):
             return self.inlines
@@ -278,7 +345,15 @@ class ArticleAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         else:
-            obj.version += 1
+            # Claim the next counter only if it is still the one the editor opened: of two
+            # saves from the same starting point exactly one can win.
+            opened = form.cleaned_data.get("version")
+            claimed = Article.objects.filter(pk=obj.pk, version=opened).update(
+                version=F("version") + 1
+            )
+            if not claimed:
+                raise EditConflictError(f"Article {obj.pk} changed since version {opened}.")
+            obj.version = opened + 1
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
@@ -351,7 +426,10 @@ class ArticleAdmin(admin.ModelAdmin):
                 article.publish_at is None or article.publish_at > timezone.now()
             ):
                 article.publish_at = timezone.now()
-            article.version += 1
+            # Move the counter on under a row lock, so a change form opened before this
+            # action cannot overwrite its result, and no two saves share a number.
+            current = Article.objects.select_for_update().filter(pk=article.pk)
+            article.version = current.values_list("version", flat=True).get() + 1
             article.save(update_fields=["status", "publish_at", "version", "modified_at"])
             self.log_change(request, article, message)
             changed += 1

@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+import reversion
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -45,6 +46,7 @@ class Region(TagBase):
         return reverse("articles:region", args=[self.slug])
 
 
+@reversion.register()
 class TaggedRegion(TaggedItemBase):
     content_object = models.ForeignKey("Article", on_delete=models.CASCADE)
     tag = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="tagged_articles")
@@ -238,6 +240,11 @@ class ArticleQuerySet(models.QuerySet):
         return self.annotate(section_rank=rank).filter(section_rank__lte=per_section)
 
 
+# Every save through the admin keeps a revision of the article with its inline rows and
+# regions, so an earlier version can be restored whole (see ArticleAdmin).
+@reversion.register(
+    follow=["bylines", "quotes", "body_photos", "related_links", "corrections", "taggedregion_set"]
+)
 class Article(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -331,6 +338,8 @@ class Article(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
+    # The edit-conflict counter: every save through the admin (form or action) moves it on,
+    # so a form opened at an older number cannot overwrite what was saved since.
     version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = ArticleQuerySet.as_manager()
@@ -489,6 +498,7 @@ class Article(models.Model):
         return previous, following
 
 
+@reversion.register()
 class Byline(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")
     author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="bylines")
@@ -502,6 +512,7 @@ class Byline(models.Model):
         return self.author.name
 
 
+@reversion.register()
 class Quote(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="quotes")
     number = models.PositiveSmallIntegerField(help_text="Placed by [quote N] in the body.")
@@ -522,6 +533,7 @@ class Quote(models.Model):
         return f"{self.speaker}: {self.text[:50]}"
 
 
+@reversion.register()
 class BodyPhoto(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="body_photos")
     number = models.PositiveSmallIntegerField(help_text="Placed by [photo N] in the body.")
@@ -537,6 +549,7 @@ class BodyPhoto(models.Model):
         return f"[photo {self.number}]"
 
 
+@reversion.register()
 class RelatedLink(models.Model):
     class Placement(models.TextChoices):
         INLINE = "inline", "READ MORE in the body"
@@ -599,6 +612,7 @@ class RelatedLink(models.Model):
         return self.target.get_absolute_url() if self.target_id else self.url
 
 
+@reversion.register()
 class Correction(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="corrections")
     created_at = models.DateTimeField("date", default=timezone.now)

@@ -29,6 +29,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.validators import URLValidator, validate_email
 from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -884,6 +885,8 @@ class Importer:
         Article.objects.bulk_create([p.article for p in new])
         for p in replaced:  # --update: the export wins over edits made here since
             p.article.save()
+            # A change form opened before the import must not save over it unnoticed.
+            Article.objects.filter(pk=p.article.pk).update(version=F("version") + 1)
             Byline.objects.filter(article=p.article).delete()
             TaggedRegion.objects.filter(content_object=p.article).delete()
             BodyPhoto.objects.filter(article=p.article).delete()

@@ -1,0 +1,282 @@
+"""Revisions: every save of an article is kept with its rows, and an editor can restore one.
+
+Versions are made and restored through the admin's own pages, as editors use them: the
+change form, the history list and the revert form are fetched and posted.
+"""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from reversion.models import Version
+
+from articles.models import Article, Correction, Quote
+from tests.articles.test_admin import (
+    ADD_URL,
+    CHANGELIST_URL,
+    add_row,
+    assert_saved,
+    change_url,
+    errors,
+    form_data,
+    new_article_data,
+    split_datetime,
+)
+
+# Published a day before the test runs: live on the site at once.
+YESTERDAY = timezone.now() - timedelta(days=1)
+
+
+def history_url(article: Article) -> str:
+    return reverse("admin:articles_article_history", args=[article.pk])
+
+
+def revision_url(article: Article, version: Version) -> str:
+    return reverse("admin:articles_article_revision", args=[article.pk, version.pk])
+
+
+def kept_versions(article: Article) -> list[Version]:
+    """The article's kept versions, oldest first."""
+    return list(Version.objects.get_for_object(article).order_by("pk"))
+
+
+def rows_kept(version: Version, model) -> list[dict]:
+    """The fields of ``model`` rows kept in the same revision as ``version``."""
+    return [
+        json.loads(row.serialized_data)[0]["fields"]
+        for row in version.revision.version_set.all()
+        if row._model is model
+    ]
+
+
+@pytest.fixture
+def editor_user(make_staff):
+    return make_staff("Editor")
+
+
+@pytest.fixture
+def author_user(make_staff, make_author):
+    """An Author-role account with its own byline profile."""
+    user = make_staff("Author")
+    make_author("Nadia Rahman", user=user)
+    return user
+
+
+@pytest.fixture
+def three_versions(client, editor_user, section, make_author):
+    """A published article saved three times through the admin by an editor.
+
+    v1: a quote; v2: the quote reworded and a second author; v3: the quote gone from the
+    body and the rows, and a correction added.
+    """
+    first, second = make_author("Amira Khalil"), make_author("Leila Farouk")
+    client.force_login(editor_user)
+    data = new_article_data(
+        client,
+        section,
+        headline="Version one headline",
+        body="<p>One.</p>\n[quote 1]",
+        status="published",
+        **split_datetime("publish_at", YESTERDAY),
+    )
+    data = add_row(data, "bylines", author=first.pk, position=0)
+    data = add_row(data, "quotes", number=1, speaker="Karim", text="Words of version one.")
+    assert_saved(client.post(ADD_URL, data))
+    article = Article.objects.get(headline="Version one headline")
+
+    data = form_data(client.get(change_url(article)))
+    data.update(headline="Version two headline", **{"quotes-0-text": "Words of version two."})
+    data = add_row(data, "bylines", author=second.pk, position=1)
+    assert_saved(client.post(change_url(article), data))
+
+    data = form_data(client.get(change_url(article)))
+    data.update(headline="Version three headline", body="<p>Three, no quote.</p>")
+    data["quotes-0-DELETE"] = "on"
+    data = add_row(data, "corrections", text="A date was wrong.")
+    data.update(split_datetime("corrections-0-created_at", timezone.now()))
+    assert_saved(client.post(change_url(article), data))
+    article.refresh_from_db()
+    return article
+
+
+def test_three_admin_saves_keep_three_versions_with_their_rows(three_versions):
+    versions = kept_versions(three_versions)
+
+    assert [v.field_dict["headline"] for v in versions] == [
+        "Version one headline",
+        "Version two headline",
+        "Version three headline",
+    ]
+    assert [[q["text"] for q in rows_kept(v, Quote)] for v in versions] == [
+        ["Words of version one."],
+        ["Words of version two."],
+        [],
+    ]
+    assert [len(rows_kept(v, Correction)) for v in versions] == [0, 0, 1]
+    bylines = [sorted(b["author"] for b in rows_kept(v, Article.authors.through)) for v in versions]
+    assert [len(authors) for authors in bylines] == [1, 2, 2]
+    assert all(v.revision.user.groups.filter(name="Editor").exists() for v in versions)
+
+
+def test_history_lists_each_version_with_who_when_and_what(client, three_versions):
+    html = client.get(history_url(three_versions)).content.decode()
+
+    for version in kept_versions(three_versions):
+        assert revision_url(three_versions, version) in html
+    assert html.count(f"<td>{three_versions.created_by.get_username()}</td>") == 3
+    assert "Changed Headline" in html  # the admin's change message, per version
+
+
+def test_editor_restores_version_one_with_its_rows_and_readers_see_it(client, three_versions):
+    page = three_versions.get_absolute_url()
+    reader = Client()
+    assert "Version three headline" in reader.get(page).content.decode()  # now cached
+    assert "Version three headline" in reader.get(page).content.decode()
+    version_one = kept_versions(three_versions)[0]
+
+    data = form_data(client.get(revision_url(three_versions, version_one)))
+    assert data["headline"] == "Version one headline"
+    assert_saved(client.post(revision_url(three_versions, version_one), data))
+
+    article = Article.objects.get(pk=three_versions.pk)
+    assert article.headline == "Version one headline"
+    assert article.body == "<p>One.</p>\n[quote 1]"
+    assert [q.text for q in article.quotes.all()] == ["Words of version one."]
+    assert [a.name for a in article.author_list] == ["Amira Khalil"]
+    assert not article.corrections.exists()
+    assert article.version == 4, "the edit-conflict counter moves on, never back"
+    restored = kept_versions(article)
+    assert len(restored) == 4
+    assert "Reverted to previous version" in restored[-1].revision.get_comment()
+    html = reader.get(page).content.decode()
+    assert "Version one headline" in html and "Words of version one." in html
+    assert "Version three headline" not in html
+
+
+def test_opening_an_old_version_changes_nothing_until_it_is_saved(client, three_versions):
+    version_one = kept_versions(three_versions)[0]
+
+    assert client.get(revision_url(three_versions, version_one)).status_code == 200
+
+    article = Article.objects.get(pk=three_versions.pk)
+    assert article.headline == "Version three headline"
+    assert article.quotes.count() == 0 and article.corrections.count() == 1
+    assert article.version == three_versions.version
+
+
+def test_restoring_runs_the_sanitiser_like_a_save(client, three_versions):
+    # A version kept before a stricter sanitiser policy, say: it is cleaned on the way back.
+    version_one = kept_versions(three_versions)[0]
+    data = json.loads(version_one.serialized_data)
+    data[0]["fields"]["body"] = '<p onclick="steal()">One.</p><script>steal()</script>\n[quote 1]'
+    Version.objects.filter(pk=version_one.pk).update(serialized_data=json.dumps(data))
+
+    form = form_data(client.get(revision_url(three_versions, version_one)))
+    assert_saved(client.post(revision_url(three_versions, version_one), form))
+
+    body = Article.objects.get(pk=three_versions.pk).body
+    assert "One." in body
+    assert "script" not in body and "onclick" not in body
+
+
+def test_restoring_a_version_whose_placeholders_fail_validation_changes_nothing(
+    client, three_versions
+):
+    version_one = kept_versions(three_versions)[0]
+    data = json.loads(version_one.serialized_data)
+    data[0]["fields"]["body"] = "<p>One.</p>\n[quote 1]\n[quote 7]"
+    Version.objects.filter(pk=version_one.pk).update(serialized_data=json.dumps(data))
+
+    form = form_data(client.get(revision_url(three_versions, version_one)))
+    response = client.post(revision_url(three_versions, version_one), form)
+
+    assert any("[quote 7]" in message for message in errors(response))
+    article = Article.objects.get(pk=three_versions.pk)
+    assert article.headline == "Version three headline"
+    assert article.corrections.count() == 1
+
+
+def test_author_sees_history_of_own_published_article_but_cannot_restore_it(
+    client, author_user, editor_user, section
+):
+    client.force_login(author_user)
+    data = new_article_data(client, section, headline="Author's first draft")
+    assert_saved(client.post(ADD_URL, data))
+    article = Article.objects.get(headline="Author's first draft")
+    editor = Client()
+    editor.force_login(editor_user)
+    data = form_data(editor.get(change_url(article)))
+    data.update(headline="Published by the editor", status="published")
+    data.update(split_datetime("publish_at", YESTERDAY))
+    assert_saved(editor.post(change_url(article), data))
+    first = kept_versions(article)[0]
+
+    history = client.get(history_url(article))
+    assert history.status_code == 200
+    html = history.content.decode()
+    assert "Ask an editor" in html and revision_url(article, first) not in html
+    assert client.get(revision_url(article, first)).status_code == 403
+    stolen = form_data(editor.get(revision_url(article, first)))
+    assert client.post(revision_url(article, first), stolen).status_code == 403
+
+    article.refresh_from_db()
+    assert article.headline == "Published by the editor"
+    assert article.status == Article.Status.PUBLISHED
+    assert len(kept_versions(article)) == 2
+
+
+def test_author_restores_own_draft_but_never_into_a_published_state(
+    client, author_user, editor_user, section
+):
+    client.force_login(author_user)
+    assert_saved(client.post(ADD_URL, new_article_data(client, section, headline="Draft one")))
+    article = Article.objects.get(headline="Draft one")
+    editor = Client()
+    editor.force_login(editor_user)
+    data = form_data(editor.get(change_url(article)))
+    data.update(headline="Published once", status="published")
+    data.update(split_datetime("publish_at", YESTERDAY))
+    assert_saved(editor.post(change_url(article), data))
+    data = form_data(editor.get(change_url(article)))
+    data.update(headline="Back to draft", status="draft")
+    assert_saved(editor.post(change_url(article), data))
+    draft_one, published_once, _ = kept_versions(article)
+
+    # The author's page shows that version read-only; post what an editor's page holds.
+    shown = client.get(revision_url(article, published_once)).content.decode()
+    assert 'name="version"' not in shown
+    form = form_data(editor.get(revision_url(article, published_once)))
+    assert client.post(revision_url(article, published_once), form).status_code == 403
+    article.refresh_from_db()
+    assert (article.headline, article.status) == ("Back to draft", Article.Status.DRAFT)
+
+    form = form_data(client.get(revision_url(article, draft_one)))
+    assert_saved(client.post(revision_url(article, draft_one), form))
+    article.refresh_from_db()
+    assert (article.headline, article.status) == ("Draft one", Article.Status.DRAFT)
+
+
+def test_author_cannot_open_deleted_articles_to_recover_them(client, author_user, editor_user):
+    client.force_login(author_user)
+    recover = reverse("admin:articles_article_recoverlist")
+
+    assert client.get(recover).status_code == 403
+    assert recover not in client.get(CHANGELIST_URL).content.decode()
+    editor = Client()
+    editor.force_login(editor_user)
+    assert editor.get(recover).status_code == 200
+    assert recover in editor.get(CHANGELIST_URL).content.decode()
+
+
+def test_a_version_of_another_article_cannot_be_restored_through_this_one(
+    client, three_versions, make_article
+):
+    other = make_article("Someone else's story")
+    version = kept_versions(three_versions)[0]
+
+    response = client.get(revision_url(other, version))
+
+    assert response.status_code == 404
