@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from . import body, images
 from .forms import (
     ArticleForm,
+    AuthorForm,
     BodyPhotoFormSet,
     BylineFormSet,
     PhotoForm,
@@ -64,6 +65,7 @@ class RegionAdmin(admin.ModelAdmin):
 
 @admin.register(Author)
 class AuthorAdmin(admin.ModelAdmin):
+    form = AuthorForm
     list_display = ["name", "slug", "user"]
     list_select_related = ["user"]
     prepopulated_fields = {"slug": ["name"]}
