@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from . import body, images
+from . import body, tasks
 from .forms import (
     ArticleForm,
     AuthorForm,
@@ -83,8 +83,9 @@ class PhotoAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        # Done here, once per new image, so no reader's request ever waits for it.
-        images.build_renditions(obj)
+        # A new image gets its renditions from a task once this save has committed; no
+        # reader's request (nor this one, with a worker running) waits for the encoding.
+        tasks.queue_renditions(obj)
 
     @admin.display(description="Photo")
     def thumbnail(self, photo):
@@ -290,6 +291,8 @@ class ArticleAdmin(admin.ModelAdmin):
         if not change and profile and not article.bylines.exists():
             # An author's own new article carries their byline unless they chose others.
             Byline.objects.create(article=article, author=profile)
+        # Photos imported or added without renditions get them before readers see them.
+        tasks.queue_article_renditions(article)
         self.warn_about_unplaced_rows(request, article)
 
     def warn_about_unplaced_rows(self, request, article):
@@ -355,6 +358,7 @@ class ArticleAdmin(admin.ModelAdmin):
                 article.publish_at = timezone.now()
             article.version += 1
             article.save(update_fields=["status", "publish_at", "version", "modified_at"])
+            tasks.queue_article_renditions(article)
             self.log_change(request, article, message)
             changed += 1
         self.message_user(request, f"{message}: {changed} article(s).", messages.SUCCESS)
