@@ -11,9 +11,10 @@ from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from . import body, images
+from . import body, tasks
 from .forms import (
     ArticleForm,
+    AuthorForm,
     BodyPhotoFormSet,
     BylineFormSet,
     PhotoForm,
@@ -68,6 +69,7 @@ class RegionAdmin(admin.ModelAdmin):
 
 @admin.register(Author)
 class AuthorAdmin(admin.ModelAdmin):
+    form = AuthorForm
     list_display = ["name", "slug", "user"]
     list_select_related = ["user"]
     prepopulated_fields = {"slug": ["name"]}
@@ -85,8 +87,9 @@ class PhotoAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        # Done here, once per new image, so no reader's request ever waits for it.
-        images.build_renditions(obj)
+        # A new image gets its renditions from a task once this save has committed; no
+        # reader's request (nor this one, with a worker running) waits for the encoding.
+        tasks.queue_renditions(obj)
 
     @admin.display(description="Photo")
     def thumbnail(self, photo):
@@ -363,6 +366,8 @@ class ArticleAdmin(VersionAdmin):
         if not change and profile and not article.bylines.exists():
             # An author's own new article carries their byline unless they chose others.
             Byline.objects.create(article=article, author=profile)
+        # Photos imported or added without renditions get them before readers see them.
+        tasks.queue_article_renditions(article)
         self.warn_about_unplaced_rows(request, article)
 
     def warn_about_unplaced_rows(self, request, article):
@@ -431,6 +436,7 @@ class ArticleAdmin(VersionAdmin):
             current = Article.objects.select_for_update().filter(pk=article.pk)
             article.version = current.values_list("version", flat=True).get() + 1
             article.save(update_fields=["status", "publish_at", "version", "modified_at"])
+            tasks.queue_article_renditions(article)
             self.log_change(request, article, message)
             changed += 1
         self.message_user(request, f"{message}: {changed} article(s).", messages.SUCCESS)

@@ -2,7 +2,6 @@ import json
 from datetime import date
 
 from django import forms
-from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
@@ -16,16 +15,39 @@ from .images import normalise_upload
 from .models import Article, Author, Photo, Region, RelatedLink, Section, TaggedRegion
 
 
+class PhotoUploadField(forms.FileField):
+    """An uploaded photo, checked and re-encoded by ``images.normalise_upload``.
+
+    A plain file field underneath: Django's image field would open the upload with every
+    decoder Pillow has and answer a decompression bomb with a vague message; this one lets
+    only the formats we accept parse it, and says what is wrong.
+    """
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        if isinstance(widget, forms.FileInput) and "accept" not in widget.attrs:
+            attrs["accept"] = "image/jpeg,image/png,image/webp,image/gif"
+        return attrs
+
+    def to_python(self, data):
+        data = super().to_python(data)
+        return normalise_upload(data) if data else data
+
+
 class PhotoForm(forms.ModelForm):
     class Meta:
         model = Photo
         fields = ["image", "alt_text", "caption", "photographer", "agency"]
+        field_classes = {"image": PhotoUploadField}
 
-    def clean_image(self):
-        image = self.cleaned_data["image"]
-        if isinstance(image, UploadedFile):
-            return normalise_upload(image)
-        return image
+
+class AuthorForm(forms.ModelForm):
+    """An author's portrait goes through the same checks as any photo: no GPS kept."""
+
+    class Meta:
+        model = Author
+        fields = ["name", "slug", "bio", "photo", "user"]
+        field_classes = {"photo": PhotoUploadField}
 
 
 class BodyField(forms.CharField):

@@ -6,12 +6,14 @@ stood. Oversized images are scaled down; images with more pixels than we are wil
 decode (decompression bombs) are refused with a form error before they are decoded.
 
 Renditions are smaller copies in WebP with a JPEG fallback, made once per image file
-(``build_renditions``) and recorded on the photo, so pages list them without touching
-storage.
+(``build_renditions``, run by the task in ``tasks.py``, never in a page view) and recorded
+on the photo, so pages list them without touching storage. Until they exist, pages show
+the re-encoded original.
 """
 
 import io
 import logging
+import struct
 import warnings
 from pathlib import Path
 
@@ -19,6 +21,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils.text import slugify
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 logger = logging.getLogger(__name__)
@@ -26,6 +31,15 @@ logger = logging.getLogger(__name__)
 # Formats we accept, and what we store them as.
 OUTPUT_FORMAT = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WEBP", "GIF": "PNG", "MPO": "JPEG"}
 EXTENSION = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
+# Only these of Pillow's many decoders ever see an upload's bytes (MPO is read by the
+# JPEG one): anything else is refused before it is parsed at all.
+DECODERS = ("JPEG", "PNG", "WEBP", "GIF")
+# What a damaged or hostile file can make Pillow raise while it is opened, decoded or
+# transposed. Each is the upload's fault, so each is a form error, never a server error.
+UNREADABLE = (
+    UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, struct.error,
+    IndexError, KeyError, TypeError, ZeroDivisionError, MemoryError,
+)  # fmt: skip
 
 # Widths offered to browsers in srcset; a photo never gets one wider than itself.
 RENDITION_WIDTHS = (320, 640, 960, 1280, 1600)
@@ -43,35 +57,48 @@ MIME_TYPES = {
 }
 
 
-def _too_many_pixels(width: int, height: int) -> ValidationError:
+def _too_many_pixels(width: int | None = None, height: int | None = None) -> ValidationError:
+    size = f"{width}×{height} pixels" if width and height else "too many pixels"
     return ValidationError(
-        f"This image is {width}×{height} pixels, too large to process; "
-        "please upload a smaller version.",
+        f"This image has {size}, more than we can process; please upload a smaller version.",
         code="too_many_pixels",
     )
 
 
+def _not_an_image() -> ValidationError:
+    return ValidationError(
+        "This file is not a photo we can read. Upload a JPEG, PNG, WebP or GIF image.",
+        code="invalid_image",
+    )
+
+
 def normalise_upload(upload) -> ContentFile:
-    """Return a clean re-encoded copy of an uploaded image, or raise ValidationError."""
+    """Return a clean re-encoded copy of an uploaded image, or raise ValidationError.
+
+    The copy holds pixels only: whatever else the file carried (metadata, comments,
+    anything appended after the image) is left behind, and its name ends in the
+    extension of the format it is really in.
+    """
     if upload.size > settings.PHOTO_MAX_UPLOAD_BYTES:
-        limit = settings.PHOTO_MAX_UPLOAD_BYTES // (1024 * 1024)
-        raise ValidationError(f"This file is too large; photos may be at most {limit} MB.")
+        size, limit = filesizeformat(upload.size), filesizeformat(settings.PHOTO_MAX_UPLOAD_BYTES)
+        raise ValidationError(
+            f"This file is too large ({size}); photos may be at most {limit}.", code="too_large"
+        )
     upload.seek(0)
     try:
         with warnings.catch_warnings():
             # Pillow only warns below twice its own limit; a bomb is a bomb either way.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(upload) as probe:
+            with Image.open(upload, formats=DECODERS) as probe:
                 if probe.format not in OUTPUT_FORMAT:
-                    raise ValidationError(
-                        "Upload a JPEG, PNG, WebP or GIF photo.", code="invalid_image_format"
-                    )
+                    raise _not_an_image()
+                # Read from the header: nothing has been decoded yet.
                 width, height = probe.size
                 if width * height > settings.PHOTO_MAX_PIXELS:
                     raise _too_many_pixels(width, height)
                 probe.verify()
             upload.seek(0)
-            with Image.open(upload) as opened:
+            with Image.open(upload, formats=DECODERS) as opened:
                 source_format = opened.format
                 image = ImageOps.exif_transpose(opened)
                 output = OUTPUT_FORMAT[source_format]
@@ -81,19 +108,15 @@ def normalise_upload(upload) -> ContentFile:
                     image = image.convert("RGBA")
                 edge = settings.PHOTO_MAX_DIMENSION
                 if max(image.size) > edge:
-                    image = image.copy() if image is opened else image
                     image.thumbnail((edge, edge), Image.Resampling.LANCZOS)
                 buffer = io.BytesIO()
                 _save_clean(image, buffer, output, quality=88)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise ValidationError(
-            "This image has too many pixels to process; please upload a smaller version.",
-            code="too_many_pixels",
-        ) from error
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-        raise ValidationError("This file is not an image we can read.") from error
-    name = Path(getattr(upload, "name", "photo") or "photo").stem[:80] or "photo"
-    return ContentFile(buffer.getvalue(), name=f"{name}{EXTENSION[output]}")
+        raise _too_many_pixels() from error
+    except UNREADABLE as error:
+        raise _not_an_image() from error
+    stem = slugify(Path(getattr(upload, "name", "") or "").stem)[:80] or "photo"
+    return ContentFile(buffer.getvalue(), name=f"{stem}{EXTENSION[output]}")
 
 
 def _save_clean(image: Image.Image, target, image_format: str, quality: int) -> None:
@@ -111,16 +134,22 @@ def rendition_widths(source_width: int) -> list[int]:
     return widths
 
 
+def renditions_current(photo) -> bool:
+    """Whether the photo's recorded renditions were made from its present image file."""
+    return bool(photo.image) and photo.renditions.get("source") == photo.image.name
+
+
 def build_renditions(photo, *, force: bool = False) -> bool:
     """Make the photo's renditions unless they already exist for its current image.
 
     Returns True when renditions were written. A missing or unreadable source file is
     logged and leaves the photo without renditions (pages then use the original), so
-    this never breaks a save or a page.
+    this never breaks a save or a page. Safe to run twice at once: the second to finish
+    finds the first's renditions recorded and removes its own files.
     """
     if not photo.pk or not photo.image:
         return False
-    if not force and photo.renditions.get("source") == photo.image.name:
+    if not force and renditions_current(photo):
         return False
     storage = default_storage
     stem = Path(photo.image.name).stem[:60]
@@ -128,7 +157,7 @@ def build_renditions(photo, *, force: bool = False) -> bool:
     try:
         with photo.image.open("rb") as source_file:
             source_bytes = photo.image.size
-            with Image.open(source_file) as opened:
+            with Image.open(source_file, formats=DECODERS) as opened:
                 source = opened.convert("RGB")
         for width in rendition_widths(source.width):
             height = max(1, round(source.height * width / source.width))
@@ -154,20 +183,38 @@ def build_renditions(photo, *, force: bool = False) -> bool:
                         "bytes": buffer.tell(),
                     }
                 )
-    except (OSError, ValueError, Image.DecompressionBombError) as error:
+    except (*UNREADABLE, Image.DecompressionBombError) as error:
         logger.warning("No renditions for photo %s (%s): %s", photo.pk, photo.image.name, error)
-        for item in items:
-            storage.delete(item["name"])
+        _delete(item["name"] for item in items)
         return False
-    for old in photo.renditions.get("items", []):
-        storage.delete(old["name"])
-    photo.renditions = {"source": photo.image.name, "bytes": source_bytes, "items": items}
-    # Dimensions too: files stored without going through a form may lack them.
+    renditions = {"source": photo.image.name, "bytes": source_bytes, "items": items}
+    photos = type(photo).objects
+    with transaction.atomic():
+        # Locked, and read again: the image may have been replaced, or its renditions
+        # made by another worker, while these were being encoded.
+        current = photos.select_for_update().filter(pk=photo.pk).values("image", "renditions")
+        row = current.first()
+        if (
+            row is None
+            or row["image"] != photo.image.name
+            or (not force and row["renditions"].get("source") == photo.image.name)
+        ):
+            transaction.on_commit(lambda: _delete(item["name"] for item in items))
+            return False
+        # Dimensions too: files stored without going through a form may lack them.
+        photos.filter(pk=photo.pk).update(
+            renditions=renditions, width=source.width, height=source.height
+        )
+        replaced = [item["name"] for item in row["renditions"].get("items", ())]
+        transaction.on_commit(lambda: _delete(replaced))
+    photo.renditions = renditions
     photo.width, photo.height = source.size
-    type(photo).objects.filter(pk=photo.pk).update(
-        renditions=photo.renditions, width=photo.width, height=photo.height
-    )
     return True
+
+
+def _delete(names) -> None:
+    for name in names:
+        default_storage.delete(name)
 
 
 def media_type(name: str) -> str:

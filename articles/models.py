@@ -139,8 +139,8 @@ class Photo(models.Model):
         return "/".join(part for part in (self.photographer, self.agency) if part)
 
     def _renditions_of(self, kind: str) -> list[dict]:
-        if self.renditions.get("source") != self.image.name:
-            return []  # made from an earlier file; rebuilt on the next save
+        if not images.renditions_current(self):
+            return []  # none yet, or made from an earlier file: a task is making them
         return [item for item in self.renditions.get("items", ()) if item["format"] == kind]
 
     def _srcset(self, kind: str) -> str:
@@ -184,7 +184,7 @@ class Photo(models.Model):
                 "url": self.image.storage.url(best["name"]),
                 **{key: best[key] for key in ("width", "height", "type", "bytes")},
             }
-        known = self.renditions.get("source") == self.image.name
+        known = images.renditions_current(self)
         return {"url": self.image.url, "width": self.width, "height": self.height,
                 "type": images.media_type(self.image.name),
                 "bytes": self.renditions.get("bytes") if known else None}  # fmt: skip

@@ -1,4 +1,8 @@
-"""Photos: uploads re-encoded without metadata, renditions made once, responsive markup."""
+"""Photos: uploads re-encoded without metadata, renditions made once in a task, markup.
+
+Hostile uploads (bombs, polyglots, files that are not images) are in
+tests/security/test_uploads.py.
+"""
 
 import io
 import struct
@@ -11,11 +15,14 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django_tasks import default_task_backend
 from PIL import Image
 
-from articles import images
+from articles import images, tasks
 from articles.forms import PhotoForm
-from articles.models import Photo
+from articles.models import Article, BodyPhoto, Byline, Photo
+from newsroom import pagecache
+from tests.articles.test_admin import form_data
 from tests.conftest import jpeg_bytes
 
 pytestmark = pytest.mark.django_db
@@ -177,15 +184,47 @@ def test_renditions_are_made_once_and_reused(make_photo, monkeypatch):
     assert [item["name"] for item in photo.renditions["items"]] == names
 
 
-def test_new_image_gets_new_renditions_and_old_files_are_removed(make_photo):
+def test_new_image_gets_new_renditions_and_old_files_are_removed(
+    make_photo, django_capture_on_commit_callbacks
+):
     photo = make_photo()
     images.build_renditions(photo)
     old = [item["name"] for item in photo.renditions["items"]]
     photo.image.save("replacement.jpg", _file(700, 400))
     assert photo.webp_srcset == ""  # stale renditions are never served
-    assert images.build_renditions(photo)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert images.build_renditions(photo)
     assert not any(default_storage.exists(name) for name in old)
     assert "replacement" in photo.webp_srcset
+
+
+def rendition_files(settings) -> set[str]:
+    root = settings.MEDIA_ROOT / "renditions"
+    return {str(path.relative_to(settings.MEDIA_ROOT)) for path in root.rglob("*.*")}
+
+
+def test_two_builds_at_once_keep_one_set_of_files(
+    make_photo, settings, django_capture_on_commit_callbacks
+):
+    photo = make_photo(size=(700, 400))
+    late = Photo.objects.get(pk=photo.pk)  # a second worker, loaded before the first ends
+    with django_capture_on_commit_callbacks(execute=True):
+        assert images.build_renditions(photo)
+        assert not images.build_renditions(late)
+    recorded = {item["name"] for item in Photo.objects.get(pk=photo.pk).renditions["items"]}
+    assert len(recorded) == 6 and rendition_files(settings) == recorded
+
+
+def test_build_for_an_image_replaced_meanwhile_records_and_keeps_nothing(
+    make_photo, settings, django_capture_on_commit_callbacks
+):
+    photo = make_photo()
+    stale = Photo.objects.get(pk=photo.pk)
+    photo.image.save("newer.jpg", _file(80, 60))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert not images.build_renditions(stale)
+    assert Photo.objects.get(pk=photo.pk).renditions == {}
+    assert rendition_files(settings) == set()
 
 
 def test_missing_source_file_gives_no_renditions_and_no_error(make_photo, client, make_article):
@@ -200,9 +239,16 @@ def test_missing_source_file_gives_no_renditions_and_no_error(make_photo, client
 
 def test_build_renditions_command_fills_in_missing_ones(make_photo, capsys):
     photos = [make_photo(), make_photo()]
+    version = pagecache.editorial_version()
     call_command("build_renditions")
     assert all(Photo.objects.get(pk=photo.pk).webp_srcset for photo in photos)
-    assert "Renditions built for 2 photo(s)" in capsys.readouterr().out
+    assert "Renditions built for 2 photo(s); 0 could not be read" in capsys.readouterr().out
+    assert pagecache.editorial_version() != version  # cached pages get the srcsets
+
+    version = pagecache.editorial_version()
+    call_command("build_renditions")
+    assert "Renditions built for 0 photo(s); 0 could not be read" in capsys.readouterr().out
+    assert pagecache.editorial_version() == version
 
 
 # --- Markup --------------------------------------------------------------------------------
@@ -283,16 +329,24 @@ def test_photo_without_renditions_falls_back_to_the_original(client, make_articl
 # --- Admin ---------------------------------------------------------------------------------
 
 
-def test_admin_upload_reencodes_and_builds_renditions(admin_client):
+def test_admin_upload_builds_renditions_in_a_task_once_the_save_commits(
+    admin_client, django_capture_on_commit_callbacks
+):
     data = image_bytes("JPEG", size=(700, 400), exif=exif_with_gps())
-    response = admin_client.post(
-        "/admin/articles/photo/add/",
-        {"image": upload(data, "from-camera.jpg"), "alt_text": "A market", "caption": "Stalls"},
-    )
+    with django_capture_on_commit_callbacks() as after_commit:
+        response = admin_client.post(
+            "/admin/articles/photo/add/",
+            {"image": upload(data, "from-camera.jpg"), "alt_text": "A market", "caption": "Stalls"},
+        )
     assert response.status_code == 302, response.content
     photo = Photo.objects.get()
     with photo.image.open() as stored:
         assert not Image.open(stored).getexif()
+    assert photo.renditions == {}  # nothing encoded inside the request's transaction
+
+    for callback in after_commit:  # the immediate backend runs the task at once
+        callback()
+    photo.refresh_from_db()
     assert sorted({item["width"] for item in photo.renditions["items"]}) == [320, 640, 700]
 
 
@@ -306,3 +360,130 @@ def test_admin_photo_list_and_form_show_a_small_thumbnail(admin_client, photo_wi
         page = parse(admin_client.get(url))
         sources = [img.getAttribute("src") for img in page.getElementsByTagName("img")]
         assert smallest in sources, url
+
+
+# --- Renditions in a task ------------------------------------------------------------------
+
+DEFERRED_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+
+@pytest.fixture
+def queued(settings):
+    """Tasks are kept, not run, as when the worker has not reached them yet."""
+    settings.TASKS = DEFERRED_TASKS
+    default_task_backend.clear()
+
+    def photo_ids() -> list[int]:
+        build = tasks.build_photo_renditions.func
+        return [r.args[0] for r in default_task_backend.results if r.task.func is build]
+
+    return photo_ids
+
+
+def test_photo_task_is_queued_once_per_new_image_and_does_nothing_when_run_again(
+    admin_client, queued, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            "/admin/articles/photo/add/",
+            {"image": upload(jpeg_bytes(700, 400)), "alt_text": "A market"},
+        )
+    photo = Photo.objects.get()
+    assert queued() == [photo.pk]
+    assert tasks.build_photo_renditions.call(photo.pk) is True
+    names = [item["name"] for item in Photo.objects.get().renditions["items"]]
+    assert tasks.build_photo_renditions.call(photo.pk) is False
+    assert [item["name"] for item in Photo.objects.get().renditions["items"]] == names
+
+    change = f"/admin/articles/photo/{photo.pk}/change/"
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(change, {"alt_text": "A market at noon"})
+    assert queued() == [photo.pk]  # a new caption needs no new renditions
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(change, {"image": upload(jpeg_bytes(500, 300)), "alt_text": "B"})
+    assert queued() == [photo.pk, photo.pk]
+    assert tasks.build_photo_renditions.call(photo.pk) is True
+    assert {item["width"] for item in Photo.objects.get().renditions["items"]} == {320, 500}
+    assert tasks.build_photo_renditions.call(photo.pk + 1000) is False  # deleted meanwhile
+
+
+def test_publishing_queues_renditions_for_the_articles_photos_that_lack_them(
+    client, make_staff, make_article, make_author, make_photo, queued,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    lead, in_body, ready = make_photo(), make_photo(), make_photo(renditions=True)
+    draft = make_article(status=Article.Status.DRAFT, lead_photo=lead)
+    BodyPhoto.objects.create(article=draft, number=1, photo=in_body)
+    BodyPhoto.objects.create(article=draft, number=2, photo=ready)
+    Byline.objects.create(article=draft, author=make_author())
+    assert tasks.queue_article_renditions(draft) == 0  # drafts wait: readers cannot see them
+
+    client.force_login(make_staff("Editor"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/articles/article/",
+            {"action": "publish_now", "index": "0", "_selected_action": [draft.pk]},
+        )
+    assert response.status_code == 302
+    assert Article.objects.get(pk=draft.pk).status == Article.Status.PUBLISHED
+    assert sorted(queued()) == sorted([lead.pk, in_body.pk])
+
+    default_task_backend.clear()
+    change = f"/admin/articles/article/{draft.pk}/change/"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(change, form_data(client.get(change)))
+    assert response.status_code == 302
+    assert sorted(queued()) == sorted([lead.pk, in_body.pk])  # still missing: asked again
+
+    for photo_id in queued():
+        tasks.build_photo_renditions.call(photo_id)
+    default_task_backend.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(change, form_data(client.get(change)))
+    assert queued() == []
+
+
+def test_no_page_view_encodes_an_image_and_the_task_brings_the_srcset(
+    client, make_article, make_photo, make_region, make_author, queued, monkeypatch, settings
+):
+    photo = make_photo(size=(800, 600), alt_text="A quay")
+    region, author = make_region("Iraq"), make_author("Amira Khalil")
+    article = make_article(
+        "Harbour reopens", lead_photo=photo, regions=[region], primary_region=region,
+        authors=[author], body="<p>One.</p>[photo 1]<p>Two.</p>",
+    )  # fmt: skip
+    BodyPhoto.objects.create(article=article, number=1, photo=make_photo(size=(900, 500)))
+    pages = [
+        article.get_absolute_url(), "/", article.section.get_absolute_url(),
+        region.get_absolute_url(), author.get_absolute_url(), "/search/?q=harbour",
+        "/rss/", "/atom/", f"/region/{region.slug}/rss/", f"/author/{author.slug}/atom/",
+        "/sitemap.xml", "/sitemap-news.xml", "/corrections/",
+    ]  # fmt: skip
+
+    def encoder_used(*args, **kwargs):
+        raise AssertionError("an image was decoded or encoded during a page view")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Image.Image, "save", encoder_used)
+        patched.setattr(Image, "open", encoder_used)
+        patched.setattr(images, "build_renditions", encoder_used)
+        responses = {url: client.get(url) for url in pages}
+        again = client.get(article.get_absolute_url())
+    assert {url: r.status_code for url, r in responses.items()} == dict.fromkeys(pages, 200)
+    lead = parse(responses[article.get_absolute_url()]).getElementsByTagName("img")[0]
+    assert lead.getAttribute("src") == photo.image.url and not lead.hasAttribute("srcset")
+    assert again["X-Page-Cache"].startswith("hit")
+    assert Photo.objects.exclude(renditions={}).count() == 0
+    assert rendition_files(settings) == set() and queued() == []
+
+    # The worker gets to the task: renditions made, cached pages renewed.
+    version = pagecache.editorial_version()
+    assert tasks.build_photo_renditions.call(photo.pk) is True
+    assert pagecache.editorial_version() != version
+    fresh = client.get(article.get_absolute_url())
+    assert fresh["X-Page-Cache"] == "miss"
+    lead = parse(fresh).getElementsByTagName("img")[0]
+    assert srcset_widths(lead.getAttribute("srcset")) == [320, 640, 800]
+    version = pagecache.editorial_version()
+    assert tasks.build_photo_renditions.call(photo.pk) is False
+    assert pagecache.editorial_version() == version

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from articles import images
 from articles.models import Photo
+from newsroom import pagecache
 
 
 class Command(BaseCommand):
@@ -18,6 +19,8 @@ class Command(BaseCommand):
         for photo in Photo.objects.order_by("pk").iterator():
             if images.build_renditions(photo, force=force):
                 built += 1
-            elif photo.renditions.get("source") != photo.image.name:
+            elif photo.image and not images.renditions_current(photo):
                 failed += 1
+        if built:
+            pagecache.bump()  # cached pages made before now lack the new srcsets
         self.stdout.write(f"Renditions built for {built} photo(s); {failed} could not be read.")
