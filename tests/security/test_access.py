@@ -14,6 +14,7 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group, User
+from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -745,6 +746,32 @@ def test_table_covers_every_model_in_the_admin(world):
         opts = apps.get_model(label)._meta
         url = reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
         assert superuser.get(url).status_code == 403, label
+
+
+def test_view_on_site_redirect_tells_an_address_only_to_who_may_open_the_object(world):
+    """The admin's "view on site" link gives an article's address (date and slug): an
+    author must not learn another author's draft from it, nor a moderator any draft."""
+    w = world
+    own, other = w.draft(), w.draft("other")
+    kind = ContentType.objects.get_for_model(Article).pk
+    answers = {
+        (role, name): w.browsers[role].get(reverse("view-on-site", args=[kind, article.pk]))
+        for role in ("author", "editor", "moderator")
+        for name, article in (("own", own), ("other", other))
+    }
+    assert {key: r.status_code for key, r in answers.items()} == {
+        ("author", "own"): 302,
+        ("author", "other"): 404,
+        ("editor", "own"): 302,
+        ("editor", "other"): 302,
+        ("moderator", "own"): 404,
+        ("moderator", "other"): 404,
+    }
+    assert answers["editor", "other"]["Location"].endswith(f"/{other.slug}/")
+    comment = w.comment()
+    kind = ContentType.objects.get_for_model(Comment).pk
+    url = reverse("view-on-site", args=[kind, comment.pk])
+    assert w.browsers["moderator"].get(url).status_code == 302  # the queue's own objects
 
 
 # --- CSRF ----------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 from urllib.parse import urlencode
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -231,6 +232,10 @@ def fillings(site, settings) -> dict[str, list[str]]:
             for s in subscriptions
         ],
         "legacy addresses": [f"/old/{state}/" for state in ("draft", "unpublished")],
+        "view-on-site": [
+            reverse("view-on-site", args=[ContentType.objects.get_for_model(a).pk, a.pk])
+            for a in site.secrets
+        ],
     }
 
 
