@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import F, Prefetch
+from django.db.models import F, Prefetch, Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -84,6 +84,17 @@ class PhotoAdmin(admin.ModelAdmin):
     search_fields = ["caption", "alt_text", "photographer", "agency"]
     date_hierarchy = "uploaded_at"
     readonly_fields = ["thumbnail", "source_url"]
+
+    def has_change_permission(self, request, obj=None):
+        # A photo on a published (or scheduled) article is part of that page: changing its
+        # image, caption or credit is an editor's decision, as editing the article is.
+        return super().has_change_permission(request, obj) and (
+            obj is None
+            or can_publish(request.user)
+            or not Article.objects.filter(status=Article.Status.PUBLISHED)
+            .filter(Q(lead_photo=obj) | Q(body_photos__photo=obj))
+            .exists()
+        )
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

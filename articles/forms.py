@@ -105,6 +105,14 @@ class ArticleForm(forms.ModelForm):
             cleaned["regions"] = [*regions, primary.name]
         if not cleaned.get("slug") and cleaned.get("headline"):
             cleaned["slug"] = slugify(cleaned["headline"])[:200]
+        if (
+            "publish_at" in self.fields
+            and cleaned.get("status") == Article.Status.PUBLISHED
+            and not cleaned.get("publish_at")
+        ):
+            # "Empty means now": filled in before the model's constraints are checked,
+            # which would otherwise refuse a published article without a publish time.
+            cleaned["publish_at"] = timezone.now()
         return cleaned
 
 

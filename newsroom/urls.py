@@ -10,6 +10,12 @@ admin.site.site_title = settings.SITE_NAME
 admin.site.index_title = "Newsroom"
 
 urlpatterns = [
+    # Ahead of the admin's own "view on site" URL, which would redirect for any object.
+    path(
+        "admin/r/<int:content_type_id>/<path:object_id>/",
+        admin.site.admin_view(views.view_on_site),
+        name="view-on-site",
+    ),
     path("admin/", admin.site.urls),
     path("healthz/", views.healthz, name="healthz"),
     path("comments/", include("comments.urls")),

@@ -1,5 +1,10 @@
+from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.contenttypes.views import shortcut
 from django.db import connection
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -31,3 +36,19 @@ def robots_txt(request):
         f"Sitemap: {request.build_absolute_uri(reverse('articles:sitemap-news'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+@require_safe
+def view_on_site(request, content_type_id, object_id):
+    """The admin's "view on site" redirect, for objects the user may open in the admin.
+
+    Django's own answers for any object of any model, so every staff account could learn
+    the address (date and slug, nearly the headline) of any draft; here the model's admin
+    decides, as it does for the change page.
+    """
+    content_type = get_object_or_404(ContentType, pk=content_type_id)
+    model_admin = admin.site._registry.get(content_type.model_class())
+    obj = model_admin.get_object(request, unquote(object_id)) if model_admin else None
+    if obj is None or not model_admin.has_view_or_change_permission(request, obj):
+        raise Http404("No such object, or not yours to see.")
+    return shortcut(request, content_type_id, object_id)
