@@ -19,7 +19,10 @@ EDITORIAL_TAGS = {
     "sub", "sup", "abbr", "cite", "q", "code", "pre", "a", "ul", "ol", "li", "blockquote",
     "table", "thead", "tbody", "tr", "th", "td", "caption", "dl", "dt", "dd",
 }  # fmt: skip
+# "*" must be given: without it nh3 keeps Ammonia's default attributes for every tag
+# (lang, title), which neither policy allows.
 EDITORIAL_ATTRIBUTES = {
+    "*": set(),
     "a": {"href", "title"},
     "abbr": {"title"},
     "td": {"colspan", "rowspan"},
@@ -42,7 +45,7 @@ COMMENT_TAGS = {
     "code",
     "pre",
 }
-COMMENT_ATTRIBUTES = {"a": {"href"}}
+COMMENT_ATTRIBUTES = {"*": set(), "a": {"href"}}
 COMMENT_LINK_REL = "nofollow ugc noopener"
 
 _BLOCK_TAG = re.compile(r"<\s*(p|h[1-6]|ul|ol|blockquote|table|pre|dl|hr|div)\b", re.I)
