@@ -108,6 +108,12 @@ def retry(comment_id: int, attempt: int) -> None:
         )
 
 
+def one_line(text: str) -> str:
+    """A header value from readers' and editors' text: a name or headline typed with a line
+    break would make the mail unsendable (Django refuses newlines in headers)."""
+    return " ".join(text.split())
+
+
 def notification_mail(comment, subscription) -> EmailMessage:
     unsubscribe = absolute(reverse("comments:unsubscribe", args=[unsubscribe_token(subscription)]))
     is_reply = subscription.kind == subscription.Kind.REPLIES
@@ -125,7 +131,7 @@ def notification_mail(comment, subscription) -> EmailMessage:
         else f"New comment on “{comment.article.display_headline}”"
     )
     return EmailMessage(
-        subject=subject,
+        subject=one_line(subject),
         body=render_to_string("comments/mail/notification.txt", context),
         to=[subscription.email],
         headers={
@@ -151,7 +157,7 @@ def send_confirmation(subscription_id: int) -> None:
         "site_name": settings.SITE_NAME,
     }
     EmailMessage(
-        subject=f"Please confirm your e-mail address for {settings.SITE_NAME}",
+        subject=one_line(f"Please confirm your e-mail address for {settings.SITE_NAME}"),
         body=render_to_string("comments/mail/confirm.txt", context),
         to=[subscription.email],
     ).send()

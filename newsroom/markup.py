@@ -19,7 +19,10 @@ EDITORIAL_TAGS = {
     "sub", "sup", "abbr", "cite", "q", "code", "pre", "a", "ul", "ol", "li", "blockquote",
     "table", "thead", "tbody", "tr", "th", "td", "caption", "dl", "dt", "dd",
 }  # fmt: skip
+# "*" must be given: without it nh3 keeps Ammonia's default attributes for every tag
+# (lang, title), which neither policy allows.
 EDITORIAL_ATTRIBUTES = {
+    "*": set(),
     "a": {"href", "title"},
     "abbr": {"title"},
     "td": {"colspan", "rowspan"},
@@ -42,7 +45,7 @@ COMMENT_TAGS = {
     "code",
     "pre",
 }
-COMMENT_ATTRIBUTES = {"a": {"href"}}
+COMMENT_ATTRIBUTES = {"*": set(), "a": {"href"}}
 COMMENT_LINK_REL = "nofollow ugc noopener"
 
 _BLOCK_TAG = re.compile(r"<\s*(p|h[1-6]|ul|ol|blockquote|table|pre|dl|hr|div)\b", re.I)
@@ -64,10 +67,9 @@ def _paragraphs(text: str) -> str:
     return "".join(f"<p>{part}</p>" for part in parts if part)
 
 
-def clean_editorial(html: str) -> str:
-    """Sanitise an article body: a generous allowlist for trusted-but-fallible staff."""
+def _editorial(html: str) -> str:
     return nh3.clean(
-        _paragraphs(html or ""),
+        html,
         tags=EDITORIAL_TAGS,
         attributes=EDITORIAL_ATTRIBUTES,
         url_schemes=ALLOWED_URL_SCHEMES,
@@ -76,17 +78,34 @@ def clean_editorial(html: str) -> str:
     ).strip()
 
 
-def clean_comment(text: str) -> str:
-    """Sanitise a reader's comment: a small allowlist, bare URLs linked, links nofollow."""
-    prepared = bleach.linkify(_paragraphs(text or ""), parse_email=False)
+def clean_editorial(html: str) -> str:
+    """Sanitise an article body: a generous allowlist for trusted-but-fallible staff.
+
+    Whether to wrap paragraphs is decided on a first cleaning, not on the raw input: an
+    element the policy drops (``<div>``, ``<object>``) must not change the decision, or
+    cleaning the output again would wrap it differently.
+    """
+    return _editorial(_paragraphs(_editorial(html or "")))
+
+
+def _comment(text: str) -> str:
     return nh3.clean(
-        prepared,
+        text,
         tags=COMMENT_TAGS,
         attributes=COMMENT_ATTRIBUTES,
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel=COMMENT_LINK_REL,
         strip_comments=True,
     ).strip()
+
+
+def clean_comment(text: str) -> str:
+    """Sanitise a reader's comment: a small allowlist, bare URLs linked, links nofollow.
+
+    Cleaned once before paragraphs are decided (see ``clean_editorial``); nh3 runs last.
+    """
+    prepared = bleach.linkify(_paragraphs(_comment(text or "")), parse_email=False)
+    return _comment(prepared)
 
 
 def plain_text(markup: str) -> str:
