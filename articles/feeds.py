@@ -7,6 +7,7 @@ queries however many items it has.
 """
 
 import html
+import re
 from urllib.parse import urljoin
 
 from django.conf import settings
@@ -19,6 +20,21 @@ from .models import Article, Author, Region, Section
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
+
+
+# XML 1.0 cannot carry these control characters; Django's feed writer refuses them.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_safe(value):
+    """The value with every string in it freed of characters XML cannot hold."""
+    if isinstance(value, str):
+        return _NOT_XML.sub("", value)
+    if isinstance(value, dict):
+        return {key: _xml_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_xml_safe(item) for item in value)
+    return value
 
 
 def _media_content(handler, item) -> None:
@@ -112,6 +128,14 @@ class LatestFeed(Feed):
 
     def filter_articles(self, articles, obj):
         return articles
+
+    def get_feed(self, obj, request):
+        # A stray control character pasted into a headline or a name would otherwise
+        # make the whole feed fail.
+        feed = super().get_feed(obj, request)
+        feed.feed = _xml_safe(feed.feed)
+        feed.items = _xml_safe(feed.items)
+        return feed
 
     def items(self, obj=None):
         articles = Article.objects.published().for_listing().prefetch_related("regions")

@@ -112,6 +112,27 @@ def test_feed_of_unknown_section_is_not_found(client):
     assert client.get("/section/nowhere/rss/").status_code == 404
 
 
+def test_control_characters_pasted_into_names_do_not_break_feeds(
+    client, make_article, make_region, make_author
+):
+    region = make_region("Delta\x0b region")
+    author = make_author("Ann\x01 Writer")
+    article = make_article(
+        "Storm\x1f warning",
+        standfirst="Winds\x0c rise.",
+        primary_region=region,
+        regions=[region],
+        authors=[author],
+    )
+    article.section.name = "World\x08"
+    article.section.save()
+
+    for url in feed_urls(article.section, region, author):
+        entry = read(client, url).entries[0]
+        assert "Storm warning" in entry.title, url
+        assert "Winds rise." in entry.summary, url
+
+
 def test_editor_markup_in_standfirst_is_text_in_the_feed(client, make_article):
     make_article("Plain", standfirst="Use <b>bold</b> & <script>x</script> carefully")
     entry = read(client, "/rss/").entries[0]
