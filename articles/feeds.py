@@ -7,7 +7,6 @@ queries however many items it has.
 """
 
 import html
-import re
 from urllib.parse import urljoin
 
 from django.conf import settings
@@ -16,20 +15,18 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, rfc3339_date
 
+from newsroom.markup import xml_text
+
 from .models import Article, Author, Region, Section
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 
 
-# XML 1.0 cannot carry these control characters; Django's feed writer refuses them.
-_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
 def _xml_safe(value):
     """The value with every string in it freed of characters XML cannot hold."""
     if isinstance(value, str):
-        return _NOT_XML.sub("", value)
+        return xml_text(value)
     if isinstance(value, dict):
         return {key: _xml_safe(item) for key, item in value.items()}
     if isinstance(value, list | tuple):

@@ -111,3 +111,12 @@ def clean_comment(text: str) -> str:
 def plain_text(markup: str) -> str:
     """Text content of sanitised HTML, for excerpts, anchors and search."""
     return html.unescape(nh3.clean(markup or "", tags=set())).strip()
+
+
+# XML 1.0 cannot carry these control characters (feeds and sitemaps are XML).
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """Text freed of the characters XML cannot hold (a stray one pasted by an editor)."""
+    return _NOT_XML.sub("", text)

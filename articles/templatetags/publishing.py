@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from newsroom import pagecache
+from newsroom.markup import xml_text
 
 from ..models import Section
 
@@ -59,6 +60,12 @@ def json_ld(data) -> str:
     """
     text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_SCRIPT_ESCAPES)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))  # noqa: S308
+
+
+@register.filter
+def xml(text) -> str:
+    """For XML documents: drops the control characters XML cannot hold."""
+    return xml_text(str(text))
 
 
 @register.filter

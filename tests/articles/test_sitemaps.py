@@ -122,6 +122,12 @@ def test_news_sitemap_titles_with_markup_stay_xml(client, make_article, make_reg
     )
 
 
+def test_news_sitemap_drops_control_characters_xml_cannot_hold(client, make_article):
+    make_article("Storm\x0b warning\x01")
+    root = xml(client, "/sitemap-news.xml")
+    assert root.findtext("sm:url/news:news/news:title", namespaces=NS) == "Storm warning"
+
+
 def test_news_sitemap_holds_at_most_a_thousand(client, make_article, monkeypatch):
     from articles import sitemaps
 
