@@ -45,6 +45,19 @@ def jpeg_bytes(width=64, height=48, color=(200, 80, 40), exif=None) -> bytes:
     return buffer.getvalue()
 
 
+GPS_IFD = 0x8825
+ORIENTATION = 0x0112
+
+
+def exif_with_gps(orientation: int = 1) -> Image.Exif:
+    """EXIF as a phone writes it: orientation, camera, and where the photo was taken."""
+    exif = Image.Exif()
+    exif[ORIENTATION] = orientation
+    exif[0x010F] = "CameraMaker"
+    exif.get_ifd(GPS_IFD).update({1: "N", 2: (33.0, 18.0, 0.0), 3: "E", 4: (44.0, 22.0, 0.0)})
+    return exif
+
+
 @pytest.fixture
 def section(db):
     return Section.objects.create(name="World", slug="world")
@@ -194,6 +207,19 @@ def make_staff(db, django_user_model):
         return user
 
     return make
+
+
+@pytest.fixture
+def author_user(make_staff, make_author):
+    """An Author-role account with its own byline profile."""
+    user = make_staff("Author")
+    make_author("Nadia Rahman", user=user)
+    return user
+
+
+@pytest.fixture
+def editor_user(make_staff):
+    return make_staff("Editor")
 
 
 @pytest.fixture

@@ -139,19 +139,6 @@ def post_action(client, action: str, *articles: Article):
     )
 
 
-@pytest.fixture
-def author_user(make_staff, make_author):
-    """An Author-role account with its own byline profile."""
-    user = make_staff("Author")
-    make_author("Nadia Rahman", user=user)
-    return user
-
-
-@pytest.fixture
-def editor_user(make_staff):
-    return make_staff("Editor")
-
-
 # --- Authors ------------------------------------------------------------------------
 
 

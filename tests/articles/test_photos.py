@@ -23,21 +23,11 @@ from articles.forms import PhotoForm
 from articles.models import Article, BodyPhoto, Byline, Photo
 from newsroom import pagecache
 from tests.articles.test_admin import form_data
-from tests.conftest import jpeg_bytes
+from tests.conftest import GPS_IFD, exif_with_gps, jpeg_bytes
 
 pytestmark = pytest.mark.django_db
 
-GPS_IFD = 0x8825
-ORIENTATION = 0x0112
 XMP = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF>where=secret-location</rdf:RDF></x:xmpmeta>'
-
-
-def exif_with_gps(orientation: int = 1) -> Image.Exif:
-    exif = Image.Exif()
-    exif[ORIENTATION] = orientation
-    exif[0x010F] = "CameraMaker"
-    exif.get_ifd(GPS_IFD).update({1: "N", 2: (33.0, 18.0, 0.0), 3: "E", 4: (44.0, 22.0, 0.0)})
-    return exif
 
 
 def image_bytes(image_format: str, size=(64, 48), **save_args) -> bytes:

@@ -53,19 +53,6 @@ def rows_kept(version: Version, model) -> list[dict]:
 
 
 @pytest.fixture
-def editor_user(make_staff):
-    return make_staff("Editor")
-
-
-@pytest.fixture
-def author_user(make_staff, make_author):
-    """An Author-role account with its own byline profile."""
-    user = make_staff("Author")
-    make_author("Nadia Rahman", user=user)
-    return user
-
-
-@pytest.fixture
 def three_versions(client, editor_user, section, make_author):
     """A published article saved three times through the admin by an editor.
 

@@ -52,9 +52,8 @@ def production():
     return settings_under(example_environment())
 
 
-def test_check_deploy_passes_with_the_production_example_and_nothing_silenced(production):
-    environment = {"PATH": os.environ["PATH"], **example_environment()}
-    result = subprocess.run(
+def check_deploy(environment: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env=environment,
@@ -63,6 +62,11 @@ def test_check_deploy_passes_with_the_production_example_and_nothing_silenced(pr
         timeout=120,
         check=False,
     )
+
+
+def test_check_deploy_passes_with_the_production_example_and_nothing_silenced(production):
+    environment = {"PATH": os.environ["PATH"], **example_environment()}
+    result = check_deploy(environment)
     print(f"\ncheck --deploy: exit {result.returncode}: {result.stdout.strip()}")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
@@ -72,15 +76,7 @@ def test_check_deploy_passes_with_the_production_example_and_nothing_silenced(pr
 def test_placeholder_secret_key_fails_the_audit():
     environment = {"PATH": os.environ["PATH"], **example_environment()}
     environment["SECRET_KEY"] = "django-insecure-replace-me-with-a-long-random-value"
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = check_deploy(environment)
     assert result.returncode != 0 and "security.W009" in result.stderr + result.stdout
 
 

@@ -723,6 +723,9 @@ def test_matrix_posts_the_article_form_a_browser_posts(world):
 READ_ONLY_ADMIN = {
     "newsroom.ImportedItem": "the WordPress import's record, written by the import only",
     "django_tasks_database.DBTaskResult": "the task queue's results, written by workers",
+    "axes.AccessAttempt": "the login throttle's failed attempts, written by logins",
+    "axes.AccessLog": "the login throttle's log of logins, written by logins",
+    "axes.AccessFailureLog": "the login throttle's log of failures, written by logins",
 }
 # Which admin model each action prefix of the table works on.
 ACTION_MODELS = {

@@ -23,12 +23,11 @@ from PIL import Image, ImageCms
 from articles import images
 from articles.forms import PhotoForm
 from articles.models import Author, Photo
+from tests.conftest import exif_with_gps
 
 pytestmark = pytest.mark.django_db
 
 ADD_URL = "/admin/articles/photo/add/"
-GPS_IFD = 0x8825
-ORIENTATION = 0x0112
 SCRIPT = b"<html><body><script>alert(document.domain)</script></body></html>"
 XMP = (
     b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/'
@@ -59,14 +58,6 @@ def picture(size=(64, 48)) -> Image.Image:
     image = Image.new("RGB", size, (220, 30, 30))
     image.paste((30, 30, 220), (size[0] // 2, 0, size[0], size[1]))
     return image
-
-
-def exif_with_gps(orientation: int = 1) -> Image.Exif:
-    exif = Image.Exif()
-    exif[ORIENTATION] = orientation
-    exif[0x010F] = "CameraMaker"
-    exif.get_ifd(GPS_IFD).update({1: "N", 2: (33.0, 18.0, 0.0), 3: "E", 4: (44.0, 22.0, 0.0)})
-    return exif
 
 
 @cache
