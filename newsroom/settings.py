@@ -86,7 +86,9 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside a writer; IMMEDIATE takes the write lock at BEGIN so
-    # concurrent writers queue on the busy timeout instead of failing mid-transaction.
+    # no transaction fails halfway; newsroom.sqlite queues concurrent writers for their
+    # turn instead of leaving them to poll SQLite's busy timeout.
+    DATABASES["default"]["ENGINE"] = "newsroom.sqlite"
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "transaction_mode": "IMMEDIATE",

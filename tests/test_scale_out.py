@@ -36,7 +36,7 @@ HOW_TO_START_REDIS = (
 def database_url() -> str:
     """The test database, as the servers' DATABASE_URL."""
     db = connection.settings_dict
-    if db["ENGINE"] == "django.db.backends.sqlite3":
+    if connection.vendor == "sqlite":
         return f"sqlite:///{Path(db['NAME']).resolve()}"
     credentials = urllib.parse.quote(db["USER"] or "")
     if db["PASSWORD"]:
