@@ -37,9 +37,13 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn on a free local port; always stopped, by its own PID."""
+    """gunicorn, 2 workers, on a free local port; always stopped, by its own PID.
 
-    def __init__(self, env: dict, worker_class: str = "sync", threads: int = 1):
+    Pages are measured on plain sync workers; `threaded` keeps the project's own
+    threaded workers (gunicorn.conf.py), as the comment spike does.
+    """
+
+    def __init__(self, env: dict, threaded: bool = False):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         command = [
@@ -51,13 +55,11 @@ class Server:
             f"127.0.0.1:{self.port}",
             "--workers",
             "2",
-            "--worker-class",
-            worker_class,
-            "--threads",
-            str(threads),
             "--log-level",
             "warning",
         ]
+        if not threaded:
+            command += ["--worker-class", "sync", "--threads", "1"]
         self.process = subprocess.Popen(command, cwd=ROOT, env=env)
         for _ in range(100):
             try:
@@ -169,9 +171,9 @@ end
 """
 
 
-def spike(env: dict, site: dict, workdir: Path, threads: int = 8) -> dict:
-    """32 concurrent comment posts and 8 readers for 10 seconds, gthread workers."""
-    server = Server(env, worker_class="gthread", threads=threads)
+def spike(env: dict, site: dict, workdir: Path) -> dict:
+    """32 concurrent comment posts and 8 readers for 10 seconds, threaded workers."""
+    server = Server(env, threaded=True)
     try:
         token = subprocess.run(
             [
@@ -200,7 +202,7 @@ def spike(env: dict, site: dict, workdir: Path, threads: int = 8) -> dict:
 
         # Warm the workers first (imports, templates, word lists, connections), as a
         # server in service is: the spike measures a running site, not its start.
-        wrk(server.url, connections=4, script=lua(f"warm{threads}"), seconds="2")
+        wrk(server.url, connections=4, script=lua("warm"), seconds="2")
         urllib.request.urlopen(server.url + site["article"]["100"]).read()
         count = [
             PYTHON,
@@ -217,7 +219,7 @@ def spike(env: dict, site: dict, workdir: Path, threads: int = 8) -> dict:
             ["wrk", "-t1", "-c8", "-d10s", server.url + site["article"]["100"]],
             stdout=subprocess.DEVNULL,
         )
-        posts = wrk(server.url, connections=32, script=lua(f"spike{threads}"), seconds="10")
+        posts = wrk(server.url, connections=32, script=lua("spike"), seconds="10")
         readers.wait()
         after = int(
             subprocess.run(
