@@ -48,6 +48,15 @@ COMMENT_TAGS = {
 COMMENT_ATTRIBUTES = {"*": set(), "a": {"href"}}
 COMMENT_LINK_REL = "nofollow ugc noopener"
 
+# A parser drops the newline that directly follows <pre>; nh3 and bleach do not write one
+# back, so a block starting with a blank line would lose a line each time it is parsed.
+_PRE_STARTING_WITH_NEWLINE = re.compile(r"<pre>(?=\n)")
+
+
+def _keep_pre_newline(html: str) -> str:
+    return _PRE_STARTING_WITH_NEWLINE.sub("<pre>\n", html)
+
+
 _BLOCK_TAG = re.compile(r"<\s*(p|h[1-6]|ul|ol|blockquote|table|pre|dl|hr|div)\b", re.I)
 _BLANK_LINES = re.compile(r"\n\s*\n")
 _BRACKET_LINE = re.compile(r"^[ \t]*(\[[^\[\]\n]*\])[ \t]*$", re.M)
@@ -67,15 +76,18 @@ def _paragraphs(text: str) -> str:
     return "".join(f"<p>{part}</p>" for part in parts if part)
 
 
+def _nh3(html: str, **policy) -> str:
+    cleaned = nh3.clean(html, url_schemes=ALLOWED_URL_SCHEMES, strip_comments=True, **policy)
+    return _keep_pre_newline(cleaned).strip()
+
+
 def _editorial(html: str) -> str:
-    return nh3.clean(
+    return _nh3(
         html,
         tags=EDITORIAL_TAGS,
         attributes=EDITORIAL_ATTRIBUTES,
-        url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="noopener",
-        strip_comments=True,
-    ).strip()
+    )
 
 
 def clean_editorial(html: str) -> str:
@@ -89,14 +101,7 @@ def clean_editorial(html: str) -> str:
 
 
 def _comment(text: str) -> str:
-    return nh3.clean(
-        text,
-        tags=COMMENT_TAGS,
-        attributes=COMMENT_ATTRIBUTES,
-        url_schemes=ALLOWED_URL_SCHEMES,
-        link_rel=COMMENT_LINK_REL,
-        strip_comments=True,
-    ).strip()
+    return _nh3(text, tags=COMMENT_TAGS, attributes=COMMENT_ATTRIBUTES, link_rel=COMMENT_LINK_REL)
 
 
 def clean_comment(text: str) -> str:
@@ -104,7 +109,9 @@ def clean_comment(text: str) -> str:
 
     Cleaned once before paragraphs are decided (see ``clean_editorial``); nh3 runs last.
     """
-    prepared = bleach.linkify(_paragraphs(_comment(text or "")), parse_email=False)
+    prepared = _keep_pre_newline(
+        bleach.linkify(_paragraphs(_comment(text or "")), parse_email=False)
+    )
     return _comment(prepared)
 
 
