@@ -2,21 +2,25 @@
 
 SQLite is copied with its online backup API, PostgreSQL with ``pg_dump``; both read one
 snapshot, so a backup never holds half of a transaction. Files are written under a
-temporary name and renamed when complete: a backup that exists is a whole one. The
+temporary name and renamed when complete: a backup that exists is a whole one. Media are
+restored the same way round: unpacked beside MEDIA_ROOT, then swapped in. The
 management commands ``backup`` and ``restore`` are thin wrappers around this module.
 """
 
 import datetime
 import os
+import secrets
 import shutil
 import sqlite3
 import subprocess
 import tarfile
 import tempfile
+import zlib
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage, storages
 from django.db import connections
 from django.db.utils import ConnectionDoesNotExist
 from django.template.defaultfilters import filesizeformat
@@ -291,18 +295,36 @@ def describe(alias: str = "default") -> str:
     return f"the PostgreSQL database {name} on {host}"
 
 
-def restore_database(path: Path, alias: str = "default", confirm=None) -> bool:
+def restore_database(
+    path: Path, alias: str = "default", confirm=None, media: Path | None = None
+) -> bool:
     """Replace database ``alias`` with the backup at ``path``, once it passed check_backup
-    and ``confirm()``, if given, returned true. Returns whether it was restored."""
+    and ``confirm()``, if given, returned true. Returns whether it was restored.
+
+    With ``media``, an archive written by backup_media, MEDIA_ROOT is replaced too. The
+    archive is checked before ``confirm()`` and unpacked before the database is touched;
+    MEDIA_ROOT is swapped only once the database is restored, so a failure at any step
+    before that leaves both as they were.
+    """
     kind = check_backup(path, alias)
+    if media is not None:
+        check_media(media)
     if confirm is not None and not confirm():
         return False
-    connection = connections[alias]
-    connection.close()  # nothing of ours stays open on the old tables
-    if kind == "sqlite":
-        _restore_sqlite(connection, path)
-    else:
-        _restore_postgresql(connection.settings_dict, path)
+    staged = _stage_media(media) if media is not None else None
+    try:
+        connection = connections[alias]
+        connection.close()  # nothing of ours stays open on the old tables
+        if kind == "sqlite":
+            _restore_sqlite(connection, path)
+        else:
+            _restore_postgresql(connection.settings_dict, path)
+    except BaseException:
+        if staged is not None:
+            shutil.rmtree(staged, ignore_errors=True)
+        raise
+    if staged is not None:
+        _swap_media(staged)
     return True
 
 
@@ -336,3 +358,129 @@ def _restore_postgresql(settings_dict: dict, path: Path) -> None:
         str(path),
     ]
     _run(args, pg_environment(settings_dict), "pg_restore failed; the database is unchanged")
+
+
+# --- Media ------------------------------------------------------------------------------
+
+
+def media_root() -> Path:
+    """The folder a media restore replaces: MEDIA_ROOT, through any symlink to it."""
+    storage = storages["default"]
+    if not isinstance(storage, FileSystemStorage):
+        raise BackupError(
+            f"Media are kept in {type(storage).__name__}, not in a local folder; "
+            "restore them with that storage's own tools, and restore without --media."
+        )
+    root = Path(os.path.realpath(settings.MEDIA_ROOT))
+    if root.exists() and not root.is_dir():
+        raise BackupError(f"MEDIA_ROOT {root} is not a folder.")
+    if os.path.ismount(root):
+        # A mount point cannot be renamed, so it cannot be swapped for the restored copy.
+        raise BackupError(
+            f"MEDIA_ROOT {root} is a mount point, which restore cannot swap. Restore "
+            "without --media, empty the folder and unpack the archive into it with tar."
+        )
+    return root
+
+
+def check_media(path: Path) -> None:
+    """Refuse anything but a media archive that backup_media could have written.
+
+    Only folders, files and hard links to files earlier in the archive are accepted, all
+    below its top folder ``.``: an absolute name, ``..``, a symbolic link or a device
+    file is refused, whatever it points at, rather than trusted to extraction alone.
+    """
+    media_root()
+    if not hasattr(tarfile, "data_filter"):  # added in Python 3.11.4
+        raise BackupError("Restoring media needs Python 3.11.4 or newer (tarfile's filters).")
+    if not path.exists():
+        raise BackupError(f"No such file: {path} (`backup --media` writes it beside the backup).")
+    if not path.is_file():
+        raise BackupError(f"{path} is not a file.")
+    try:
+        with tarfile.open(path, "r:gz") as archive:
+            members = archive.getmembers()
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as error:
+        raise BackupError(f"{path} is not a readable .tar.gz archive: {error}") from error
+    if not members or not (members[0].isdir() and members[0].name == "."):
+        raise BackupError(f"{path} is not a media archive written by `backup --media`.")
+    files: set[PurePosixPath] = set()
+    for member in members:
+        problem = _member_problem(member, files)
+        if problem:
+            raise BackupError(f"{path} is refused: {member.name!r} is {problem}.")
+
+
+def _member_problem(member: tarfile.TarInfo, files: set[PurePosixPath]) -> str | None:
+    """What is wrong with one archive member, or None; ``files`` collects the files seen."""
+    name = PurePosixPath(member.name)
+    if name.is_absolute():
+        return "an absolute path"
+    if not member.name.startswith("./") and member.name != ".":
+        return "outside the archive's top folder"
+    if ".." in name.parts:
+        return "a path leading out of the folder"
+    if member.isreg():
+        files.add(name)
+    elif member.islnk():
+        if PurePosixPath(member.linkname) not in files:
+            return "a hard link to something that is not a file earlier in the archive"
+    elif member.issym():
+        return "a symbolic link"
+    elif not member.isdir():
+        return "a device file or other special file"
+    return None
+
+
+def _stage_media(path: Path) -> Path:
+    """Unpack the archive into a new hidden folder beside MEDIA_ROOT; return that folder."""
+    root = media_root()
+    try:
+        root.parent.mkdir(parents=True, exist_ok=True)
+        staged = root.parent / f".{root.name}.restoring-{secrets.token_hex(4)}"
+        staged.mkdir()  # the usual mode for a new folder, unless MEDIA_ROOT had its own
+        if root.is_dir():
+            staged.chmod(root.stat().st_mode & 0o7777)
+    except OSError as error:
+        raise BackupError(f"Cannot make a folder beside MEDIA_ROOT {root}: {error}") from error
+    files: set[PurePosixPath] = set()
+
+    def only_ours(member: tarfile.TarInfo, destination: str) -> tarfile.TarInfo:
+        # Checked again as it is unpacked, in case the file changed since check_media;
+        # tarfile's own "data" filter then drops owners and unsafe modes.
+        if problem := _member_problem(member, files):
+            raise tarfile.FilterError(f"{member.name!r} is {problem}")
+        return tarfile.data_filter(member, destination)
+
+    try:
+        with tarfile.open(path, "r:gz") as archive:
+            # Every member passes only_ours first: ruff cannot see the filter.
+            archive.extractall(staged, filter=only_ours)  # noqa: S202
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as error:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise BackupError(f"Could not unpack {path}; the media are unchanged: {error}") from error
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    return staged
+
+
+def _swap_media(staged: Path) -> None:
+    """Put the unpacked folder in MEDIA_ROOT's place and delete the old one."""
+    root = media_root()
+    old = root.parent / f".{root.name}.old-{secrets.token_hex(4)}"
+    try:
+        if root.exists():
+            os.rename(root, old)
+        try:
+            os.rename(staged, root)
+        except OSError:
+            if old.exists():
+                os.rename(old, root)
+            raise
+    except OSError as error:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise BackupError(
+            f"Could not put the restored media in place of {root}: {error}"
+        ) from error
+    shutil.rmtree(old, ignore_errors=True)

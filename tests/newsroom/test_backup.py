@@ -433,3 +433,249 @@ def test_a_stepped_sqlite_copy_finishes_and_is_whole_while_a_writer_never_pauses
     count, highest = copy.execute("SELECT count(*), max(id) FROM rows").fetchone()
     assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert 12000 + 10 <= count == highest <= 12000 + commits[0]
+
+
+# --- Media ------------------------------------------------------------------------------
+
+
+def tree(root: Path) -> dict[str, bytes | None]:
+    """Every file (its bytes) and folder (None) below ``root``, by relative path."""
+    return {
+        str(p.relative_to(root)): p.read_bytes() if p.is_file() else None
+        for p in sorted(root.rglob("*"))
+    }
+
+
+def leftovers(settings) -> list[str]:
+    """Hidden folders a media restore left beside MEDIA_ROOT."""
+    return [p.name for p in Path(settings.MEDIA_ROOT).parent.iterdir() if p.name.startswith(".")]
+
+
+def never_asked(prompt):
+    raise AssertionError(f"asked before the archive was checked: {prompt}")
+
+
+@pytest.fixture
+def media_backup(make_article, make_photo, settings, tmp_path):
+    """A database backup with its media archive; returns (backup, archive, media tree)."""
+    photos = [make_photo(renditions=True), make_photo()]
+    make_article("With a photo", lead_photo=photos[0])
+    path = tmp_path / "site.backup"
+    run("backup", path, "--media")
+    media = tree(Path(settings.MEDIA_ROOT))
+    assert sum(content is not None for content in media.values()) > 2  # photos, renditions
+    return path, backups.media_path(path), media
+
+
+@pytest.mark.django_db(transaction=True)
+def test_restore_media_brings_back_exactly_the_backed_up_files(
+    media_backup, make_photo, settings, monkeypatch
+):
+    path, archive, before = media_backup
+    root = Path(settings.MEDIA_ROOT)
+    articles = table(Article)
+    files = sorted(name for name, content in before.items() if content is not None)
+    (root / files[0]).write_bytes(b"changed after the backup")
+    (root / files[1]).unlink()
+    make_photo()  # a new upload, and a stray file and folder of nobody's
+    (root / "stray" / "deep").mkdir(parents=True)
+    (root / "stray" / "deep" / "note.txt").write_text("not in the backup")
+    Article.objects.all().delete()
+    assert tree(root) != before
+
+    questions = []
+    monkeypatch.setattr("builtins.input", lambda prompt: questions.append(prompt) or "yes")
+    output = run("restore", path, "--media")
+    assert f"and in the media folder {root} " in questions[0]
+    assert f"its media archive {archive}" in questions[0]
+    assert f"Restored the media in {root} from {archive}." in output
+    assert tree(root) == before
+    assert table(Article) == articles
+    assert leftovers(settings) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_restore_media_creates_media_root_when_it_does_not_exist(media_backup, settings, tmp_path):
+    path, _archive, before = media_backup
+    settings.MEDIA_ROOT = tmp_path / "new-site" / "media"
+    run("restore", path, "--media", "--noinput")
+    assert tree(Path(settings.MEDIA_ROOT)) == before
+    assert leftovers(settings) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_answering_no_leaves_database_and_media_as_they_were(
+    media_backup, make_article, settings, monkeypatch
+):
+    path, _archive, _before = media_backup
+    root = Path(settings.MEDIA_ROOT)
+    make_article("Written after the backup")
+    (root / "after.txt").write_text("uploaded after the backup")
+    changed = (table(Article), tree(root))
+
+    monkeypatch.setattr("builtins.input", lambda prompt: "no")
+    assert "Restore cancelled." in run("restore", path, "--media")
+    assert (table(Article), tree(root)) == changed
+    assert leftovers(settings) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_database_restore_leaves_the_media_as_they_were(
+    media_backup, settings, monkeypatch
+):
+    path, _archive, _before = media_backup
+    root = Path(settings.MEDIA_ROOT)
+    (root / "after.txt").write_text("uploaded after the backup")
+    changed = tree(root)
+
+    def fail(*args):
+        raise backups.BackupError("the disk is full")
+
+    monkeypatch.setattr(backups, "_restore_sqlite", fail)
+    monkeypatch.setattr(backups, "_restore_postgresql", fail)
+    with pytest.raises(CommandError, match="the disk is full"):
+        run("restore", path, "--media", "--noinput")
+    assert tree(root) == changed
+    assert leftovers(settings) == []
+
+
+def gzipped_tar(path: Path, *members: tuple[tarfile.TarInfo, bytes | None]) -> Path:
+    with tarfile.open(path, "w:gz") as archive:
+        for info, content in members:
+            if content is not None:
+                info.size = len(content)
+            archive.addfile(info, io.BytesIO(content) if content is not None else None)
+    return path
+
+
+def member(name: str, kind=tarfile.REGTYPE, linkname: str = "") -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname, info.mode = kind, linkname, 0o755
+    return info
+
+
+TOP = (member(".", tarfile.DIRTYPE), None)
+
+
+@pytest.fixture
+def site_with_media(make_article, settings, tmp_path, monkeypatch):
+    """A database backup without media, a site changed since, and no one to ask."""
+    path = tmp_path / "site.backup"
+    run("backup", path)
+    make_article("Written after the backup")
+    root = Path(settings.MEDIA_ROOT)
+    (root / "photos").mkdir(parents=True)
+    (root / "photos" / "kept.jpg").write_bytes(b"a photo")
+    monkeypatch.setattr("builtins.input", never_asked)
+    return path
+
+
+def test_restore_media_refuses_a_missing_or_unreadable_archive_and_changes_nothing(
+    site_with_media, settings, tmp_path
+):
+    path = site_with_media
+    archive = backups.media_path(path)
+    state = (table(Article), tree(Path(settings.MEDIA_ROOT)))
+
+    with pytest.raises(CommandError, match=rf"No such file: {re.escape(str(archive))}"):
+        run("restore", path, "--media")
+
+    good = gzipped_tar(tmp_path / "good.tar.gz", TOP, (member("./a.jpg"), b"x" * 5000))
+    not_ours = gzipped_tar(tmp_path / "other.tar.gz", (member("project/a.jpg"), b"x"))
+    plain_tar = tmp_path / "plain.tar"
+    with tarfile.open(plain_tar, "w") as plain:
+        plain.addfile(*TOP)
+    cases = {
+        os.urandom(3000): "is not a readable .tar.gz archive",
+        good.read_bytes()[:60]: "is not a readable .tar.gz archive",
+        b"": "is not a readable .tar.gz archive",
+        plain_tar.read_bytes(): "is not a readable .tar.gz archive",
+        not_ours.read_bytes(): "is not a media archive written by `backup --media`",
+    }
+    for content, message in cases.items():
+        archive.write_bytes(content)
+        with pytest.raises(CommandError, match=re.escape(message)):
+            run("restore", path, "--media")
+        assert (table(Article), tree(Path(settings.MEDIA_ROOT))) == state
+        assert leftovers(settings) == []
+
+
+def hostile_archives(outside: Path) -> dict[str, list]:
+    photo = (member("./photos/new.jpg"), b"new photo")
+    return {
+        "absolute path": [TOP, photo, (member(str(outside / "evil.txt")), b"evil")],
+        "../ traversal": [TOP, photo, (member("./../evil.txt"), b"evil")],
+        "../ deeper": [TOP, (member("./photos/../../evil.txt"), b"evil")],
+        "symlink out": [
+            TOP,
+            (member("./photos/link", tarfile.SYMTYPE, str(outside)), None),
+            (member("./photos/link/evil.txt"), b"evil"),
+        ],
+        "relative symlink out": [
+            TOP,
+            (member("./link", tarfile.SYMTYPE, f"../{outside.name}"), None),
+            (member("./link/evil.txt"), b"evil"),
+        ],
+        "hard link out": [TOP, (member("./passwd", tarfile.LNKTYPE, "/etc/passwd"), None)],
+        "hard link via ..": [TOP, (member("./x", tarfile.LNKTYPE, f"../{outside.name}/x"), None)],
+        "device": [TOP, (member("./null", tarfile.CHRTYPE), None)],
+        "fifo": [TOP, (member("./pipe", tarfile.FIFOTYPE), None)],
+    }
+
+
+@pytest.mark.parametrize("checked", [True, False], ids=["checked", "only-extraction-filter"])
+def test_restore_media_refuses_hostile_archives_and_writes_nothing(
+    site_with_media, settings, tmp_path, monkeypatch, checked
+):
+    path = site_with_media
+    archive = backups.media_path(path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "x").write_text("outside")
+    if not checked:
+        # Past a check that missed something, extraction must still refuse it.
+        monkeypatch.setattr(backups, "check_media", lambda archive: None)
+    state = (table(Article), tree(Path(settings.MEDIA_ROOT)))
+    around = sorted([archive.name, *(p.name for p in tmp_path.iterdir())])
+    refused = {}
+    for case, members in hostile_archives(outside).items():
+        archive.unlink(missing_ok=True)
+        gzipped_tar(archive, *members)
+        with pytest.raises(CommandError) as error:
+            run("restore", path, "--media", "--noinput")
+        refused[case] = str(error.value)
+        assert tree(outside) == {"x": b"outside"}, case
+        assert (table(Article), tree(Path(settings.MEDIA_ROOT))) == state, case
+        assert sorted(p.name for p in tmp_path.iterdir()) == around, case
+        assert not (tmp_path.parent / "evil.txt").exists()
+    expected = "is refused" if checked else "the media are unchanged"
+    assert {case: m for case, m in refused.items() if expected not in m} == {}
+
+
+def test_restore_media_refuses_media_kept_off_the_local_disk(site_with_media, settings):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    with pytest.raises(CommandError, match="Media are kept in InMemoryStorage, not in a local"):
+        run("restore", site_with_media, "--media")
+
+
+def test_a_missing_media_archive_exits_non_zero_with_one_line_on_stderr(db, tmp_path):
+    database = tmp_path / "site.backup"
+    run("backup", database)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "restore", str(database), "--media", "--noinput"],
+        cwd=django_settings.BASE_DIR,
+        env={**os.environ, "MEDIA_ROOT": str(tmp_path / "media")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    archive = backups.media_path(database)
+    assert (result.returncode, result.stdout, result.stderr) == (
+        1,
+        "",
+        f"CommandError: No such file: {archive} (`backup --media` writes it beside the backup).\n",
+    )

@@ -9,11 +9,18 @@ class Command(BaseCommand):
     help = (
         "Replace the database with a copy made by `manage.py backup` (SQLite: written "
         "back through SQLite's backup API; PostgreSQL: pg_restore --clean in one "
-        "transaction). Stop the app servers and workers first."
+        "transaction). With --media, MEDIA_ROOT is replaced by the media archive made "
+        "with the backup. Stop the app servers and workers first."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path, help="A file written by `manage.py backup`.")
+        parser.add_argument(
+            "--media",
+            action="store_true",
+            help="Also replace MEDIA_ROOT with <name>.media.tar.gz, written beside the backup "
+            "by `backup --media`. Files not in the archive are deleted.",
+        )
         parser.add_argument(
             "--noinput",
             "--no-input",
@@ -25,21 +32,31 @@ class Command(BaseCommand):
             "--database", default="default", help="Database alias (default: %(default)s)."
         )
 
-    def handle(self, *args, path, interactive, database, **options):
+    def handle(self, *args, path, media, interactive, database, **options):
         path = Path(path)
+        archive = backups.media_path(path) if media else None
 
         def confirm() -> bool:
+            if archive is None:
+                replaced = f"everything in {target} with the backup {path}; what was written"
+            else:
+                replaced = (
+                    f"everything in {target} and in the media folder {backups.media_root()} "
+                    f"with the backup {path} and its media archive {archive}; what was "
+                    "written or uploaded"
+                )
             answer = input(
-                f"This replaces everything in {target} with the backup {path}; what was "
-                "written since that backup is lost.\n"
+                f"This replaces {replaced} since that backup is lost.\n"
                 "Type 'yes' to continue, or 'no' to cancel: "
             )
             return answer.strip().lower() == "yes"
 
         try:
             target = backups.describe(database)
-            # The file is checked before anyone is asked anything.
-            restored = backups.restore_database(path, database, confirm if interactive else None)
+            # The files are checked before anyone is asked anything.
+            restored = backups.restore_database(
+                path, database, confirm if interactive else None, media=archive
+            )
         except backups.BackupError as error:
             raise CommandError(str(error)) from error
         if not restored:
@@ -49,3 +66,5 @@ class Command(BaseCommand):
             f"Restored {target} from {path}. If the backup is older than this code, run "
             "`python manage.py migrate`."
         )
+        if archive is not None:
+            self.stdout.write(f"Restored the media in {backups.media_root()} from {archive}.")
