@@ -6,9 +6,11 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Publishing"
 
     def ready(self):
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
         from newsroom import pagecache
+
+        from . import images
 
         # Whatever an editor changes, readers see at once: the cached pages' version moves.
         for model in self.get_models():
@@ -18,3 +20,13 @@ class ArticlesConfig(AppConfig):
                     sender=model,
                     dispatch_uid=f"pagecache-{model.__name__}-{signal}",
                 )
+
+        # A deleted photo, or the image an editor replaced, leaves storage once the change
+        # has committed: no file is kept for nothing, none removed by a rolled-back change.
+        photo = self.get_model("Photo")
+        pre_delete.connect(
+            images.remove_deleted_photo_files, sender=photo, dispatch_uid="photo-deleted-files"
+        )
+        pre_save.connect(
+            images.remove_replaced_files, sender=photo, dispatch_uid="photo-replaced-files"
+        )

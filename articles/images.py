@@ -9,12 +9,16 @@ Renditions are smaller copies in WebP with a JPEG fallback, made once per image 
 (``build_renditions``, run by the task in ``tasks.py``, never in a page view) and recorded
 on the photo, so pages list them without touching storage. Until they exist, pages show
 the re-encoded original.
+
+A deleted photo's files, and the files of an image an editor replaced, are removed from
+storage once the change commits (``remove_unused_files``), unless another photo uses them.
 """
 
 import io
 import logging
 import struct
 import warnings
+from functools import partial
 from pathlib import Path
 
 from django.conf import settings
@@ -22,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils.text import slugify
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -215,6 +220,73 @@ def build_renditions(photo, *, force: bool = False) -> bool:
 def _delete(names) -> None:
     for name in names:
         default_storage.delete(name)
+
+
+# --- Files no photo uses any more ---------------------------------------------------------
+
+
+def remove_deleted_photo_files(sender, instance, using, **kwargs) -> None:
+    """pre_delete: once the delete commits, the photo's file and renditions leave storage.
+
+    Before the delete, not after, so a field left out of the query (``only()``) can still
+    be read from the row."""
+    _remove_on_commit(sender, instance.pk, instance.image.name, instance.renditions, using)
+
+
+def remove_replaced_files(sender, instance, raw, using, update_fields, **kwargs) -> None:
+    """pre_save: a save that gives a photo another image (or none) removes the old file and
+    the renditions made from it, once it commits. The new ones are queued by the caller."""
+    if raw or instance.pk is None or (update_fields is not None and "image" not in update_fields):
+        return
+    old = sender._base_manager.using(using).filter(pk=instance.pk)
+    old = old.values("image", "renditions").first()
+    if old is None or not old["image"]:
+        return
+    # A new upload is stored by the field after this signal, under a name of its own.
+    if old["image"] == instance.image.name and getattr(instance.image, "_committed", True):
+        return
+    _remove_on_commit(sender, instance.pk, old["image"], old["renditions"], using)
+
+
+def _remove_on_commit(model, pk, image_name: str, renditions: dict, using: str) -> None:
+    if image_name or renditions.get("items"):
+        # Never before the commit: a rolled-back delete or edit still needs its files.
+        # Robust: the database change has happened; a storage hiccup must not undo the reply.
+        remove = partial(remove_unused_files, model, pk, image_name, renditions, using=using)
+        transaction.on_commit(remove, using=using, robust=True)
+
+
+def remove_unused_files(
+    model, pk: int | None, image_name: str, renditions: dict, *, using: str | None = None
+) -> list[str]:
+    """Delete an image file and the rendition files listed in ``renditions`` from storage,
+    except those a photo row still uses; returns the names deleted.
+
+    A row uses its image file, and its renditions while they are current (made from that
+    file): two rows may share one file, and the row ``pk`` may by now have new renditions
+    that happen to reuse a name. A file already missing is not an error.
+    """
+    names = [image_name, *(item["name"] for item in renditions.get("items", ()))]
+    names = list(dict.fromkeys(name for name in names if name))
+    sources = {name for name in (image_name, renditions.get("source")) if name}
+    rows = model._base_manager.using(using).filter(Q(image__in=sources) | Q(pk=pk))
+    in_use = set()
+    for image, current in rows.values_list("image", "renditions"):
+        in_use.add(image)
+        if current.get("source") == image:
+            in_use.update(item["name"] for item in current.get("items", ()))
+    storage = model._meta.get_field("image").storage
+    deleted = []
+    for name in names:
+        if name in in_use:
+            continue
+        try:
+            storage.delete(name)
+        except Exception:  # S3 and friends raise their own errors: one file left over, logged
+            logger.warning("Could not delete %s from storage", name, exc_info=True)
+        else:
+            deleted.append(name)
+    return deleted
 
 
 def media_type(name: str) -> str:

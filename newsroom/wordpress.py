@@ -8,7 +8,8 @@ everything it creates (``ImportedItem``) so a second run, or a run after an
 interruption, adds only what is missing.
 
 Bodies go through ``clean_editorial``, comments through ``clean_comment``; images become
-``Photo`` rows placed with ``[photo N]`` placeholders; shortcodes never reach readers.
+``Photo`` rows placed with ``[photo N]`` placeholders, their renditions queued when their
+article is published; shortcodes never reach readers.
 """
 
 import contextlib
@@ -34,6 +35,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from articles import body as article_body
+from articles import tasks as article_tasks
 from articles.images import normalise_upload
 from articles.models import Article, Author, BodyPhoto, Byline, Photo, Region, Section, TaggedRegion
 from comments.models import Comment
@@ -917,10 +919,29 @@ class Importer:
             ]
         )
         self.write_comments(batch, known, result)
+        self.queue_renditions(written)
         result.add("articles", "created", len(new))
         result.add("articles", "updated", len(replaced))
         result.sticky.extend(p.article for p in written if p.post.sticky)
         return result
+
+    def queue_renditions(self, written: list[Prepared]) -> None:
+        """Photos of published (or scheduled) articles get their srcset renditions.
+
+        Queued for when the batch commits, so a batch written again item by item, or a
+        dry run (rolled back as a whole), queues nothing for rows that were never kept.
+        Drafts wait: publishing them in the admin queues their photos.
+        """
+        if self.dry_run:
+            return
+        article_tasks.queue_renditions(
+            *(
+                photo
+                for p in written
+                if p.article.status == Article.Status.PUBLISHED
+                for photo in (p.article.lead_photo, *p.body_photos.values())
+            )
+        )
 
     def write_redirects(self, written: list[Prepared], result: Summary) -> None:
         wanted = {path: p for p in written for path in _legacy_paths(p.post)}

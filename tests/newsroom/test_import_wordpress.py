@@ -9,9 +9,10 @@ from django.core.management import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django_tasks import default_task_backend
 from PIL import Image
 
-from articles import body
+from articles import body, images, tasks
 from articles.models import Article, Author, Photo, Region, Section
 from comments.models import Comment, Reason
 from newsroom import wordpress
@@ -263,6 +264,73 @@ def test_home_page_lists_articles_whose_photo_is_missing(imported, client):
     response = client.get("/")
     assert response.status_code == 200
     assert "Café owners &amp; farmers agree".encode() in response.content
+
+
+def test_photos_of_published_articles_get_renditions_once_the_import_commits(
+    run_import, uploads, client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # the immediate task backend
+        run_import(EXPORT, "--media-dir", str(uploads))
+    dam = article(101)
+    photos = [dam.lead_photo, *(placed.photo for placed in dam.body_photos.all())]
+    assert len(photos) >= 2 and all(images.renditions_current(photo) for photo in photos)
+    response = client.get(dam.get_absolute_url())
+    assert dam.lead_photo.webp_srcset and dam.lead_photo.webp_srcset in response.text
+
+
+THUMBNAIL = (
+    "<wp:postmeta><wp:meta_key>_thumbnail_id</wp:meta_key>"
+    "<wp:meta_value>{}</wp:meta_value></wp:postmeta>"
+)
+
+
+def attachment(wp_id, name) -> str:
+    return (
+        f"<item><title>{name}</title><wp:post_id>{wp_id}</wp:post_id>"
+        "<wp:post_type>attachment</wp:post_type>"
+        f"<wp:attachment_url>https://old.example/wp-content/uploads/2019/05/{name}.jpg"
+        "</wp:attachment_url></item>"
+    )
+
+
+@pytest.fixture
+def deferred_tasks(settings):
+    """Tasks are kept, not run: which photos were queued, in order."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    default_task_backend.clear()
+    build = tasks.build_photo_renditions.func
+    return lambda: [r.args[0] for r in default_task_backend.results if r.task.func is build]
+
+
+def test_photos_of_scheduled_articles_are_queued_and_of_drafts_not(
+    wxr, run_import, uploads, deferred_tasks, django_capture_on_commit_callbacks
+):
+    export = wxr(
+        attachment(8, "spillway"),
+        attachment(9, "reservoir"),
+        item(1, extra=THUMBNAIL.format(8), status="future", date="2099-01-01 07:00:00"),
+        item(2, extra=THUMBNAIL.format(9), status="draft"),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        run_import(export, "--media-dir", str(uploads))
+    scheduled, draft = article(1), article(2)
+    assert scheduled.is_scheduled and scheduled.lead_photo.image and draft.lead_photo.image
+    assert deferred_tasks() == [scheduled.lead_photo.pk]
+
+
+def test_dry_run_queues_no_renditions(
+    run_import, uploads, settings, deferred_tasks, django_capture_on_commit_callbacks
+):
+    run_import(EXPORT, "--media-dir", str(uploads))  # photos with files, renditions not built
+    default_task_backend.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        run_import(EXPORT, "--media-dir", str(uploads), "--update", "--dry-run")
+    assert deferred_tasks() == []
+    assert not (settings.MEDIA_ROOT / "renditions").exists()
+    with django_capture_on_commit_callbacks(execute=True):  # the same run, for real
+        run_import(EXPORT, "--media-dir", str(uploads), "--update")
+    with_files = Photo.objects.exclude(image="").values_list("pk", flat=True)
+    assert len(with_files) == 2 and sorted(deferred_tasks()) == sorted(with_files)
 
 
 # --- Comments -------------------------------------------------------------------------------
