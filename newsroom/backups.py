@@ -219,11 +219,24 @@ def _backup_postgresql(settings_dict: dict, target: Path) -> None:
     _run(args, pg_environment(settings_dict), "pg_dump failed")
 
 
-def backup_media(path: Path) -> None:
-    """Archive MEDIA_ROOT (uploaded photos and their renditions) into a .tar.gz."""
+def media_folder() -> Path:
+    """The folder ``backup --media`` archives: MEDIA_ROOT, if media are kept there.
+
+    Checked before the database is copied, so a backup that cannot include the media
+    stops before writing anything."""
+    _refuse_remote_media(
+        "back them up with that storage's own tools (bucket versioning or replication), "
+        "and back up without --media."
+    )
     root = Path(settings.MEDIA_ROOT)
     if not root.is_dir():
         raise BackupError(f"MEDIA_ROOT {root} is not a folder; there are no media to back up.")
+    return root
+
+
+def backup_media(path: Path) -> None:
+    """Archive MEDIA_ROOT (uploaded photos and their renditions) into a .tar.gz."""
+    root = media_folder()
     with atomic_file(path) as temporary, tarfile.open(temporary, "w:gz") as archive:
         archive.add(root, arcname=".")
 
@@ -365,12 +378,7 @@ def _restore_postgresql(settings_dict: dict, path: Path) -> None:
 
 def media_root() -> Path:
     """The folder a media restore replaces: MEDIA_ROOT, through any symlink to it."""
-    storage = storages["default"]
-    if not isinstance(storage, FileSystemStorage):
-        raise BackupError(
-            f"Media are kept in {type(storage).__name__}, not in a local folder; "
-            "restore them with that storage's own tools, and restore without --media."
-        )
+    _refuse_remote_media("restore them with that storage's own tools, and restore without --media.")
     root = Path(os.path.realpath(settings.MEDIA_ROOT))
     if root.exists() and not root.is_dir():
         raise BackupError(f"MEDIA_ROOT {root} is not a folder.")
@@ -381,6 +389,18 @@ def media_root() -> Path:
             "without --media, empty the folder and unpack the archive into it with tar."
         )
     return root
+
+
+def _refuse_remote_media(advice: str) -> None:
+    """Media in object storage (MEDIA_BUCKET) are not a folder these commands can copy:
+    MEDIA_ROOT then holds nothing of the site's, however many files it may have."""
+    storage = storages["default"]
+    if not isinstance(storage, FileSystemStorage):
+        where = getattr(storage, "bucket_name", None)
+        where = f" (bucket {where})" if where else ""
+        raise BackupError(
+            f"Media are kept in {type(storage).__name__}{where}, not in a local folder; {advice}"
+        )
 
 
 def check_media(path: Path) -> None:

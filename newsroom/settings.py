@@ -6,9 +6,11 @@ SECRET_KEY and ALLOWED_HOSTS. See README.md for the full list.
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -173,10 +175,92 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_URL = env("MEDIA_URL", default="/media/")
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Uploaded photos and their renditions stay in MEDIA_ROOT unless MEDIA_BUCKET names a
+# bucket of S3-style object storage (AWS S3, MinIO, Cloudflare R2, DigitalOcean Spaces):
+# then app servers keep no files of their own, and any number of them can run.
+MEDIA_BUCKET = env("MEDIA_BUCKET", default="")
+MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if not MEDIA_BUCKET:
+    MEDIA_URL = env("MEDIA_URL", default="/media/")
+else:
+    from botocore.config import Config as BotoConfig
+
+    # A CDN or custom domain in front of the bucket; unset, links go to the bucket itself.
+    MEDIA_URL = env("MEDIA_URL", default="")
+    _media_address = urlsplit(MEDIA_URL)
+    if MEDIA_URL and not (_media_address.scheme in ("http", "https") and _media_address.netloc):
+        raise ImproperlyConfigured(
+            f"MEDIA_URL={MEDIA_URL!r}: with MEDIA_BUCKET it is the full public address of the "
+            "media (https://media.example.org/), or unset to link to the bucket itself."
+        )
+    MEDIA_SIGNED_URLS = env.bool("MEDIA_SIGNED_URLS", default=False)
+    MEDIA_SIGNED_URL_SECONDS = env.int("MEDIA_SIGNED_URL_SECONDS", default=24 * 3600)
+    if MEDIA_SIGNED_URLS and MEDIA_URL:
+        raise ImproperlyConfigured(
+            "MEDIA_SIGNED_URLS signs links to the bucket itself, and a link through MEDIA_URL "
+            "would go out unsigned: set one of them, not both."
+        )
+    # A cached page keeps the links it was rendered with; they must outlive it.
+    _page_lifetime = PAGE_CACHE_SECONDS + PAGE_CACHE_MAX_AGE + PAGE_CACHE_STALE_SECONDS
+    if MEDIA_SIGNED_URLS and not _page_lifetime < MEDIA_SIGNED_URL_SECONDS <= 7 * 24 * 3600:
+        raise ImproperlyConfigured(
+            f"MEDIA_SIGNED_URL_SECONDS={MEDIA_SIGNED_URL_SECONDS} must be more than a cached "
+            f"page lives ({_page_lifetime} s) and at most 7 days (604800 s), the most S3 "
+            "signatures allow."
+        )
+    _media_options = {
+        "bucket_name": MEDIA_BUCKET,
+        # An upload never replaces another file: a taken name gets a suffix.
+        "file_overwrite": False,
+        "querystring_auth": MEDIA_SIGNED_URLS,
+        "querystring_expire": MEDIA_SIGNED_URL_SECONDS,
+        # Signature version 4, which every S3-style service accepts (boto3 would still sign
+        # some links with the retired version 2); and a storage that stops answering ties
+        # up a request for seconds, not for boto3's default of minutes.
+        "client_config": BotoConfig(
+            signature_version="s3v4",
+            connect_timeout=5,
+            read_timeout=30,
+            retries={"mode": "standard", "max_attempts": 3},
+        ),
+        # Objects readable by anyone, for services that grant it per object (Spaces, older
+        # AWS buckets); buckets whose policy or CDN grants it need no ACL, and AWS buckets
+        # with ACLs disabled refuse one.
+        "default_acl": "public-read" if env.bool("MEDIA_PUBLIC_READ", default=False) else None,
+        # A day, not a year: a deleted photo's name can be taken again by a new upload.
+        "object_parameters": {
+            "CacheControl": env(
+                "MEDIA_CACHE_CONTROL",
+                default=f"{'private' if MEDIA_SIGNED_URLS else 'public'}, max-age=86400",
+            )
+        },
+    }
+    # Unset: boto3 finds them itself (AWS_ACCESS_KEY_ID…, ~/.aws, an instance or task role).
+    for _option, _name in (
+        ("endpoint_url", "MEDIA_ENDPOINT_URL"),  # MinIO, R2, Spaces…; unset for AWS
+        ("region_name", "MEDIA_REGION"),
+        ("access_key", "MEDIA_ACCESS_KEY_ID"),
+        ("secret_key", "MEDIA_SECRET_ACCESS_KEY"),
+    ):
+        if env(_name, default=""):
+            _media_options[_option] = env(_name)
+    if MEDIA_URL:
+        _media_options["custom_domain"] = (_media_address.netloc + _media_address.path).rstrip("/")
+        _media_options["url_protocol"] = f"{_media_address.scheme}:"
+    elif "endpoint_url" in _media_options:
+        # Where boto3 links to the bucket's objects (for the CSP below and for anything that
+        # reads MEDIA_URL): another service puts the bucket in the path; AWS in the host
+        # name, unless the name has dots, which https host names cannot.
+        MEDIA_URL = f"{_media_options['endpoint_url'].rstrip('/')}/{MEDIA_BUCKET}/"
+    elif "." in MEDIA_BUCKET:
+        _region = _media_options.get("region_name")
+        MEDIA_URL = f"https://s3{f'.{_region}' if _region else ''}.amazonaws.com/{MEDIA_BUCKET}/"
+    else:
+        MEDIA_URL = f"https://{MEDIA_BUCKET}.s3.amazonaws.com/"
+    MEDIA_STORAGE = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _media_options}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,
     "staticfiles": {
         "BACKEND": env(
             "STATICFILES_BACKEND",

@@ -1,5 +1,6 @@
 import io
 import itertools
+import logging
 from datetime import timedelta
 
 import pytest
@@ -244,3 +245,21 @@ def post_comment_as_reader(client):
         return client.post(f"/comments/article/{article.pk}/post/", data)
 
     return post
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3 API (moto's server) on 127.0.0.1 for the whole session; its endpoint URL.
+
+    Started only when a test asks for it, on a free port, and stopped at the end."""
+    from moto.server import ThreadedMotoServer
+
+    requests_log = logging.getLogger("werkzeug")  # a line per request would drown failures
+    level = requests_log.level
+    requests_log.setLevel(logging.WARNING)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+    requests_log.setLevel(level)

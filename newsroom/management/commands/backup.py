@@ -33,6 +33,8 @@ class Command(BaseCommand):
     def handle(self, *args, path, media, database, **options):
         try:
             kind = backups.vendor(database)
+            if media:
+                backups.media_folder()  # refused before anything is written
             if path is None:
                 path = backups.default_path(kind)
                 Path(settings.BACKUP_DIR).mkdir(parents=True, exist_ok=True)
