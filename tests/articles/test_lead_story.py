@@ -8,6 +8,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from articles.models import Article
+from tests.articles.test_admin import (
+    CHANGELIST_URL,
+    FUTURE,
+    assert_saved,
+    change_url,
+    errors,
+    field_errors,
+    form_data,
+    post_action,
+    split_datetime,
+)
 from tests.articles.test_pages import count_queries, find, parse, text_of
 
 pytestmark = pytest.mark.django_db
@@ -166,3 +177,145 @@ def test_database_refuses_a_draft_lead(make_article):
     draft = make_article(status=Article.Status.DRAFT)
     with pytest.raises(IntegrityError), transaction.atomic():
         Article.objects.filter(pk=draft.pk).update(is_lead=True)
+
+
+# --- The admin -----------------------------------------------------------------------------
+
+
+def test_editor_makes_an_article_the_lead_from_its_page(client, editor_user, older_and_newest):
+    older, _newest = older_and_newest
+    client.force_login(editor_user)
+    data = form_data(client.get(change_url(older)))
+    assert "is_lead" not in data  # not the lead yet: the box is unticked
+    data["is_lead"] = "on"
+    data.update(split_datetime("lead_until", FUTURE))
+
+    assert_saved(client.post(change_url(older), data))
+
+    older.refresh_from_db()
+    assert older.is_lead and older.lead_until == FUTURE
+    client.logout()
+    assert lead_headline(client) == "Chosen story"
+
+
+def test_editor_cannot_make_a_draft_the_lead(client, editor_user, make_article):
+    draft = make_article(status=Article.Status.DRAFT)
+    client.force_login(editor_user)
+    data = form_data(client.get(change_url(draft))) | {"is_lead": "on"}
+
+    response = client.post(change_url(draft), data)
+
+    assert field_errors(response, "is_lead") == [
+        "Only a published or scheduled article can lead the home page."
+    ]
+    assert not Article.objects.filter(is_lead=True).exists()
+
+
+@pytest.mark.parametrize(
+    ("tick", "until", "message"),
+    [
+        (False, FUTURE, "Tick “Lead story” as well, or leave this empty."),
+        (True, timezone.now() - timedelta(hours=1), "This time has passed; choose a later one."),
+    ],
+)
+def test_editor_lead_until_needs_a_lead_and_a_time_to_come(
+    client, editor_user, make_article, tick, until, message
+):
+    article = make_article()
+    client.force_login(editor_user)
+    data = form_data(client.get(change_url(article))) | split_datetime("lead_until", until)
+    if tick:
+        data["is_lead"] = "on"
+
+    response = client.post(change_url(article), data)
+
+    assert message in errors(response)
+    assert not Article.objects.get(pk=article.pk).is_lead
+
+
+def test_make_lead_action_releases_the_previous_lead_and_stop_leading_hands_back(
+    client, editor_user, older_and_newest, make_article
+):
+    older, newest = older_and_newest
+    previous = make_article("Yesterday's lead", is_lead=True)
+    client.force_login(editor_user)
+
+    post_action(client, "make_lead", older)
+    assert list(Article.objects.filter(is_lead=True)) == [older]
+    assert Article.objects.get(pk=older.pk).version == older.version + 1
+    assert not Article.objects.get(pk=previous.pk).is_lead
+
+    post_action(client, "stop_leading", older, newest)
+    assert not Article.objects.filter(is_lead=True).exists()
+    client.logout()
+    assert lead_headline(client) == "Newest story"
+
+
+def test_make_lead_action_takes_exactly_one_published_article(
+    client, editor_user, older_and_newest, make_article
+):
+    older, newest = older_and_newest
+    draft = make_article(status=Article.Status.DRAFT)
+    client.force_login(editor_user)
+
+    post_action(client, "make_lead", older, newest)
+    post_action(client, "make_lead", draft)
+
+    assert not Article.objects.filter(is_lead=True).exists()
+
+
+def test_change_form_of_a_released_lead_cannot_take_the_lead_back(
+    client, editor_user, older_and_newest
+):
+    older, newest = older_and_newest
+    older.is_lead = True
+    older.save()
+    client.force_login(editor_user)
+    opened = form_data(client.get(change_url(older)))
+    assert opened["is_lead"] == "on"
+
+    post_action(client, "make_lead", newest)
+    response = client.post(change_url(older), opened | {"headline": "Chosen story, edited"})
+
+    assert response.status_code == 200  # the edit-conflict message, not a save
+    assert list(Article.objects.filter(is_lead=True)) == [newest]
+
+
+def test_changelist_says_which_article_leads(client, editor_user, make_article):
+    make_article("Ordinary story")
+    make_article("Scheduled lead", publish_at=FUTURE, is_lead=True)
+    client.force_login(editor_user)
+
+    rows = {
+        text_of(find(row, "th", "field-display_headline")[0]): text_of(cells[0])
+        for row in parse(client.get(CHANGELIST_URL)).getElementsByTagName("tr")
+        if (cells := find(row, "td", "field-lead"))
+    }
+    assert rows["Scheduled lead"] == "Will lead"
+    assert rows["Ordinary story"] == "-"  # the admin's mark for nothing
+
+    post_action(client, "make_lead", Article.objects.get(headline="Ordinary story"))
+    page = client.get(CHANGELIST_URL).content.decode()
+    assert '<td class="field-lead">Leads</td>' in page
+
+
+def test_author_sees_the_lead_fields_read_only(client, author_user, make_article):
+    draft = make_article(status=Article.Status.DRAFT, created_by=author_user)
+    client.force_login(author_user)
+
+    form = client.get(change_url(draft)).context["adminform"].form
+
+    assert "is_lead" not in form.fields and "lead_until" not in form.fields
+
+
+def test_author_is_neither_offered_nor_allowed_the_lead_actions(client, author_user, make_article):
+    own = make_article(created_by=author_user)
+    draft = make_article(status=Article.Status.DRAFT, created_by=author_user)
+    client.force_login(author_user)
+
+    actions = dict(client.get(CHANGELIST_URL).context["action_form"].fields["action"].choices)
+    assert "make_lead" not in actions and "stop_leading" not in actions
+
+    post_action(client, "make_lead", own)
+    post_action(client, "make_lead", draft)
+    assert not Article.objects.filter(is_lead=True).exists()
