@@ -7,6 +7,7 @@ from django.db.models import F, Prefetch, Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 from reversion.models import Version
@@ -219,7 +220,9 @@ class ArticleAdmin(VersionAdmin):
     object_history_template = "admin/articles/article/object_history.html"
     change_list_template = "admin/articles/article/change_list.html"
     history_latest_first = True
-    list_display = ["display_headline", "publication", "publish_at", "section", "byline", "kind"]
+    list_display = [
+        "display_headline", "publication", "lead", "publish_at", "section", "byline", "kind"
+    ]  # fmt: skip
     list_filter = [PublicationFilter, "section", RegionFilter, "kind", "authors"]
     list_select_related = ["section", "primary_region"]
     search_fields = ["headline", "kicker", "slug", "primary_region__name", "bylines__author__name"]
@@ -230,7 +233,7 @@ class ArticleAdmin(VersionAdmin):
     # "version" in the fieldsets is ArticleForm's hidden edit-conflict field; the model's
     # own version is not editable, so it must stay out of the generated model form.
     exclude = ["version"]
-    actions = ["submit_for_review", "publish_now", "unpublish"]
+    actions = ["submit_for_review", "publish_now", "unpublish", "make_lead", "stop_leading"]
     list_per_page = 100
     # Work in progress (no publish time yet) first, then the newest.
     ordering = [F("publish_at").desc(nulls_first=True), "-pk"]
@@ -248,6 +251,7 @@ class ArticleAdmin(VersionAdmin):
             {"fields": ["status", "publish_at", "updated_at", "preview_link", "created_by",
                         "modified_at", "version"]},
         ),
+        ("Home page", {"fields": ["is_lead", "lead_until"]}),
     ]  # fmt: skip
     inlines = [BylineInline, QuoteInline, BodyPhotoInline, RelatedLinkInline, CorrectionInline]
 
@@ -336,7 +340,7 @@ class ArticleAdmin(VersionAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if not can_publish(request.user):
-            fields += ["publish_at", "updated_at"]
+            fields += ["publish_at", "updated_at", "is_lead", "lead_until"]
         return fields
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):
@@ -410,6 +414,17 @@ class ArticleAdmin(VersionAdmin):
     def publication(self, article):
         return article.display_status
 
+    @admin.display(description="home page", ordering="-is_lead")
+    def lead(self, article):
+        if not article.is_lead:
+            return ""
+        if article.lead_until and article.lead_until <= timezone.now():
+            return "Lead ended"
+        state = "Leads" if article.leads_home_page else "Will lead"  # scheduled: not yet
+        if article.lead_until:
+            return f"{state} until {date_format(timezone.localtime(article.lead_until), 'j M H:i')}"
+        return state
+
     @admin.display(description="authors")
     def byline(self, article):
         return ", ".join(author.name for author in article.author_list)
@@ -467,3 +482,49 @@ class ArticleAdmin(VersionAdmin):
     @admin.action(description="Unpublish (back to draft)", permissions=["publish"])
     def unpublish(self, request, queryset):
         self._change_status(request, queryset, Article.Status.DRAFT, "Unpublished")
+
+    def _set_lead(self, request, article, is_lead: bool, message: str) -> None:
+        # The counter moves on under a row lock, as for the status actions.
+        current = Article.objects.select_for_update().filter(pk=article.pk)
+        article.version = current.values_list("version", flat=True).get() + 1
+        article.is_lead = is_lead
+        article.lead_until = None
+        article.save(update_fields=["is_lead", "lead_until", "version", "modified_at"])
+        self.log_change(request, article, message)
+
+    @admin.action(description="Make the lead story", permissions=["publish"])
+    def make_lead(self, request, queryset):
+        chosen = list(queryset[:2])
+        if len(chosen) != 1:
+            self.message_user(
+                request, "Choose exactly one article to lead the home page.", messages.ERROR
+            )
+            return
+        article = chosen[0]
+        if article.status != Article.Status.PUBLISHED:
+            self.message_user(
+                request,
+                f"“{article}” cannot lead: only a published or scheduled article can.",
+                messages.ERROR,
+            )
+            return
+        self._set_lead(request, article, True, "Made the lead story")
+        self.message_user(
+            request,
+            f"“{article}” leads the home page"
+            + (" from its publish time." if article.is_scheduled else "."),
+            messages.SUCCESS,
+        )
+
+    @admin.action(description="Stop leading", permissions=["publish"])
+    def stop_leading(self, request, queryset):
+        released = 0
+        for article in queryset.filter(is_lead=True):
+            self._set_lead(request, article, False, "Stopped leading")
+            released += 1
+        if released:
+            self.message_user(
+                request, "The newest article leads the home page again.", messages.SUCCESS
+            )
+        else:
+            self.message_user(request, "None of these articles was the lead.", messages.WARNING)

@@ -73,7 +73,7 @@ class ArticleForm(forms.ModelForm):
         fields = [
             "headline", "slug", "kicker", "standfirst", "kind", "section", "regions",
             "primary_region", "lead_photo", "body", "status", "publish_at", "updated_at",
-            "comments_enabled", "comments_close_after_days",
+            "is_lead", "lead_until", "comments_enabled", "comments_close_after_days",
         ]  # fmt: skip
 
     def __init__(self, *args, **kwargs):
@@ -113,7 +113,25 @@ class ArticleForm(forms.ModelForm):
             # "Empty means now": filled in before the model's constraints are checked,
             # which would otherwise refuse a published article without a publish time.
             cleaned["publish_at"] = timezone.now()
+        if "is_lead" in self.fields:
+            self.clean_lead(cleaned)
         return cleaned
+
+    def clean_lead(self, cleaned: dict) -> None:
+        """Only a published (or scheduled) article can lead; an end time needs a lead."""
+        if (
+            cleaned.get("is_lead")
+            and "is_lead" in self.changed_data
+            and cleaned.get("status") != Article.Status.PUBLISHED
+        ):
+            self.add_error(
+                "is_lead", "Only a published or scheduled article can lead the home page."
+            )
+        until = cleaned.get("lead_until")
+        if until and not cleaned.get("is_lead"):
+            self.add_error("lead_until", "Tick “Lead story” as well, or leave this empty.")
+        elif until and "lead_until" in self.changed_data and until <= timezone.now():
+            self.add_error("lead_until", "This time has passed; choose a later one.")
 
 
 def saves_since(article: Article, opened: int | None) -> tuple[Version | None, list[Version]]:

@@ -3,8 +3,8 @@ from datetime import timedelta
 import reversion
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.db.models import Exists, F, OuterRef, Q, Window
+from django.db import models, transaction
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When, Window
 from django.db.models.functions import Greatest, RowNumber
 from django.urls import reverse
 from django.utils import timezone
@@ -190,6 +190,11 @@ class Photo(models.Model):
                 "bytes": self.renditions.get("bytes") if known else None}  # fmt: skip
 
 
+def leading_now() -> Q:
+    """The chosen lead story, while its lead time lasts; combine with ``published()``."""
+    return Q(is_lead=True) & (Q(lead_until__isnull=True) | Q(lead_until__gt=timezone.now()))
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """Articles readers may see: published, and their publish time has come."""
@@ -209,8 +214,8 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(Q(created_by=user) | Exists(byline))
 
     def next_change_timestamp(self) -> float | None:
-        """When pages next change by themselves: a scheduled article goes live or an
-        article's comments close. None when nothing is due."""
+        """When pages next change by themselves: a scheduled article goes live, the lead
+        story's time ends or an article's comments close. None when nothing is due."""
         now = timezone.now()
         due = []
         scheduled = (
@@ -221,10 +226,14 @@ class ArticleQuerySet(models.QuerySet):
         )
         if scheduled:
             due.append(scheduled)
-        longest = max(
-            settings.COMMENTS_CLOSE_AFTER_DAYS,
-            self.aggregate(days=models.Max("comments_close_after_days"))["days"] or 0,
+        found = self.aggregate(
+            days=models.Max("comments_close_after_days"),
+            # The end of a lead changes the home page as a scheduled article does.
+            lead_ends=models.Min("lead_until", filter=Q(is_lead=True, lead_until__gt=now)),
         )
+        if found["lead_ends"]:
+            due.append(found["lead_ends"])
+        longest = max(settings.COMMENTS_CLOSE_AFTER_DAYS, found["days"] or 0)
         recent = self.published().filter(
             comments_enabled=True, publish_at__gt=now - timedelta(days=longest)
         )
@@ -235,9 +244,22 @@ class ArticleQuerySet(models.QuerySet):
         return min(due).timestamp() if due else None
 
     def latest_per_section(self, per_section: int):
-        """The newest ``per_section`` articles of each section, in one query."""
-        rank = Window(RowNumber(), partition_by=F("section"), order_by=F("publish_at").desc())
-        return self.annotate(section_rank=rank).filter(section_rank__lte=per_section)
+        """The newest ``per_section`` articles of each section, in one query.
+
+        The chosen lead story, if it leads now, ranks first in its section whatever its
+        date, and is marked ``leads``: the home page finds it here, at no extra query.
+        """
+        leads = Case(When(leading_now(), then=Value(True)), default=Value(False))
+        rank = Window(
+            RowNumber(),
+            partition_by=F("section"),
+            order_by=[F("leads").desc(), F("publish_at").desc(), F("pk").desc()],
+        )
+        return (
+            self.annotate(leads=leads)
+            .annotate(section_rank=rank)
+            .filter(section_rank__lte=per_section)
+        )
 
 
 # Every save through the admin keeps a revision of the article with its inline rows and
@@ -338,6 +360,21 @@ class Article(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
+    is_lead = models.BooleanField(
+        "lead story",
+        default=False,
+        help_text=(
+            "Lead the home page with this article while it is published. One article "
+            "leads at a time: ticking this releases the one that led before. When none is "
+            "chosen, or its time is over, the newest article leads."
+        ),
+    )
+    lead_until = models.DateTimeField(
+        "lead until",
+        null=True,
+        blank=True,
+        help_text="Optional. From this time on the newest article leads again.",
+    )
     # The edit-conflict counter: every save through the admin (form or action) moves it on,
     # so a form opened at an older number cannot overwrite what was saved since.
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -355,7 +392,19 @@ class Article(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="published") | Q(publish_at__isnull=False),
                 name="published_article_has_publish_time",
-            )
+            ),
+            # One lead story at most, and only a published (or scheduled) article leads.
+            models.UniqueConstraint(
+                fields=["is_lead"], condition=Q(is_lead=True), name="one_lead_story"
+            ),
+            models.CheckConstraint(
+                condition=Q(is_lead=False) | Q(status="published"),
+                name="lead_story_is_published",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_lead=True) | Q(lead_until__isnull=True),
+                name="lead_until_only_for_the_lead",
+            ),
         ]
 
     def __str__(self):
@@ -367,7 +416,22 @@ class Article(models.Model):
             self.slug = slugify(self.headline)[:200]
         if self.status == self.Status.PUBLISHED and self.publish_at is None:
             self.publish_at = timezone.now()
-        super().save(*args, **kwargs)
+        if self.status != self.Status.PUBLISHED:
+            self.is_lead = False  # unpublishing the lead story releases it
+        if not self.is_lead:
+            self.lead_until = None
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "status" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "is_lead", "lead_until"}
+        taking_lead = self.is_lead and (update_fields is None or "is_lead" in update_fields)
+        with transaction.atomic():
+            if taking_lead:
+                # One lead at a time: the one before steps down. Its counter moves on, so
+                # a change form still showing it as the lead cannot take the lead back.
+                Article.objects.filter(is_lead=True).exclude(pk=self.pk).update(
+                    is_lead=False, lead_until=None, version=F("version") + 1
+                )
+            super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         when = timezone.localtime(self.publish_at or self.created_at or timezone.now())
@@ -385,6 +449,11 @@ class Article(models.Model):
         errors = body.placeholder_errors(clean_editorial(self.body))
         if errors:
             raise ValidationError({"body": errors})
+
+    def validate_constraints(self, exclude=None):
+        # Choosing a new lead is not a clash with the old one: saving releases it (see
+        # save). The database still holds the rule of one lead.
+        super().validate_constraints(exclude={*(exclude or ()), "is_lead"})
 
     @property
     def display_kicker(self) -> str:
@@ -412,6 +481,15 @@ class Article(models.Model):
     @property
     def is_scheduled(self) -> bool:
         return self.status == self.Status.PUBLISHED and not self.is_live
+
+    @property
+    def leads_home_page(self) -> bool:
+        """Chosen as the lead story, live, and its lead time not over."""
+        return (
+            self.is_lead
+            and self.is_live
+            and (self.lead_until is None or self.lead_until > timezone.now())
+        )
 
     @property
     def display_status(self) -> str:

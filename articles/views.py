@@ -136,18 +136,23 @@ class HomeView(ArticleListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if context["page_obj"].number == 1 and context["articles"]:
-            lead = context["articles"][0]
-            context["lead"] = lead
-            latest = (
+            # One more article per section than is shown: whichever leads is taken out.
+            latest = list(
                 Article.objects.published()
-                .exclude(pk=lead.pk)
                 .for_listing()
-                .latest_per_section(self.per_section)
-                .order_by("section__position", "section__name", "-publish_at")
+                .latest_per_section(self.per_section + 1)
+                .order_by("section__position", "section__name", "section_rank")
             )
-            context["section_blocks"] = [
-                (section, list(articles))
+            # The editors' choice while it is live and its time lasts, else the newest.
+            lead = next((article for article in latest if article.leads), None)
+            lead = lead or context["articles"][0]
+            context["lead"] = lead
+            blocks = [
+                (section, [article for article in articles if article.pk != lead.pk])
                 for section, articles in groupby(latest, key=lambda article: article.section)
+            ]
+            context["section_blocks"] = [
+                (section, articles[: self.per_section]) for section, articles in blocks if articles
             ]
         return context
 

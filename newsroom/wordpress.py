@@ -526,6 +526,7 @@ class Summary:
     counts: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     skipped_types: Counter = field(default_factory=Counter)
     sticky: list[Article] = field(default_factory=list)
+    lead: Article | None = None  # the sticky post made the home page's lead story
 
     def add(self, kind: str, column: str, n: int = 1) -> None:
         self.counts[kind][column] += n
@@ -661,9 +662,24 @@ class Importer:
                 self.import_batch(batch)
                 done += len(batch)
                 self.progress(done, total)
+            self.choose_lead()
             if self.dry_run:
                 transaction.set_rollback(True)
         return self.summary
+
+    def choose_lead(self) -> None:
+        """The newest sticky post this run published (or scheduled) leads the home page,
+        as it stayed on top of the old site; the lead chosen before steps down."""
+        candidates = [a for a in self.summary.sticky if a.status == Article.Status.PUBLISHED]
+        if not candidates:
+            return
+        lead = max(candidates, key=lambda article: (article.publish_at, article.pk))
+        lead.is_lead, lead.lead_until = True, None
+        with transaction.atomic():
+            lead.save(update_fields=["is_lead", "lead_until", "modified_at"])
+            # A change form opened before the import must not save over the choice.
+            Article.objects.filter(pk=lead.pk).update(version=F("version") + 1)
+        self.summary.lead = lead
 
     def import_batch(self, posts: list[Post]) -> None:
         known = self.known(posts)

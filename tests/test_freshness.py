@@ -142,3 +142,42 @@ def test_approved_comment_is_fresh_on_the_article_and_its_comments_page(
     moderator.post(reverse("admin:comments_comment_moderate", args=[comment.pk, "approve"]))
 
     assert stale(reader, discussion, present="built in 1911") == []
+
+
+def lead_of(reader: Client) -> tuple[str, str]:
+    """The home page's lead headline, and whether the page came from the cache."""
+    response = reader.get("/")
+    text = response.content.decode()
+    start = text.index('class="lead-story"')
+    return text[start : text.index("</section>", start)], response.get("X-Page-Cache", "")
+
+
+def test_choosing_and_releasing_the_lead_is_fresh_on_the_home_page(site, make_staff):
+    older = Article.objects.get(headline="Older harbour report")
+    reader, editor = Client(), Client()
+    editor.force_login(make_staff("Editor"))
+    changelist = reverse("admin:articles_article_changelist")
+    assert warm(reader, ["/"]) == 1
+    assert HEADLINE in lead_of(reader)[0]
+
+    editor.post(changelist, {"action": "make_lead", "_selected_action": [older.pk]})
+    lead, cached = lead_of(reader)
+    assert "Older harbour report" in lead and HEADLINE not in lead and cached == "miss"
+
+    assert warm(reader, ["/"]) == 1
+    editor.post(changelist, {"action": "stop_leading", "_selected_action": [older.pk]})
+    assert HEADLINE in lead_of(reader)[0]
+
+
+def test_lead_is_fresh_on_the_home_page_when_its_time_ends(site, monkeypatch):
+    older = Article.objects.get(headline="Older harbour report")
+    save(older, is_lead=True, lead_until=timezone.now() + timedelta(hours=1))
+    reader = Client()
+    assert warm(reader, ["/"]) == 1
+    assert "Older harbour report" in lead_of(reader)[0]
+
+    later = older.lead_until + timedelta(seconds=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    monkeypatch.setattr(time, "time", lambda: later.timestamp())
+    lead, cached = lead_of(reader)
+    assert HEADLINE in lead and cached == "miss"  # no save: the end of the lead was due

@@ -54,7 +54,9 @@ class _FormReader(HTMLParser):
         if tag == "input" and name and attrs.get("type") not in ("submit", "button", "file"):
             if attrs.get("type") in ("checkbox", "radio") and "checked" not in attrs:
                 return
-            self.data[name] = attrs.get("value") or ""
+            # A ticked box without a value attribute is sent as "on".
+            default = "on" if attrs.get("type") == "checkbox" else ""
+            self.data[name] = attrs.get("value", default) or ""
         elif tag == "select" and name:
             self._select, self._options = name, []
         elif tag == "option" and self._select:

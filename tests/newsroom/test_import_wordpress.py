@@ -112,10 +112,52 @@ def test_existing_author_with_the_same_slug_and_name_is_reused(wxr, run_import):
     assert article(1).author_list == [ours]
 
 
-def test_sticky_post_is_remembered_and_named_as_a_lead_candidate(imported):
+def test_sticky_post_is_remembered_and_named(imported):
     assert ImportedItem.objects.get(kind="post", wp_id="101").sticky
     assert not ImportedItem.objects.get(kind="post", wp_id="102").sticky
-    assert "Sticky on WordPress, a candidate for the lead: Dam reservoir" in imported.out
+    assert "Sticky on WordPress: Dam reservoir" in imported.out
+
+
+def test_sticky_post_leads_the_home_page_though_newer_posts_came_after(imported, client):
+    dam = article(101)
+    assert dam.is_lead and list(Article.objects.filter(is_lead=True)) == [dam]
+    assert article(105).publish_at > dam.publish_at  # not the newest
+    assert "Leads the home page: Dam reservoir reaches a record level" in imported.out
+    page = client.get("/").content.decode()
+    lead = page[page.index('class="lead-story"') : page.index("</section>")]
+    assert "Dam reservoir reaches a record level" in lead
+
+
+STICKY = "<wp:is_sticky>1</wp:is_sticky>"
+
+
+def test_newest_published_sticky_post_leads_and_replaces_the_lead_before(
+    wxr, run_import, make_article
+):
+    ours = make_article("Our own lead", is_lead=True)
+    run_import(
+        wxr(
+            item(1, extra=STICKY, date="2020-02-01 10:00:00"),
+            item(2, extra=STICKY, date="2020-02-03 10:00:00"),
+            item(3, extra=STICKY, date="2020-02-05 10:00:00", status="draft"),
+            item(4, date="2020-02-07 10:00:00"),
+        )
+    )
+    assert list(Article.objects.filter(is_lead=True)) == [article(2)]
+    assert not Article.objects.get(pk=ours.pk).is_lead
+
+
+def test_import_without_sticky_posts_keeps_our_lead(wxr, run_import, make_article):
+    ours = make_article("Our own lead", is_lead=True)
+    run_import(wxr(item(1), item(2)))
+    assert list(Article.objects.filter(is_lead=True)) == [ours]
+
+
+def test_dry_run_chooses_no_lead(wxr, run_import, make_article):
+    ours = make_article("Our own lead", is_lead=True)
+    result = run_import(wxr(item(1, extra=STICKY)), "--dry-run")
+    assert "Leads the home page: A story" in result.out
+    assert list(Article.objects.filter(is_lead=True)) == [ours]
 
 
 def test_pages_are_counted_and_skipped_by_default(imported):

@@ -48,6 +48,9 @@ article.publish.form            -         -      -      yes    -         yes
 article.schedule.form           -         -      -      yes    -         yes
 article.publish.action          -         -      -      yes    -         yes
 article.unpublish.action        -         -      -      yes    -         yes
+article.lead.form               -         -      -      yes    -         yes
+article.lead.action             -         -      -      yes    -         yes
+article.release.action          -         -      -      yes    -         yes
 article.submit.own_draft        -         -      yes    yes    -         yes
 article.submit.other_draft      -         -      -      yes    -         yes
 article.preview_link.own        -         -      yes    yes    -         yes
@@ -215,9 +218,13 @@ def article_form(article: Article) -> dict:
         "comments_enabled": "on", "comments_close_after_days": "", "version": "1",
         "_save": "Save",
     }  # fmt: skip
-    data.update({f"{name}_{i}": "" for name in ("publish_at", "updated_at") for i in (0, 1)})
+    data.update(
+        {f"{name}_{i}": "" for name in ("publish_at", "updated_at", "lead_until") for i in (0, 1)}
+    )
     if article.publish_at:
         data.update(split_datetime("publish_at", article.publish_at))
+    if article.is_lead:
+        data["is_lead"] = "on"  # an unticked box is not sent at all
     bylines = list(article.bylines.all()) if article.pk else []
     for prefix in ("bylines", "quotes", "body_photos", "related_links", "corrections"):
         rows = bylines if prefix == "bylines" else []
@@ -295,6 +302,28 @@ def _(w, b):
     article = w.draft(status=Article.Status.PUBLISHED)
     response = changelist_action(b, Article, "unpublish", article)
     return response, fresh(article).status == Article.Status.DRAFT
+
+
+@action("article.lead.form")
+def _(w, b):
+    # The author's own published article: the one an author would most want to lead.
+    article = w.draft(status=Article.Status.PUBLISHED)
+    response = change_article(w, b, article, is_lead="on")
+    return response, fresh(article).is_lead
+
+
+@action("article.lead.action")
+def _(w, b):
+    article = w.draft(status=Article.Status.PUBLISHED)
+    response = changelist_action(b, Article, "make_lead", article)
+    return response, fresh(article).is_lead
+
+
+@action("article.release.action")
+def _(w, b):
+    article = w.draft(status=Article.Status.PUBLISHED, is_lead=True)
+    response = changelist_action(b, Article, "stop_leading", article)
+    return response, not fresh(article).is_lead
 
 
 @action("article.submit.own_draft")

@@ -94,9 +94,10 @@ class Command(BaseCommand):
             self.stdout.write(f"Not imported (other post types): {kinds}.")
         for article in summary.sticky:
             self.stdout.write(
-                f"Sticky on WordPress, a candidate for the lead: {article.headline} "
-                f"({article.get_absolute_url()})"
+                f"Sticky on WordPress: {article.headline} ({article.get_absolute_url()})"
             )
+        if summary.lead:
+            self.stdout.write(f"Leads the home page: {summary.lead.headline}")
         self.stdout.write(f"{importer.site.items} items read in {elapsed:.1f} s.")
         if dry_run:
             self.stdout.write(self.style.WARNING("Dry run: nothing was written."))
