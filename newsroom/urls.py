@@ -20,6 +20,7 @@ urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
     path("comments/", include("comments.urls")),
     path("robots.txt", views.robots_txt, name="robots-txt"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("", include("articles.urls")),
 ]
 # Uploaded media in development; production serves MEDIA_URL from object storage.

@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.staticfiles import finders
 from django.core.management import call_command
 
 from articles.models import Article, Author, Photo, Region, Section
@@ -18,6 +19,14 @@ def test_health_check_answers_ok(client):
 
 def test_health_check_refuses_post(client):
     assert client.post("/healthz/").status_code == 405
+
+
+def test_favicon_ico_leads_to_the_sites_icon(client):
+    """Pages that name no icon (the admin's) make browsers ask for /favicon.ico."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == "/static/img/favicon.svg"
+    assert finders.find("img/favicon.svg")
 
 
 def test_load_demo_makes_a_full_site_and_is_idempotent(capsys):
