@@ -175,6 +175,7 @@ def fillings(site, settings) -> dict[str, list[str]]:
     return {
         "healthz": ["/healthz/"],
         "robots-txt": ["/robots.txt"],
+        "favicon": ["/favicon.ico"],
         "articles:home": ["/", "/?page=2", "/?p=1"],
         "articles:article": [
             *(reverse("articles:article", kwargs=dated(a) | {"slug": a.slug}) for a in articles),
