@@ -221,7 +221,7 @@ class ArticleAdmin(VersionAdmin):
     change_list_template = "admin/articles/article/change_list.html"
     history_latest_first = True
     list_display = [
-        "display_headline", "publication", "lead", "publish_at", "section", "byline", "kind"
+        "display_headline", "publication", "publish_at", "section", "byline", "kind"
     ]  # fmt: skip
     list_filter = [PublicationFilter, "section", RegionFilter, "kind", "authors"]
     list_select_related = ["section", "primary_region"]
@@ -412,18 +412,16 @@ class ArticleAdmin(VersionAdmin):
 
     @admin.display(description="status", ordering="status")
     def publication(self, article):
-        return article.display_status
-
-    @admin.display(description="home page", ordering="-is_lead")
-    def lead(self, article):
+        """The status, and for the lead story its place on the home page."""
         if not article.is_lead:
-            return ""
+            return article.display_status
         if article.lead_until and article.lead_until <= timezone.now():
-            return "Lead ended"
-        state = "Leads" if article.leads_home_page else "Will lead"  # scheduled: not yet
-        if article.lead_until:
-            return f"{state} until {date_format(timezone.localtime(article.lead_until), 'j M H:i')}"
-        return state
+            lead = "lead ended"
+        else:
+            lead = "leads" if article.leads_home_page else "will lead"  # scheduled: not yet
+            if article.lead_until:
+                lead += f" until {date_format(timezone.localtime(article.lead_until), 'j M H:i')}"
+        return f"{article.display_status} · {lead}"
 
     @admin.display(description="authors")
     def byline(self, article):

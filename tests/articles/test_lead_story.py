@@ -289,14 +289,14 @@ def test_changelist_says_which_article_leads(client, editor_user, make_article):
     rows = {
         text_of(find(row, "th", "field-display_headline")[0]): text_of(cells[0])
         for row in parse(client.get(CHANGELIST_URL)).getElementsByTagName("tr")
-        if (cells := find(row, "td", "field-lead"))
+        if (cells := find(row, "td", "field-publication"))
     }
-    assert rows["Scheduled lead"] == "Will lead"
-    assert rows["Ordinary story"] == "-"  # the admin's mark for nothing
+    assert rows["Scheduled lead"] == "Scheduled · will lead"
+    assert rows["Ordinary story"] == "Published"
 
     post_action(client, "make_lead", Article.objects.get(headline="Ordinary story"))
     page = client.get(CHANGELIST_URL).content.decode()
-    assert '<td class="field-lead">Leads</td>' in page
+    assert '<td class="field-publication">Published · leads</td>' in page
 
 
 def test_author_sees_the_lead_fields_read_only(client, author_user, make_article):

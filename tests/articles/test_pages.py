@@ -15,7 +15,13 @@ pytestmark = pytest.mark.django_db
 
 
 def parse(response):
-    return html5lib.parse(response.content, treebuilder="dom", namespaceHTMLElements=False)
+    """The page as a browser reads it, in the encoding its Content-Type names."""
+    return html5lib.parse(
+        response.content,
+        treebuilder="dom",
+        namespaceHTMLElements=False,
+        transport_encoding=response.charset,
+    )
 
 
 def text_of(node) -> str:
