@@ -21,12 +21,14 @@ class ArticlesConfig(AppConfig):
                     dispatch_uid=f"pagecache-{model.__name__}-{signal}",
                 )
 
-        # A deleted photo, or the image an editor replaced, leaves storage once the change
-        # has committed: no file is kept for nothing, none removed by a rolled-back change.
-        photo = self.get_model("Photo")
-        pre_delete.connect(
-            images.remove_deleted_photo_files, sender=photo, dispatch_uid="photo-deleted-files"
-        )
-        pre_save.connect(
-            images.remove_replaced_files, sender=photo, dispatch_uid="photo-replaced-files"
-        )
+        # A deleted photo or portrait, or the file an editor replaced, leaves storage once
+        # the change has committed: no file is kept for nothing, none removed by a
+        # rolled-back change.
+        for name in ("Photo", "Author"):
+            model = self.get_model(name)
+            pre_delete.connect(
+                images.remove_deleted_files, sender=model, dispatch_uid=f"{name}-deleted-files"
+            )
+            pre_save.connect(
+                images.remove_replaced_files, sender=model, dispatch_uid=f"{name}-replaced-files"
+            )

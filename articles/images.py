@@ -11,7 +11,8 @@ on the photo, so pages list them without touching storage. Until they exist, pag
 the re-encoded original.
 
 A deleted photo's files, and the files of an image an editor replaced, are removed from
-storage once the change commits (``remove_unused_files``), unless another photo uses them.
+storage once the change commits (``remove_unused_files``), unless another photo uses them;
+so do an author's replaced or deleted portrait.
 """
 
 import io
@@ -222,60 +223,85 @@ def _delete(names) -> None:
         default_storage.delete(name)
 
 
-# --- Files no photo uses any more ---------------------------------------------------------
+# --- Files nothing uses any more ----------------------------------------------------------
+
+# The uploaded file of each model that has one; a Photo also has renditions made from it.
+FILE_FIELDS = {"photo": "image", "author": "photo"}
 
 
-def remove_deleted_photo_files(sender, instance, using, **kwargs) -> None:
-    """pre_delete: once the delete commits, the photo's file and renditions leave storage.
+def _file_field(model) -> str:
+    return FILE_FIELDS[model._meta.model_name]
+
+
+def _columns(model) -> list[str]:
+    """The file field, and the renditions made from it where the model keeps them."""
+    fields = {field.name for field in model._meta.concrete_fields}
+    return [_file_field(model), *(["renditions"] if "renditions" in fields else [])]
+
+
+def _renditions(row) -> dict:
+    return (
+        row.get("renditions") if isinstance(row, dict) else getattr(row, "renditions", None)
+    ) or {}
+
+
+def remove_deleted_files(sender, instance, using, **kwargs) -> None:
+    """pre_delete: once the delete commits, the row's file (and renditions) leave storage.
 
     Before the delete, not after, so a field left out of the query (``only()``) can still
     be read from the row."""
-    _remove_on_commit(sender, instance.pk, instance.image.name, instance.renditions, using)
+    name = getattr(instance, _file_field(sender)).name
+    _remove_on_commit(sender, instance.pk, name, _renditions(instance), using)
 
 
 def remove_replaced_files(sender, instance, raw, using, update_fields, **kwargs) -> None:
-    """pre_save: a save that gives a photo another image (or none) removes the old file and
-    the renditions made from it, once it commits. The new ones are queued by the caller."""
-    if raw or instance.pk is None or (update_fields is not None and "image" not in update_fields):
+    """pre_save: a save that gives a photo or portrait another file (or none) removes the
+    old file, and the renditions made from it, once it commits. New renditions are queued
+    by the caller."""
+    field = _file_field(sender)
+    if raw or instance.pk is None or (update_fields is not None and field not in update_fields):
         return
-    old = sender._base_manager.using(using).filter(pk=instance.pk)
-    old = old.values("image", "renditions").first()
-    if old is None or not old["image"]:
+    old = sender._base_manager.using(using).filter(pk=instance.pk).values(*_columns(sender))
+    old = old.first()
+    if old is None or not old[field]:
         return
     # A new upload is stored by the field after this signal, under a name of its own.
-    if old["image"] == instance.image.name and getattr(instance.image, "_committed", True):
+    current = getattr(instance, field)
+    if old[field] == current.name and getattr(current, "_committed", True):
         return
-    _remove_on_commit(sender, instance.pk, old["image"], old["renditions"], using)
+    _remove_on_commit(sender, instance.pk, old[field], _renditions(old), using)
 
 
-def _remove_on_commit(model, pk, image_name: str, renditions: dict, using: str) -> None:
-    if image_name or renditions.get("items"):
+def _remove_on_commit(model, pk, file_name: str, renditions: dict, using: str) -> None:
+    if file_name or renditions.get("items"):
         # Never before the commit: a rolled-back delete or edit still needs its files.
         # Robust: the database change has happened; a storage hiccup must not undo the reply.
-        remove = partial(remove_unused_files, model, pk, image_name, renditions, using=using)
+        remove = partial(remove_unused_files, model, pk, file_name, renditions, using=using)
         transaction.on_commit(remove, using=using, robust=True)
 
 
 def remove_unused_files(
-    model, pk: int | None, image_name: str, renditions: dict, *, using: str | None = None
+    model, pk: int | None, file_name: str, renditions: dict, *, using: str | None = None
 ) -> list[str]:
-    """Delete an image file and the rendition files listed in ``renditions`` from storage,
-    except those a photo row still uses; returns the names deleted.
+    """Delete a row's uploaded file and the rendition files listed in ``renditions`` from
+    storage, except those a row still uses; returns the names deleted.
 
-    A row uses its image file, and its renditions while they are current (made from that
-    file): two rows may share one file, and the row ``pk`` may by now have new renditions
-    that happen to reuse a name. A file already missing is not an error.
+    A row uses its file, and its renditions while they are current (made from that file):
+    two rows may share one file, and the row ``pk`` may by now have new renditions that
+    happen to reuse a name. A file already missing is not an error.
     """
-    names = [image_name, *(item["name"] for item in renditions.get("items", ()))]
+    field = _file_field(model)
+    names = [file_name, *(item["name"] for item in renditions.get("items", ()))]
     names = list(dict.fromkeys(name for name in names if name))
-    sources = {name for name in (image_name, renditions.get("source")) if name}
-    rows = model._base_manager.using(using).filter(Q(image__in=sources) | Q(pk=pk))
+    sources = {name for name in (file_name, renditions.get("source")) if name}
+    rows = model._base_manager.using(using).filter(Q(**{f"{field}__in": sources}) | Q(pk=pk))
     in_use = set()
-    for image, current in rows.values_list("image", "renditions"):
-        in_use.add(image)
-        if current.get("source") == image:
+    for row in rows.values(*_columns(model)):
+        in_use.add(row[field])
+        current = _renditions(row)
+        if current.get("source") == row[field]:
             in_use.update(item["name"] for item in current.get("items", ()))
-    storage = model._meta.get_field("image").storage
+    storage = model._meta.get_field(field).storage
     deleted = []
     for name in names:
         if name in in_use:

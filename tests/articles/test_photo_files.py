@@ -1,4 +1,5 @@
-"""A photo's files leave storage with it: when it is deleted, or its image replaced."""
+"""A photo's files leave storage with it, when it is deleted or its image replaced; so does
+an author's portrait."""
 
 import pytest
 from django.core.files.base import ContentFile
@@ -190,3 +191,44 @@ def test_files_stay_when_the_delete_rolls_back_and_go_when_it_commits(make_photo
 
     photo.delete()  # in autocommit the callbacks run as soon as the delete is done
     assert stored(names) == []
+
+
+# --- Authors' portraits ----------------------------------------------------------------------
+
+
+def portrait(make_author, name="Amira Khalil"):
+    author = make_author(name)
+    author.photo.save("amira.jpg", ContentFile(jpeg_bytes(96, 96)))
+    return author
+
+
+def test_a_replaced_portrait_goes_and_the_new_one_stays(
+    admin_client, make_author, django_capture_on_commit_callbacks
+):
+    author = portrait(make_author)
+    old = author.photo.name
+    upload = SimpleUploadedFile("amira-new.jpg", jpeg_bytes(120, 120))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            f"/admin/articles/author/{author.pk}/change/",
+            {"name": author.name, "slug": author.slug, "bio": "", "photo": upload},
+        )
+        assert stored([old]) == [old]  # still shown until the edit commits
+    assert response.status_code == 302
+    author.refresh_from_db()
+    assert stored([old]) == []
+    assert "amira-new" in author.photo.name and stored([author.photo.name])
+
+
+def test_a_deleted_authors_portrait_goes_unless_another_author_shows_it(
+    make_author, django_capture_on_commit_callbacks
+):
+    author = portrait(make_author)
+    name = author.photo.name
+    twin = make_author("Amira K.", photo=name)  # one file, two rows
+    with django_capture_on_commit_callbacks(execute=True):
+        author.delete()
+    assert stored([name]) == [name]
+    with django_capture_on_commit_callbacks(execute=True):
+        twin.delete()
+    assert stored([name]) == []
