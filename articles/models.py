@@ -265,10 +265,7 @@ class ArticleQuerySet(models.QuerySet):
 # Every save through the admin keeps a revision of the article with its inline rows and
 # regions, so an earlier version can be restored whole (see ArticleAdmin).
 @reversion.register(
-    follow=["bylines", "quotes", "body_photos", "related_links", "corrections", "taggedregion_set"],
-    # Which article leads the home page is today's choice: restoring a version from when
-    # this one led must not take the lead back from the article chosen since.
-    exclude=["is_lead", "lead_until"],
+    follow=["bylines", "quotes", "body_photos", "related_links", "corrections", "taggedregion_set"]
 )
 class Article(models.Model):
     class Status(models.TextChoices):

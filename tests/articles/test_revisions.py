@@ -267,25 +267,3 @@ def test_a_version_of_another_article_cannot_be_restored_through_this_one(
     response = client.get(revision_url(other, version))
 
     assert response.status_code == 404
-
-
-def test_restoring_a_version_from_when_it_led_does_not_take_the_lead_back(
-    client, three_versions, make_article
-):
-    """Which article leads the home page is today's choice, not part of an article's past."""
-    data = form_data(client.get(change_url(three_versions)))
-    data["is_lead"] = "on"
-    assert_saved(client.post(change_url(three_versions), data))
-    when_it_led = kept_versions(three_versions)[-1]
-    assert when_it_led.field_dict.get("is_lead") is None, "the lead is kept out of versions"
-    now_leading = make_article("Now leading")
-    now_leading.is_lead = True
-    now_leading.save()
-
-    data = form_data(client.get(revision_url(three_versions, when_it_led)))
-    assert "is_lead" not in data
-    assert_saved(client.post(revision_url(three_versions, when_it_led), data))
-
-    now_leading.refresh_from_db()
-    assert now_leading.is_lead
-    assert not Article.objects.get(pk=three_versions.pk).is_lead
