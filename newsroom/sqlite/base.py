@@ -64,6 +64,8 @@ def _forget_writers_in_child() -> None:
     # A forked child shares its parent's lock files' open descriptions, and with them
     # the parent's flocks: it opens its own.
     global _writers_lock
+    for inherited in _writers.values():
+        os.close(inherited.fd)  # closing a copy leaves the parent's lock alone
     _writers.clear()
     _writers_lock = threading.Lock()
 
@@ -90,7 +92,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
         try:
             super()._commit()
         finally:
-            self._end_writing()
+            # A COMMIT that failed (a deferred foreign key) leaves the transaction open:
+            # the lock stays held until the rollback that follows.
+            if self.connection is None or not self.connection.in_transaction:
+                self._end_writing()
 
     def _rollback(self):
         try:
