@@ -8,17 +8,20 @@ class ArticlesConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
-        from newsroom import pagecache
-
         from . import images
+        from .signals import content_changed
 
-        # Whatever an editor changes, readers see at once: the cached pages' version moves.
+        # Whatever an editor saves or deletes may change what readers see: say so.
+        def announce(sender, **kwargs):
+            content_changed.send(sender=sender, instance=kwargs.get("instance"))
+
         for model in self.get_models():
             for signal in (post_save, post_delete):
                 signal.connect(
-                    pagecache.bump_on_commit,
+                    announce,
                     sender=model,
-                    dispatch_uid=f"pagecache-{model.__name__}-{signal}",
+                    weak=False,
+                    dispatch_uid=f"content-changed-{model.__name__}-{signal}",
                 )
 
         # A deleted photo or portrait, or the file an editor replaced, leaves storage once

@@ -12,9 +12,8 @@ from django.db import transaction
 from django.db.models import Q
 from django_tasks import task
 
-from newsroom import pagecache
-
 from . import images
+from .signals import content_changed
 
 
 @task()
@@ -26,7 +25,7 @@ def build_photo_renditions(photo_id: int) -> bool:
     if photo is None or not images.build_renditions(photo):
         return False
     # Cached pages were stored with the original's markup; new ones get the srcset.
-    pagecache.bump_on_commit()
+    content_changed.send(sender=Photo, instance=photo)
     return True
 
 

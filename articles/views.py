@@ -2,7 +2,6 @@ from itertools import groupby
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,9 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
-from newsroom import pagecache
-
-from . import search
+from . import fragments, search
 from .feeds import feed_links
 from .forms import SearchForm
 from .metadata import article_metadata
@@ -50,20 +47,19 @@ def article_parts(article: Article) -> dict:
     Only editors change these, so they are cached under the editorial version: a page
     re-rendered because a comment was approved costs two queries, not a dozen.
     """
-    key = f"articleparts:{article.pk}:{pagecache.editorial_version()}"
-    parts = cache.get(key)
-    if parts is None:
+
+    def build():
         prefetch_related_objects([article], *PARTS)
         previous, following = article.neighbours() if article.is_live else (None, None)
-        parts = {
+        return {
             "prefetched": article._prefetched_objects_cache,
             "sidebar_links": article.sidebar_links(),
             "previous": previous,
             "next": following,
         }
-        cache.set(key, parts, timeout=24 * 3600)  # keyed by version: never stale
-    else:
-        article._prefetched_objects_cache = parts["prefetched"]
+
+    parts = fragments.cached(f"article:{article.pk}", build)
+    article._prefetched_objects_cache = parts["prefetched"]
     return parts
 
 

@@ -1,8 +1,6 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import F
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -15,7 +13,6 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
 from articles.models import Article
-from newsroom import pagecache
 
 from . import moderation
 from .models import Ban, Comment, ModeratedWord, Reason
@@ -30,18 +27,6 @@ ROW_ACTIONS = {
     "feature": ("Pick", None, True),
     "unfeature": ("Unpick", None, False),
 }
-
-
-def history_count(statuses):
-    """Per row, how many comments the same address has with these statuses."""
-    same_address = (
-        Comment.objects.filter(email__iexact=OuterRef("email"), status__in=statuses)
-        .order_by()
-        .values("email")
-        .annotate(total=Count("pk"))
-        .values("total")
-    )
-    return Coalesce(Subquery(same_address, output_field=IntegerField()), Value(0))
 
 
 class ReportedFilter(admin.SimpleListFilter):
@@ -135,18 +120,8 @@ class CommentAdmin(admin.ModelAdmin):
             .get_queryset(request)
             .select_related("article__primary_region", "article__section")
             .prefetch_related("reasons")
-            .annotate(
-                report_count=Count(
-                    "reports", filter=Q(reports__reviewed_at__isnull=True), distinct=True
-                ),
-                approved_count=history_count([Comment.Status.APPROVED]),
-                rejected_count=history_count([Comment.Status.REJECTED, Comment.Status.SPAM]),
-                attention=Case(
-                    When(status=Comment.Status.PENDING, then=Value(0)),
-                    When(report_count__gt=0, status=Comment.Status.APPROVED, then=Value(1)),
-                    default=Value(2),
-                ),
-            )
+            .with_attention()
+            .with_commenter_history()
         )
 
     def get_ordering(self, request):
@@ -287,20 +262,8 @@ class CommentAdmin(admin.ModelAdmin):
         for comment in comments:
             if status is not None:
                 changed += moderation.set_status(comment, status, by=request.user)
-            elif comment.is_featured != featured and (
-                comment.status == Comment.Status.APPROVED or not featured
-            ):
-                with transaction.atomic():
-                    Comment.objects.filter(pk=comment.pk).update(is_featured=featured)
-                    Reason.objects.create(
-                        comment=comment,
-                        code=Reason.Code.MODERATOR,
-                        detail=f"editor's pick {'made' if featured else 'removed'} "
-                        f"by {request.user.get_username()}"[:200],
-                    )
-                if comment.status == Comment.Status.APPROVED:
-                    pagecache.discussion_changed()
-                changed += 1
+            else:
+                changed += moderation.set_pick(comment, featured, by=request.user)
         return changed
 
     def moderate_view(self, request, pk, action):
@@ -347,30 +310,10 @@ class CommentAdmin(admin.ModelAdmin):
                 request, "Choose the e-mail address, the IP address or both.", messages.ERROR
             )
             return redirect(request.path)
-        banned = 0
-        for comment in comments:
-            ban = Ban(
-                email=comment.email if email else "",
-                ip=comment.ip if ip else None,
-                note=f"From comment {comment.pk}",
-                created_by=request.user,
-            )
-            if ban.email or ban.ip:
-                ban.save()
-                banned += 1
-            if reject_pending:
-                pending = Comment.objects.filter(
-                    status=Comment.Status.PENDING, email__iexact=comment.email
-                )
-                if ip and comment.ip:
-                    pending = pending | Comment.objects.filter(
-                        status=Comment.Status.PENDING, ip=comment.ip
-                    )
-                for other in pending:
-                    moderation.set_status(
-                        other, Comment.Status.REJECTED, by=request.user, detail="commenter banned"
-                    )
-        self.message_user(request, f"Banned {banned} commenter(s).")
+        result = moderation.ban(
+            comments, by=request.user, email=email, ip=ip, reject_pending=reject_pending
+        )
+        self.message_user(request, f"Banned {result.banned} commenter(s).")
         return redirect(reverse("admin:comments_comment_changelist"))
 
     # --- Bulk actions -----------------------------------------------------------------------

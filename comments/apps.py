@@ -8,23 +8,23 @@ class CommentsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
-        from newsroom import pagecache
-
         from . import words
         from .models import Comment, ModeratedWord
+        from .signals import discussion_changed
 
-        # A shown comment saved or deleted changes its article's page. (Held comments
-        # change nothing readers see; moderation.set_status bumps on status changes.)
+        # A shown comment saved or deleted changes its article's discussion. (Held
+        # comments change nothing readers see; status changes made by moderation's bulk
+        # updates announce themselves there.)
         def approved_comment_changed(instance, **kwargs):
             if instance.status == Comment.Status.APPROVED:
-                pagecache.discussion_changed()
+                discussion_changed.send(sender=Comment, article_ids=[instance.article_id])
 
         for signal in (post_save, post_delete):
             signal.connect(
                 approved_comment_changed,
                 sender=Comment,
                 weak=False,
-                dispatch_uid=f"pagecache-comment-{signal}",
+                dispatch_uid=f"discussion-comment-{signal}",
             )
 
         # Any change to the word lists makes every process rebuild its matcher.

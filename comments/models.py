@@ -1,18 +1,49 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Case, Count, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from articles.models import Article
+
+
+def _commenter_count(statuses) -> Coalesce:
+    """Per comment, how many comments its address has with these statuses."""
+    same_address = (
+        Comment.objects.filter(email__iexact=OuterRef("email"), status__in=statuses)
+        .order_by()
+        .values("email")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    return Coalesce(Subquery(same_address, output_field=models.IntegerField()), Value(0))
 
 
 class CommentQuerySet(models.QuerySet):
     def approved(self):
         return self.filter(status=Comment.Status.APPROVED)
 
-    def needing_attention(self):
-        """Pending comments, and approved ones readers have reported."""
-        return self.filter(Q(status=Comment.Status.PENDING) | Q(reports__isnull=False)).distinct()
+    def with_commenter_history(self):
+        """Annotates ``approved_count`` and ``rejected_count`` (rejected or spam) of the
+        comments sent from each comment's e-mail address."""
+        return self.annotate(
+            approved_count=_commenter_count([Comment.Status.APPROVED]),
+            rejected_count=_commenter_count([Comment.Status.REJECTED, Comment.Status.SPAM]),
+        )
+
+    def with_attention(self):
+        """Annotates ``report_count`` (reports not yet reviewed) and ``attention``: 0 for
+        pending comments, 1 for shown ones readers reported, 2 for the rest."""
+        return self.annotate(
+            report_count=Count(
+                "reports", filter=Q(reports__reviewed_at__isnull=True), distinct=True
+            ),
+            attention=Case(
+                When(status=Comment.Status.PENDING, then=Value(0)),
+                When(report_count__gt=0, status=Comment.Status.APPROVED, then=Value(1)),
+                default=Value(2),
+            ),
+        )
 
 
 class Comment(models.Model):
@@ -214,11 +245,3 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.email} for comment {self.comment_id}"
-
-
-def commenter_history(email: str) -> dict[str, int]:
-    """How many of this address's comments were approved and rejected (or spam)."""
-    return Comment.objects.filter(email__iexact=email).aggregate(
-        approved=Count("pk", filter=Q(status=Comment.Status.APPROVED)),
-        rejected=Count("pk", filter=Q(status__in=[Comment.Status.REJECTED, Comment.Status.SPAM])),
-    )

@@ -18,11 +18,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from articles.models import Article
-from newsroom import pagecache
 from newsroom.markup import clean_comment
 
 from . import notifications, words
 from .models import Ban, Comment, Reason
+from .signals import discussion_changed
 
 logger = logging.getLogger(__name__)
 
@@ -294,8 +294,68 @@ def set_status(comment: Comment, status: str, *, by=None, detail: str = "") -> b
         if by is not None:  # a moderator's decision answers the reports made so far
             comment.reports.filter(reviewed_at__isnull=True).update(reviewed_at=now)
         if shown_before or status == Comment.Status.APPROVED:
-            pagecache.discussion_changed()  # the article's page changes
+            discussion_changed.send(sender=Comment, article_ids=[comment.article_id])
         if status == Comment.Status.APPROVED:
             pk = comment.pk
             transaction.on_commit(lambda: notifications.comment_approved(pk))
     return True
+
+
+def set_pick(comment: Comment, featured: bool, *, by) -> bool:
+    """Make a shown comment an editor's pick, or stop it being one.
+
+    Returns False when nothing changed: it already was (or was not) a pick, or it is not
+    shown (only shown comments can be picked; any comment can stop being one).
+    """
+    if comment.is_featured == featured or (featured and comment.status != Comment.Status.APPROVED):
+        return False
+    with transaction.atomic():
+        Comment.objects.filter(pk=comment.pk).update(is_featured=featured)
+        Reason.objects.create(
+            comment=comment,
+            code=Reason.Code.MODERATOR,
+            detail=f"editor's pick {'made' if featured else 'removed'} by {by.get_username()}"[
+                :200
+            ],
+        )
+        comment.is_featured = featured
+        if comment.status == Comment.Status.APPROVED:
+            discussion_changed.send(sender=Comment, article_ids=[comment.article_id])
+    return True
+
+
+@dataclass
+class BanResult:
+    banned: int = 0
+    rejected: int = 0
+
+
+def ban(comments, *, by, email: bool = True, ip: bool = True, reject_pending: bool = True):
+    """Ban the commenters of ``comments`` by e-mail and/or IP address.
+
+    With ``reject_pending``, their comments still waiting for a decision are rejected too.
+    """
+    result = BanResult()
+    for comment in comments:
+        banned = Ban(
+            email=comment.email if email else "",
+            ip=comment.ip if ip else None,
+            note=f"From comment {comment.pk}",
+            created_by=by,
+        )
+        if banned.email or banned.ip:
+            banned.save()
+            result.banned += 1
+        if reject_pending:
+            pending = Comment.objects.filter(
+                status=Comment.Status.PENDING, email__iexact=comment.email
+            )
+            if ip and comment.ip:
+                pending = pending | Comment.objects.filter(
+                    status=Comment.Status.PENDING, ip=comment.ip
+                )
+            for other in pending:
+                result.rejected += set_status(
+                    other, Comment.Status.REJECTED, by=by, detail="commenter banned"
+                )
+    return result

@@ -2,7 +2,9 @@ from django.apps import AppConfig
 
 
 class NewsroomConfig(AppConfig):
-    """Site-wide pieces that belong to no one app: old-address redirects, imports."""
+    """The composition root. Its own migrations only record the history of models that
+    began here and now live in the site-wide apps (``newsroom.redirects``,
+    ``newsroom.wordpress``); it has no models of its own."""
 
     name = "newsroom"
     verbose_name = "Site"

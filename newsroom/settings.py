@@ -41,13 +41,18 @@ INSTALLED_APPS = [
     "articles",
     "comments",
     "newsroom",
+    # Site-wide apps, one concern each (README, "Layout").
+    "newsroom.pagecache",
+    "newsroom.redirects",
+    "newsroom.wordpress",
+    "newsroom.backups",
 ]
 
 MIDDLEWARE = [
-    # First: a cached page is served before anything else runs (newsroom/pagecache.py).
+    # First: a cached page is served before anything else runs (newsroom/pagecache/).
     # The headers the middleware below adds (security headers among them) are stored
     # with each page and replayed with it and with its 304s.
-    "newsroom.pagecache.PageCacheMiddleware",
+    "newsroom.pagecache.middleware.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "newsroom.security.ContentSecurityPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -60,7 +65,7 @@ MIDDLEWARE = [
     # Turns a locked-out admin login into the lockout page (see "Auth" below).
     "axes.middleware.AxesMiddleware",
     # Last, so it sees the views' 404s: old WordPress addresses redirect to articles.
-    "newsroom.redirects.LegacyRedirectMiddleware",
+    "newsroom.redirects.middleware.LegacyRedirectMiddleware",
 ]
 
 ROOT_URLCONF = env("ROOT_URLCONF", default="newsroom.urls")
@@ -88,9 +93,9 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside a writer; IMMEDIATE takes the write lock at BEGIN so
-    # no transaction fails halfway; newsroom.sqlite queues concurrent writers for their
+    # no transaction fails halfway; newsroom.db.sqlite queues concurrent writers for their
     # turn instead of leaving them to poll SQLite's busy timeout.
-    DATABASES["default"]["ENGINE"] = "newsroom.sqlite"
+    DATABASES["default"]["ENGINE"] = "newsroom.db.sqlite"
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "transaction_mode": "IMMEDIATE",
@@ -127,7 +132,7 @@ CACHES = {
 }
 # Keeps several sites (or test runs) apart in one shared Redis.
 CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="")
-# Finished pages for anonymous readers (newsroom/pagecache.py): how long an entry is kept
+# Finished pages for anonymous readers (newsroom/pagecache/): how long an entry is kept
 # in the shared cache, how long each process keeps its own copy, and what browsers and
 # CDNs are told. Entries never go stale: a change of content changes their key.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=3600)

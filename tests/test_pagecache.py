@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from articles.models import Article
 from comments.models import Comment
-from newsroom import pagecache
+from newsroom.pagecache import middleware as pagecache
+from newsroom.pagecache import versions
 
 pytestmark = pytest.mark.django_db
 
@@ -148,9 +149,9 @@ def test_held_comment_changes_nothing_and_approval_refreshes(
 ):
     article = make_article("Discussed", authors=[make_author()])
     get(client, article.get_absolute_url())
-    version = pagecache.current_state()["v"]
+    version = versions.current_state()["v"]
     post_comment_as_reader(article, body="Held words for review")
-    assert pagecache.current_state()["v"] == version  # nothing readers see has changed
+    assert versions.current_state()["v"] == version  # nothing readers see has changed
     comment = Comment.objects.get()
     moderator = make_staff("Moderator")
     client.force_login(moderator)

@@ -1,16 +1,15 @@
 import json
 
 from django import template
-from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from newsroom import pagecache
 from newsroom.markup import xml_text
 
+from .. import fragments
 from ..models import Section
 
 register = template.Library()
@@ -19,11 +18,7 @@ register = template.Library()
 @register.inclusion_tag("articles/includes/section_nav.html", takes_context=True)
 def section_nav(context):
     """The sections, cached until an editor changes something."""
-    key = f"sections:{pagecache.editorial_version()}"
-    sections = cache.get(key)
-    if sections is None:
-        sections = list(Section.objects.all())
-        cache.set(key, sections, timeout=None)
+    sections = fragments.cached("sections", lambda: list(Section.objects.all()), timeout=None)
     return {"sections": sections, "request": context.get("request")}
 
 

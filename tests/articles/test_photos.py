@@ -18,10 +18,9 @@ from django.core.management import call_command
 from django_tasks import default_task_backend
 from PIL import Image
 
-from articles import images, tasks
+from articles import fragments, images, tasks
 from articles.forms import PhotoForm
 from articles.models import Article, BodyPhoto, Byline, Photo
-from newsroom import pagecache
 from tests.articles.test_admin import form_data
 from tests.conftest import GPS_IFD, exif_with_gps, jpeg_bytes
 
@@ -229,16 +228,16 @@ def test_missing_source_file_gives_no_renditions_and_no_error(make_photo, client
 
 def test_build_renditions_command_fills_in_missing_ones(make_photo, capsys):
     photos = [make_photo(), make_photo()]
-    version = pagecache.editorial_version()
+    version = fragments.version()
     call_command("build_renditions")
     assert all(Photo.objects.get(pk=photo.pk).webp_srcset for photo in photos)
     assert "Renditions built for 2 photo(s); 0 could not be read" in capsys.readouterr().out
-    assert pagecache.editorial_version() != version  # cached pages get the srcsets
+    assert fragments.version() != version  # cached pages get the srcsets
 
-    version = pagecache.editorial_version()
+    version = fragments.version()
     call_command("build_renditions")
     assert "Renditions built for 0 photo(s); 0 could not be read" in capsys.readouterr().out
-    assert pagecache.editorial_version() == version
+    assert fragments.version() == version
 
 
 # --- Markup --------------------------------------------------------------------------------
@@ -467,13 +466,13 @@ def test_no_page_view_encodes_an_image_and_the_task_brings_the_srcset(
     assert rendition_files(settings) == set() and queued() == []
 
     # The worker gets to the task: renditions made, cached pages renewed.
-    version = pagecache.editorial_version()
+    version = fragments.version()
     assert tasks.build_photo_renditions.call(photo.pk) is True
-    assert pagecache.editorial_version() != version
+    assert fragments.version() != version
     fresh = client.get(article.get_absolute_url())
     assert fresh["X-Page-Cache"] == "miss"
     lead = parse(fresh).getElementsByTagName("img")[0]
     assert srcset_widths(lead.getAttribute("srcset")) == [320, 640, 800]
-    version = pagecache.editorial_version()
+    version = fragments.version()
     assert tasks.build_photo_renditions.call(photo.pk) is False
-    assert pagecache.editorial_version() == version
+    assert fragments.version() == version

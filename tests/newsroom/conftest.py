@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 from django.core.management import call_command
 
-from newsroom.models import ImportedItem
+from newsroom.wordpress.models import ImportedItem
 from tests.conftest import jpeg_bytes
 
 EXPORT = Path(__file__).parent / "exports" / "meridian.xml"

@@ -19,7 +19,7 @@ from django.db.utils import load_backend
 
 from articles.models import Article
 from comments.models import Comment
-from newsroom import backups
+from newsroom.backups import operations as backups
 
 WRITERS = 4
 WARM_UP = 15  # commits each writer makes before the backup starts

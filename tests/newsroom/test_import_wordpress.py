@@ -15,8 +15,9 @@ from PIL import Image
 from articles import body, images, tasks
 from articles.models import Article, Author, Photo, Region, Section
 from comments.models import Comment, Reason
-from newsroom import wordpress
-from newsroom.models import ImportedItem, LegacyPath
+from newsroom.redirects.models import LegacyPath
+from newsroom.wordpress import importer as wordpress
+from newsroom.wordpress.models import ImportedItem
 from tests.articles.test_admin import assert_saved, change_url, form_data
 from tests.conftest import jpeg_bytes
 

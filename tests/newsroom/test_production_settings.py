@@ -21,7 +21,7 @@ from django.urls import reverse
 
 from articles.views import preview_token
 from comments.models import Comment
-from newsroom import pagecache
+from newsroom.pagecache import middleware as pagecache
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / ".env.production.example"

@@ -3,7 +3,7 @@
 import pytest
 
 from articles.models import Article
-from newsroom.models import LegacyPath
+from newsroom.redirects.models import LegacyPath
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""SQLite's writers take turns (newsroom/sqlite): a write transaction holds the writer
+"""SQLite's writers take turns (newsroom/db/sqlite): a write transaction holds the writer
 lock from BEGIN to COMMIT or ROLLBACK, waiting writers queue instead of polling SQLite,
 and a writer that cannot get its turn fails with SQLite's own error instead of hanging."""
 

@@ -26,7 +26,7 @@ from comments import notifications
 from comments.forms import FORM_SALT
 from comments.models import Ban, Comment, ModeratedWord, Report, Subscription
 from comments.views import VERIFIED_COOKIE, VERIFIED_SALT
-from newsroom.models import LegacyPath
+from newsroom.redirects.models import LegacyPath
 from tests.articles.test_admin import FUTURE, split_datetime
 from tests.conftest import jpeg_bytes
 

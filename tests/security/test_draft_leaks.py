@@ -23,7 +23,7 @@ from articles.views import PREVIEW_SALT, preview_token
 from comments import notifications
 from comments.forms import FORM_SALT
 from comments.models import Comment, Subscription
-from newsroom.models import LegacyPath
+from newsroom.redirects.models import LegacyPath
 
 # Far ahead, so a scheduled article stays in the future whatever the clock says.
 LATER = timezone.now() + timedelta(days=3650)

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 
 from articles import images
 from articles.models import Photo
-from newsroom import pagecache
+from articles.signals import content_changed
 
 
 class Command(BaseCommand):
@@ -22,5 +22,6 @@ class Command(BaseCommand):
             elif photo.image and not images.renditions_current(photo):
                 failed += 1
         if built:
-            pagecache.bump()  # cached pages made before now lack the new srcsets
+            # Cached pages made before now lack the new srcsets.
+            content_changed.send(sender=Photo)
         self.stdout.write(f"Renditions built for {built} photo(s); {failed} could not be read.")

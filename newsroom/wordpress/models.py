@@ -24,6 +24,8 @@ class ImportedItem(models.Model):
     imported_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        # The table it was created with, when this model lived in the ``newsroom`` app.
+        db_table = "newsroom_importeditem"
         ordering = ["kind", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["kind", "wp_id"], name="unique_imported_item")
@@ -31,22 +33,3 @@ class ImportedItem(models.Model):
 
     def __str__(self):
         return f"WordPress {self.kind} {self.wp_id}"
-
-
-class LegacyPath(models.Model):
-    """An address of the old site that now lives at an article (answered with a 301)."""
-
-    path = models.CharField(
-        max_length=500,
-        unique=True,
-        help_text="Path of the old address, e.g. “/2019/05/03/old-slug/” or “/?p=123”.",
-    )
-    article = models.ForeignKey(
-        "articles.Article", on_delete=models.CASCADE, related_name="legacy_paths"
-    )
-
-    class Meta:
-        ordering = ["path"]
-
-    def __str__(self):
-        return self.path

@@ -1,14 +1,6 @@
 from django.contrib import admin
 
-from .models import ImportedItem, LegacyPath
-
-
-@admin.register(LegacyPath)
-class LegacyPathAdmin(admin.ModelAdmin):
-    list_display = ["path", "article"]
-    list_select_related = ["article__primary_region"]
-    search_fields = ["path", "article__headline"]
-    autocomplete_fields = ["article"]
+from .models import ImportedItem
 
 
 @admin.register(ImportedItem)

@@ -40,8 +40,9 @@ from articles.images import normalise_upload
 from articles.models import Article, Author, BodyPhoto, Byline, Photo, Region, Section, TaggedRegion
 from comments.models import Comment
 from newsroom.markup import clean_comment, clean_editorial, plain_text
+from newsroom.redirects.models import LegacyPath
 
-from .models import ImportedItem, LegacyPath
+from .models import ImportedItem
 
 # --- Reading the file ---------------------------------------------------------------------
 

@@ -1,29 +1,24 @@
 """The page cache: finished pages for anonymous readers, served before anything else runs.
 
-Pages are stored as bytes under a *content version*. Anything that changes what readers
-see (an editor saves, a moderator approves, a scheduled article's time comes, comments
-close) moves the version on, so nothing is purged by hand and nothing is stale: old
-entries are simply never asked for again and expire. Each process keeps a short-lived
-local copy in front of the shared cache (Redis in production), which keeps hits cheap;
-the version itself is always read from the shared cache, so every process sees a change
-at once.
+Pages are stored under the content version kept by ``versions``; each process keeps a
+short-lived local copy in front of the shared cache (Redis in production), which keeps
+hits cheap.
 """
 
 import gzip
 import hashlib
 import re
 import time
-import uuid
 from collections import OrderedDict
 from email.utils import formatdate, parsedate_to_datetime
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
 
-VERSION_KEY = "pagecache:version"
+from . import versions
+
 UNCACHEABLE_PREFIXES = (
     "/admin/",
     "/preview/",
@@ -39,77 +34,13 @@ _ACCEPTS_GZIP = re.compile(r"\bgzip\b(?!\s*;\s*q=0(?:\.0+)?\s*(?:,|$))")
 PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, "nr_verified")
 
 
-def current_state() -> dict:
-    """The content version and its time, renewed when a scheduled change falls due."""
-    state = cache.get(VERSION_KEY)
-    if state is None or (state["until"] is not None and time.time() >= state["until"]):
-        state = bump()
-    return state
-
-
-def bump(**kwargs) -> dict:
-    """Move the content version on: every cached page is out of date from now on.
-
-    Also moves the *editorial* version, which keys what only editors change (an
-    article's parts, its neighbours, the section list). Accepts and ignores signal
-    arguments, so it can be connected to signals directly.
-    """
-    from articles.models import Article  # the pages' content; imported late (app loading)
-
-    state = {
-        "v": uuid.uuid4().hex[:16],
-        "e": uuid.uuid4().hex[:16],
-        "until": Article.objects.next_change_timestamp(),
-        "at": time.time(),
-    }
-    cache.set(VERSION_KEY, state, timeout=None)
-    _local.clear()
-    return state
-
-
-def bump_discussion() -> dict:
-    """A comment was shown or hidden: pages change, editorial parts do not."""
-    state = {**current_state(), "v": uuid.uuid4().hex[:16], "at": time.time()}
-    cache.set(VERSION_KEY, state, timeout=None)
-    _local.clear()
-    return state
-
-
-def editorial_version() -> str:
-    return current_state()["e"]
-
-
-def _now_and_on_commit(bumper) -> None:
-    """Bump now and again when the current transaction commits.
-
-    Now, so pages stop being served from before the change; again after the commit, so a
-    page rendered meanwhile from not-yet-committed data is not kept under the new
-    version. The after-commit bump is registered once per transaction.
-    """
-    bumper()
-    connection = transaction.get_connection()
-    if connection.in_atomic_block and not any(
-        callback is bumper for _sids, callback, _robust in connection.run_on_commit
-    ):
-        transaction.on_commit(bumper)
-
-
-def bump_on_commit(**kwargs) -> None:
-    """An editor's change (connected to the publishing models' save and delete)."""
-    _now_and_on_commit(bump)
-
-
-def discussion_changed() -> None:
-    """A comment became visible or stopped being visible."""
-    _now_and_on_commit(bump_discussion)
-
-
 class _LocalCopies:
     """A small per-process LRU of recently served pages, each kept for a few seconds."""
 
     def __init__(self, size: int = 512):
         self.size = size
         self.entries: OrderedDict[str, tuple[float, dict]] = OrderedDict()
+        self.version = ""
 
     def get(self, key: str) -> dict | None:
         found = self.entries.get(key)
@@ -123,6 +54,12 @@ class _LocalCopies:
         self.entries.move_to_end(key)
         while len(self.entries) > self.size:
             self.entries.popitem(last=False)
+
+    def keep_only(self, version: str) -> None:
+        """Entries of an older content version are never asked for again: drop them."""
+        if version != self.version:
+            self.clear()
+            self.version = version
 
     def clear(self) -> None:
         self.entries.clear()
@@ -242,7 +179,8 @@ class PageCacheMiddleware:
     def __call__(self, request):
         if not _shared_request(request):
             return self.get_response(request)
-        state = current_state()
+        state = versions.current_state()
+        _local.keep_only(state["v"])
         address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}".encode()
         key = f"pagecache:{state['v']}:{hashlib.blake2b(address, digest_size=16).hexdigest()}"
         entry = _local.get(key)

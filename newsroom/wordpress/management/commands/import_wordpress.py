@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from newsroom.wordpress import ExportError, Importer
+from newsroom.wordpress.importer import ExportError, Importer
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from newsroom import backups
+from newsroom.backups import operations as backups
 
 
 class Command(BaseCommand):

@@ -1,0 +1,1 @@
+"""Finished pages for anonymous readers, served before anything else runs."""

@@ -1,0 +1,1 @@
+"""Old addresses keep working: the old site's URLs answer with a permanent redirect."""
