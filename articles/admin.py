@@ -3,16 +3,15 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import F, Prefetch, Q
+from django.db.models import F, Prefetch
 from django.http import Http404
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from . import body, tasks
+from . import body, publishing, tasks
 from .forms import (
     ArticleForm,
     AuthorForm,
@@ -34,23 +33,12 @@ from .models import (
     RelatedLink,
     Section,
 )
-from .views import preview_token
+from .permissions import can_change_photo, can_edit, can_publish
+from .previews import preview_url
+from .publishing import PublishingError
 
 # Links typed without a scheme are taken as https (the Django 6 default, chosen now).
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
-
-
-def can_publish(user) -> bool:
-    return user.has_perm("articles.publish_article")
-
-
-def can_edit(user, article: Article | None) -> bool:
-    """Publishers edit everything; authors only their own articles until published."""
-    if article is None or can_publish(user):
-        return True
-    if article.status == Article.Status.PUBLISHED:
-        return False
-    return Article.objects.editable_by(user).filter(pk=article.pk).exists()
 
 
 @admin.register(Section)
@@ -87,15 +75,7 @@ class PhotoAdmin(admin.ModelAdmin):
     readonly_fields = ["thumbnail", "source_url"]
 
     def has_change_permission(self, request, obj=None):
-        # A photo on a published (or scheduled) article is part of that page: changing its
-        # image, caption or credit is an editor's decision, as editing the article is.
-        return super().has_change_permission(request, obj) and (
-            obj is None
-            or can_publish(request.user)
-            or not Article.objects.filter(status=Article.Status.PUBLISHED)
-            .filter(Q(lead_photo=obj) | Q(body_photos__photo=obj))
-            .exists()
-        )
+        return super().has_change_permission(request, obj) and can_change_photo(request.user, obj)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -184,14 +164,12 @@ class PublicationFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        now = timezone.now()
-        published = queryset.filter(status=Article.Status.PUBLISHED)
         return {
-            "draft": queryset.filter(status=Article.Status.DRAFT),
-            "review": queryset.filter(status=Article.Status.REVIEW),
-            "scheduled": published.filter(publish_at__gt=now),
-            "live": published.filter(publish_at__lte=now),
-        }.get(self.value(), queryset)
+            "draft": lambda: queryset.filter(status=Article.Status.DRAFT),
+            "review": lambda: queryset.filter(status=Article.Status.REVIEW),
+            "scheduled": queryset.scheduled,
+            "live": queryset.published,
+        }.get(self.value(), lambda: queryset)()
 
 
 class RegionFilter(admin.SimpleListFilter):
@@ -203,14 +181,6 @@ class RegionFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return queryset.filter(regions__slug=self.value()) if self.value() else queryset
-
-
-class EditConflictError(Exception):
-    """A save lost the race for the article's edit-conflict counter.
-
-    The form's check, made under a row lock, should always catch a conflict first; this
-    stops a save that got past it from overwriting someone else's work regardless.
-    """
 
 
 @admin.register(Article)
@@ -267,9 +237,7 @@ class ArticleAdmin(VersionAdmin):
         return super().get_search_results(request, queryset, search_term)
 
     def view_on_site(self, article):
-        if article.is_live:
-            return article.get_absolute_url()
-        return reverse("articles:preview", args=[preview_token(article)])
+        return article.get_absolute_url() if article.is_published else preview_url(article)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         article = self.get_object(request, object_id)
@@ -303,15 +271,20 @@ class ArticleAdmin(VersionAdmin):
         kept = Version.objects.get_for_object(article).filter(pk=version_id)
         if not kept.exists():
             raise Http404("No such version of this article.")
-        # The old version carries its old edit-conflict counter; changeform_view puts the
-        # current one back, so the counter only ever moves on.
-        request.article_live_version = article.version
+        # The old version carries its old edit-conflict counter, and no lead fields (they
+        # are not kept); changeform_view puts the current ones back, so the counter only
+        # ever moves on and the restored article leads exactly when it led before.
+        request.article_live_fields = {
+            "version": article.version,
+            "is_lead": article.is_lead,
+            "lead_until": article.lead_until,
+        }
         return super().revision_view(request, object_id, version_id, extra_context)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        live_version = getattr(request, "article_live_version", None)
-        if object_id and live_version is not None:
-            Article.objects.filter(pk=unquote(object_id)).update(version=live_version)
+        live_fields = getattr(request, "article_live_fields", None)
+        if object_id and live_fields is not None:
+            Article.objects.filter(pk=unquote(object_id)).update(**live_fields)
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def changelist_view(self, request, extra_context=None):
@@ -366,15 +339,7 @@ class ArticleAdmin(VersionAdmin):
         if not change:
             obj.created_by = request.user
         else:
-            # Claim the next counter only if it is still the one the editor opened: of two
-            # saves from the same starting point exactly one can win.
-            opened = form.cleaned_data.get("version")
-            claimed = Article.objects.filter(pk=obj.pk, version=opened).update(
-                version=F("version") + 1
-            )
-            if not claimed:
-                raise EditConflictError(f"Article {obj.pk} changed since version {opened}.")
-            obj.version = opened + 1
+            publishing.claim_version(obj, form.cleaned_data.get("version"))
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
@@ -431,7 +396,7 @@ class ArticleAdmin(VersionAdmin):
     def preview_link(self, article):
         if not article.pk:
             return "Save the article to get a preview link."
-        url = reverse("articles:preview", args=[preview_token(article)])
+        url = preview_url(article)
         hours = settings.PREVIEW_MAX_AGE // 3600
         lifetime = f"{hours // 24} days" if hours >= 48 else f"{max(hours, 1)} hours"
         return format_html(
@@ -443,52 +408,37 @@ class ArticleAdmin(VersionAdmin):
             lifetime,
         )
 
-    def _change_status(self, request, queryset, status, message):
-        changed = 0
+    def _apply(self, request, queryset, operation, message) -> int:
+        """Run a publishing operation on each article; report refusals and the count."""
+        done = 0
         for article in queryset:
-            if status == Article.Status.PUBLISHED and not article.bylines.exists():
-                self.message_user(
-                    request,
-                    f"“{article}” was not published: it needs at least one author.",
-                    messages.ERROR,
-                )
+            try:
+                operation(article)
+            except PublishingError as refusal:
+                self.message_user(request, str(refusal), messages.ERROR)
                 continue
-            article.status = status
-            if status == Article.Status.PUBLISHED and (
-                article.publish_at is None or article.publish_at > timezone.now()
-            ):
-                article.publish_at = timezone.now()
-            # Move the counter on under a row lock, so a change form opened before this
-            # action cannot overwrite its result, and no two saves share a number.
-            current = Article.objects.select_for_update().filter(pk=article.pk)
-            article.version = current.values_list("version", flat=True).get() + 1
-            article.save(update_fields=["status", "publish_at", "version", "modified_at"])
-            tasks.queue_article_renditions(article)
             self.log_change(request, article, message)
-            changed += 1
-        self.message_user(request, f"{message}: {changed} article(s).", messages.SUCCESS)
+            done += 1
+        return done
+
+    def _report(self, request, message, done):
+        self.message_user(request, f"{message}: {done} article(s).", messages.SUCCESS)
 
     @admin.action(description="Submit for review", permissions=["change"])
     def submit_for_review(self, request, queryset):
         drafts = queryset.filter(status=Article.Status.DRAFT)
-        self._change_status(request, drafts, Article.Status.REVIEW, "Submitted for review")
+        done = self._apply(request, drafts, publishing.submit_for_review, "Submitted for review")
+        self._report(request, "Submitted for review", done)
 
     @admin.action(description="Publish now", permissions=["publish"])
     def publish_now(self, request, queryset):
-        self._change_status(request, queryset, Article.Status.PUBLISHED, "Published")
+        done = self._apply(request, queryset, publishing.publish_now, "Published")
+        self._report(request, "Published", done)
 
     @admin.action(description="Unpublish (back to draft)", permissions=["publish"])
     def unpublish(self, request, queryset):
-        self._change_status(request, queryset, Article.Status.DRAFT, "Unpublished")
-
-    def _set_lead(self, request, article, is_lead: bool, message: str) -> None:
-        # The counter moves on under a row lock, as for the status actions.
-        current = Article.objects.select_for_update().filter(pk=article.pk)
-        article.version = current.values_list("version", flat=True).get() + 1
-        article.is_lead = is_lead
-        article.lead_until = None
-        article.save(update_fields=["is_lead", "lead_until", "version", "modified_at"])
-        self.log_change(request, article, message)
+        done = self._apply(request, queryset, publishing.unpublish, "Unpublished")
+        self._report(request, "Unpublished", done)
 
     @admin.action(description="Make the lead story", permissions=["publish"])
     def make_lead(self, request, queryset):
@@ -499,28 +449,14 @@ class ArticleAdmin(VersionAdmin):
             )
             return
         article = chosen[0]
-        if article.status != Article.Status.PUBLISHED:
-            self.message_user(
-                request,
-                f"“{article}” cannot lead: only a published or scheduled article can.",
-                messages.ERROR,
-            )
-            return
-        self._set_lead(request, article, True, "Made the lead story")
-        self.message_user(
-            request,
-            f"“{article}” leads the home page"
-            + (" from its publish time." if article.is_scheduled else "."),
-            messages.SUCCESS,
-        )
+        if self._apply(request, chosen, publishing.make_lead, "Made the lead story"):
+            when = " from its publish time." if article.is_scheduled else "."
+            self.message_user(request, f"“{article}” leads the home page{when}", messages.SUCCESS)
 
     @admin.action(description="Stop leading", permissions=["publish"])
     def stop_leading(self, request, queryset):
-        released = 0
-        for article in queryset.filter(is_lead=True):
-            self._set_lead(request, article, False, "Stopped leading")
-            released += 1
-        if released:
+        leads = queryset.filter(is_lead=True)
+        if self._apply(request, leads, publishing.stop_leading, "Stopped leading"):
             self.message_user(
                 request, "The newest article leads the home page again.", messages.SUCCESS
             )

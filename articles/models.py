@@ -200,6 +200,14 @@ class ArticleQuerySet(models.QuerySet):
         """Articles readers may see: published, and their publish time has come."""
         return self.filter(status=Article.Status.PUBLISHED, publish_at__lte=timezone.now())
 
+    def scheduled(self):
+        """Published with a publish time still to come: readers see them from then on."""
+        return self.filter(status=Article.Status.PUBLISHED, publish_at__gt=timezone.now())
+
+    def leading(self):
+        """The editors' chosen lead story, while it is published and its lead time lasts."""
+        return self.published().filter(leading_now())
+
     def for_listing(self):
         """What a list of article cards shows: kicker, section, photo and bylines."""
         return self.select_related("section", "primary_region", "lead_photo").prefetch_related(
@@ -219,10 +227,7 @@ class ArticleQuerySet(models.QuerySet):
         now = timezone.now()
         due = []
         scheduled = (
-            self.filter(status=Article.Status.PUBLISHED, publish_at__gt=now)
-            .order_by("publish_at")
-            .values_list("publish_at", flat=True)
-            .first()
+            self.scheduled().order_by("publish_at").values_list("publish_at", flat=True).first()
         )
         if scheduled:
             due.append(scheduled)
@@ -265,7 +270,10 @@ class ArticleQuerySet(models.QuerySet):
 # Every save through the admin keeps a revision of the article with its inline rows and
 # regions, so an earlier version can be restored whole (see ArticleAdmin).
 @reversion.register(
-    follow=["bylines", "quotes", "body_photos", "related_links", "corrections", "taggedregion_set"]
+    follow=["bylines", "quotes", "body_photos", "related_links", "corrections", "taggedregion_set"],
+    # Which article leads the home page is today's choice, not part of an article's past:
+    # restoring a version keeps the row's current lead fields (see ArticleAdmin).
+    exclude=["is_lead", "lead_until"],
 )
 class Article(models.Model):
     class Status(models.TextChoices):
@@ -426,11 +434,7 @@ class Article(models.Model):
         taking_lead = self.is_lead and (update_fields is None or "is_lead" in update_fields)
         with transaction.atomic():
             if taking_lead:
-                # One lead at a time: the one before steps down. Its counter moves on, so
-                # a change form still showing it as the lead cannot take the lead back.
-                Article.objects.filter(is_lead=True).exclude(pk=self.pk).update(
-                    is_lead=False, lead_until=None, version=F("version") + 1
-                )
+                self._release_previous_lead()
             super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -444,6 +448,22 @@ class Article(models.Model):
                 "slug": self.slug,
             },
         )
+
+    def _release_previous_lead(self) -> None:
+        """One lead at a time: the one before steps down.
+
+        Its counter moves on, so a change form still showing it as the lead cannot take
+        the lead back; and when the change is being kept as a revision (an editor's save
+        or action), the article stepping down gets its own history entry in it.
+        """
+        previous = Article.objects.filter(is_lead=True).exclude(pk=self.pk)
+        stepping_down = list(previous.values_list("pk", flat=True))
+        if not stepping_down:
+            return
+        previous.update(is_lead=False, lead_until=None, version=F("version") + 1)
+        if reversion.is_active():
+            for article in Article.objects.filter(pk__in=stepping_down):
+                reversion.add_to_revision(article)
 
     def clean(self):
         errors = body.placeholder_errors(clean_editorial(self.body))
@@ -471,7 +491,8 @@ class Article(models.Model):
         return self.kind == self.Kind.OPINION
 
     @property
-    def is_live(self) -> bool:
+    def is_published(self) -> bool:
+        """The Python twin of ``Article.objects.published()``."""
         return (
             self.status == self.Status.PUBLISHED
             and self.publish_at is not None
@@ -480,14 +501,14 @@ class Article(models.Model):
 
     @property
     def is_scheduled(self) -> bool:
-        return self.status == self.Status.PUBLISHED and not self.is_live
+        return self.status == self.Status.PUBLISHED and not self.is_published
 
     @property
     def leads_home_page(self) -> bool:
         """Chosen as the lead story, live, and its lead time not over."""
         return (
             self.is_lead
-            and self.is_live
+            and self.is_published
             and (self.lead_until is None or self.lead_until > timezone.now())
         )
 
@@ -510,7 +531,7 @@ class Article(models.Model):
         close_at = self.comments_close_at
         return (
             self.comments_enabled
-            and self.is_live
+            and self.is_published
             and close_at is not None
             and timezone.now() < close_at
         )
@@ -679,7 +700,7 @@ class RelatedLink(models.Model):
     @property
     def is_visible(self) -> bool:
         """External links always; links to our articles only once those are live."""
-        return self.target_id is None or self.target.is_live
+        return self.target_id is None or self.target.is_published
 
     @property
     def label(self) -> str:

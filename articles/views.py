@@ -16,13 +16,7 @@ from .feeds import feed_links
 from .forms import SearchForm
 from .metadata import article_metadata
 from .models import Article, Author, BodyPhoto, Byline, Correction, Region, RelatedLink, Section
-
-PREVIEW_SALT = "articles.preview"
-
-
-def preview_token(article: Article) -> str:
-    """A signed token that shows one article, whatever its status, until it expires."""
-    return signing.dumps(article.pk, salt=PREVIEW_SALT, compress=True)
+from .previews import previewed_article_id
 
 
 def article_page_queryset():
@@ -50,7 +44,7 @@ def article_parts(article: Article) -> dict:
 
     def build():
         prefetch_related_objects([article], *PARTS)
-        previous, following = article.neighbours() if article.is_live else (None, None)
+        previous, following = article.neighbours() if article.is_published else (None, None)
         return {
             "prefetched": article._prefetched_objects_cache,
             "sidebar_links": article.sidebar_links(),
@@ -101,7 +95,7 @@ class ArticleView(DetailView):
 def preview(request, token):
     """A shared draft preview: valid only with an unexpired, untampered token."""
     try:
-        pk = signing.loads(token, salt=PREVIEW_SALT, max_age=settings.PREVIEW_MAX_AGE)
+        pk = previewed_article_id(token)
     except signing.BadSignature as error:
         raise Http404("This preview link is invalid or has expired.") from error
     article = get_object_or_404(article_page_queryset(), pk=pk)

@@ -215,7 +215,7 @@ def article_comments(request, article_id):
 @require_safe
 def report_form(request, comment_id):
     comment = get_object_or_404(Comment.objects.approved().select_related("article"), pk=comment_id)
-    if not comment.article.is_live:
+    if not comment.article.is_published:
         raise Http404
     form = ReportForm(initial={"ts": form_token(comment.article_id)})
     return render(
@@ -230,7 +230,7 @@ def report_form(request, comment_id):
 def report_comment(request, comment_id):
     comment = get_object_or_404(Comment.objects.approved().select_related("article"), pk=comment_id)
     article = comment.article
-    if not article.is_live:
+    if not article.is_published:
         raise Http404
     form = ReportForm(request.POST)
     context = {"comment": comment, "form": form, "personal": has_ambient_authority(request)}

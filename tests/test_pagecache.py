@@ -135,7 +135,7 @@ def test_requests_with_a_session_bypass_the_shared_cache(client, make_article, m
 
 
 def test_previews_and_admin_are_never_cached(client, make_article, make_staff):
-    from articles.views import preview_token
+    from articles.previews import preview_token
 
     draft = make_article("Draft", status=Article.Status.DRAFT)
     url = f"/preview/{preview_token(draft)}/"

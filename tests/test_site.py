@@ -48,7 +48,7 @@ def test_load_demo_makes_a_full_site_and_is_idempotent(capsys):
 def test_demo_reference_article_has_every_part(client):
     call_command("load_demo", articles=10)
     article = Article.objects.get(slug__startswith="vice-president-says")
-    assert article.is_live and article.primary_region and article.lead_photo
+    assert article.is_published and article.primary_region and article.lead_photo
     assert article.lead_photo.credit and article.lead_photo.caption
     assert article.quotes.count() >= 2
     assert article.related_links.filter(placement="inline").exists()

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, Correction, Region
-from articles.views import PREVIEW_SALT
+from articles.previews import PREVIEW_SALT
 
 ADD_URL = reverse("admin:articles_article_add")
 CHANGELIST_URL = reverse("admin:articles_article_changelist")

@@ -267,3 +267,64 @@ def test_a_version_of_another_article_cannot_be_restored_through_this_one(
     response = client.get(revision_url(other, version))
 
     assert response.status_code == 404
+
+
+def test_restoring_a_version_from_when_it_led_does_not_take_the_lead_back(
+    client, three_versions, make_article
+):
+    """Which article leads the home page is today's choice, not part of an article's past."""
+    data = form_data(client.get(change_url(three_versions)))
+    data["is_lead"] = "on"
+    assert_saved(client.post(change_url(three_versions), data))
+    when_it_led = kept_versions(three_versions)[-1]
+    now_leading = make_article("Now leading")
+    now_leading.is_lead = True
+    now_leading.save()
+
+    opened = client.get(revision_url(three_versions, when_it_led))
+    assert opened.status_code == 200
+    data = form_data(opened)
+    assert "is_lead" not in data, "the form shows today's lead, not the version's"
+    assert_saved(client.post(revision_url(three_versions, when_it_led), data))
+
+    now_leading.refresh_from_db()
+    assert now_leading.is_lead
+    restored = Article.objects.get(pk=three_versions.pk)
+    assert restored.headline == "Version three headline" and not restored.is_lead
+
+
+def test_restoring_an_old_version_of_the_lead_keeps_it_leading(client, three_versions):
+    """The version restored is from before it led; it leads all the same, as it did."""
+    first = kept_versions(three_versions)[0]
+    data = form_data(client.get(change_url(three_versions)))
+    data["is_lead"] = "on"
+    assert_saved(client.post(change_url(three_versions), data))
+
+    data = form_data(client.get(revision_url(three_versions, first)))
+    assert data.get("is_lead") == "on"
+    assert_saved(client.post(revision_url(three_versions, first), data))
+
+    restored = Article.objects.get(pk=three_versions.pk)
+    assert restored.headline == "Version one headline" and restored.is_lead
+
+
+def test_the_article_that_steps_down_as_lead_gets_a_history_entry(
+    client, three_versions, make_article, make_author
+):
+    """Editors see in an article's history when it stopped leading, and who made it so."""
+    three_versions.is_lead = True
+    three_versions.save()
+    before = len(kept_versions(three_versions))
+    newcomer = make_article("The new lead", authors=[make_author("Samir Haddad")])
+    data = form_data(client.get(change_url(newcomer)))
+    data["is_lead"] = "on"
+    assert_saved(client.post(change_url(newcomer), data))
+
+    three_versions.refresh_from_db()
+    assert not three_versions.is_lead
+    versions = kept_versions(three_versions)
+    assert len(versions) == before + 1
+    assert versions[-1].revision.user is not None
+    history = client.get(history_url(three_versions))
+    assert history.status_code == 200
+    assert "The new lead" in history.content.decode()

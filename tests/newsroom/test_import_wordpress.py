@@ -50,7 +50,7 @@ def test_post_becomes_article_with_slug_dates_standfirst_and_byline(imported):
     dam = article(101)
     assert dam.headline == "Dam reservoir reaches a record level"
     assert dam.slug == "dam-reservoir-record"
-    assert dam.status == Article.Status.PUBLISHED and dam.is_live
+    assert dam.status == Article.Status.PUBLISHED and dam.is_published
     assert dam.publish_at == datetime(2019, 5, 3, 8, 15, tzinfo=UTC)  # the GMT date
     assert dam.updated_at == datetime(2019, 5, 4, 6, 0, tzinfo=UTC)
     assert dam.standfirst == "Spillways opened as the lake rises & farmers move pumps."

@@ -19,7 +19,7 @@ import pytest
 from django.template.backends.django import DjangoTemplates
 from django.urls import reverse
 
-from articles.views import preview_token
+from articles.previews import preview_token
 from comments.models import Comment
 from newsroom.pagecache import middleware as pagecache
 

@@ -19,7 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from articles.models import Article, Correction, Quote, RelatedLink
-from articles.views import PREVIEW_SALT, preview_token
+from articles.previews import PREVIEW_SALT, preview_token
 from comments import notifications
 from comments.forms import FORM_SALT
 from comments.models import Comment, Subscription

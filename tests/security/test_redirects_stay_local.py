@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from articles.models import Article
-from articles.views import preview_token
+from articles.previews import preview_token
 from comments import notifications
 from comments.forms import FORM_SALT
 from comments.models import Comment, ModeratedWord, Subscription
