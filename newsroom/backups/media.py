@@ -152,11 +152,19 @@ def _staging_folder(media_root: Path) -> Path:
     return staged
 
 
+class OldMediaSetAside(OSError):
+    """The swap failed, and so did putting the old media back: they are in ``folder``."""
+
+    def __init__(self, folder: Path, cause: OSError):
+        super().__init__(f"{cause}; moving the old media back failed too")
+        self.folder = folder
+
+
 def swap(staged: Path) -> None:
     """Put the unpacked folder in MEDIA_ROOT's place and delete the old one.
 
-    Raises OSError if it cannot, with the old media back in MEDIA_ROOT; the caller
-    deletes ``staged``.
+    Raises OSError if it cannot; the old media are then back in MEDIA_ROOT, unless the
+    error is OldMediaSetAside. The caller deletes ``staged``.
     """
     media_root = root()
     old = media_root.parent / f".{media_root.name}.old-{secrets.token_hex(4)}"
@@ -164,8 +172,11 @@ def swap(staged: Path) -> None:
         os.rename(media_root, old)
     try:
         os.rename(staged, media_root)
-    except OSError:
+    except OSError as error:
         if old.exists():
-            os.rename(old, media_root)
+            try:
+                os.rename(old, media_root)
+            except OSError:
+                raise OldMediaSetAside(old, error) from error
         raise
     shutil.rmtree(old, ignore_errors=True)

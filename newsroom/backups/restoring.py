@@ -2,6 +2,7 @@
 and, with its archive, the media; the media are swapped in only once the database is
 restored."""
 
+import shlex
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -22,7 +23,8 @@ def restore(
     With ``media_archive``, an archive written by media.backup, MEDIA_ROOT is replaced
     too. The archive is checked before ``confirm()`` and unpacked before the database is
     touched; MEDIA_ROOT is swapped only once the database is restored, so a failure at
-    any step before that leaves both as they were.
+    any step before that leaves both as they were. If the swap itself fails, the error
+    says that the database was restored and the media were not, and how to finish.
     """
     kind = database.check(path, alias)
     if media_archive is not None:
@@ -37,15 +39,42 @@ def restore(
             shutil.rmtree(staged, ignore_errors=True)
         raise
     if staged is not None:
-        _swap_media(staged)
+        try:
+            media.swap(staged)
+        except (OSError, BackupError) as error:
+            shutil.rmtree(staged, ignore_errors=True)
+            raise BackupError(_half_restored(path, alias, media_archive, error)) from error
     return True
 
 
-def _swap_media(staged: Path) -> None:
-    try:
-        media.swap(staged)
-    except OSError as error:
-        shutil.rmtree(staged, ignore_errors=True)
-        raise BackupError(
-            f"Could not put the restored media in place of {media.root()}: {error}"
-        ) from error
+def _half_restored(path: Path, alias: str, archive: Path, error: Exception) -> str:
+    """What an operator must know when the database is restored but the media are not."""
+    root = media.root()
+    again = ["python", "manage.py", "restore", str(path), "--media"]
+    if alias != "default":
+        again += ["--database", alias]
+    unpack = f"tar -xzf {shlex.quote(str(archive))} -C {shlex.quote(str(root))}"
+    if isinstance(error, media.OldMediaSetAside):
+        state = f"The old media are no longer in {root}: they are in {error.folder}."
+    elif root.exists():
+        state = (
+            f"The old media are still in place in {root}, so photos and renditions do not "
+            "match the restored database yet."
+        )
+    else:
+        state = f"{root} still does not exist."
+    if root.exists():
+        by_hand = f"empty {root} and unpack the archive into it by hand: {unpack}"
+    else:
+        by_hand = f"unpack the archive by hand: mkdir -p {shlex.quote(str(root))} && {unpack}"
+    return "\n".join(
+        [
+            f"The database WAS restored from {path}, but the media were NOT restored: "
+            f"could not put the unpacked media in place of {root}: {error}",
+            state,
+            "To finish, run the restore again (it restores the same database once more): "
+            + shlex.join(again),
+            f"or {by_hand}",
+            "If the backup is older than this code, also run `python manage.py migrate`.",
+        ]
+    )

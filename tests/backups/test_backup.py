@@ -1,8 +1,11 @@
 """Backups: a consistent copy taken while writers run, and a restore that brings it back."""
 
+import errno
 import io
 import os
 import re
+import shlex
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -13,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError, call_command, execute_from_command_line
 from django.db import connection, connections, transaction
 from django.db.utils import load_backend
 
@@ -538,6 +541,89 @@ def test_a_failed_database_restore_leaves_the_media_as_they_were(
         run("restore", path, "--media", "--noinput")
     assert tree(root) == changed
     assert leftovers(settings) == []
+
+
+def restore_from_the_command_line(capsys, *args) -> tuple[int, str, str]:
+    """Run ``manage.py restore`` in this process, so monkeypatches hold, to a failure:
+    its exit status, stdout and stderr."""
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit:
+        execute_from_command_line(["manage.py", "restore", *map(str, args)])
+    out, err = capsys.readouterr()
+    return exit.value.code, out, err
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_media_swap_says_the_database_was_restored_and_how_to_finish(
+    media_backup, settings, monkeypatch, capsys
+):
+    path, archive, before = media_backup
+    root = Path(settings.MEDIA_ROOT)
+    articles = table(Article)
+    Article.objects.all().delete()
+    (root / "after.txt").write_text("uploaded after the backup")
+    changed = tree(root)
+
+    def fail(staged):
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(media, "swap", fail)
+    status, out, err = restore_from_the_command_line(capsys, path, "--media", "--noinput")
+
+    assert (status, out) == (1, "")
+    assert err.startswith(
+        f"CommandError: The database WAS restored from {path}, but the media were NOT "
+        f"restored: could not put the unpacked media in place of {root}: [Errno {errno.EXDEV}] "
+        "Invalid cross-device link\n"
+    )
+    assert f"\nThe old media are still in place in {root}, " in err
+    assert (
+        "\nTo finish, run the restore again (it restores the same database once more): "
+        f"python manage.py restore {shlex.quote(str(path))} --media\n"
+    ) in err
+    assert table(Article) == articles  # the database was restored
+    assert tree(root) == changed  # the media were not, and the old ones are untouched
+    assert leftovers(settings) == []
+    # The tar command it gives finishes the job by hand.
+    [advice] = [line for line in err.splitlines() if "by hand: " in line]
+    assert advice == (
+        f"or empty {root} and unpack the archive into it by hand: "
+        f"tar -xzf {shlex.quote(str(archive))} -C {shlex.quote(str(root))}"
+    )
+    shutil.rmtree(root)
+    root.mkdir()
+    subprocess.run(shlex.split(advice.split("by hand: ", 1)[1]), check=True, timeout=60)
+    assert tree(root) == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_media_swap_that_cannot_put_the_old_media_back_says_where_they_are(
+    media_backup, settings, monkeypatch, capsys
+):
+    path, _archive, _before = media_backup
+    root = Path(settings.MEDIA_ROOT)
+    (root / "after.txt").write_text("uploaded after the backup")
+    changed = tree(root)
+    real_rename = os.rename
+
+    def rename(source, destination):
+        # MEDIA_ROOT moves aside; neither the restored copy nor the old one can move in.
+        if ".restoring-" in Path(source).name or ".old-" in Path(source).name:
+            raise OSError(errno.EIO, "Input/output error")
+        real_rename(source, destination)
+
+    monkeypatch.setattr(os, "rename", rename)
+    status, out, err = restore_from_the_command_line(capsys, path, "--media", "--noinput")
+    monkeypatch.undo()
+
+    [aside] = [root.parent / name for name in leftovers(settings)]
+    assert (status, out) == (1, "")
+    assert err.startswith(f"CommandError: The database WAS restored from {path}, ")
+    assert "Input/output error; moving the old media back failed too\n" in err
+    assert f"\nThe old media are no longer in {root}: they are in {aside}.\n" in err
+    assert f"by hand: mkdir -p {shlex.quote(str(root))} && tar -xzf " in err
+    assert ".old-" in aside.name and not root.exists()
+    assert tree(aside) == changed
 
 
 def gzipped_tar(path: Path, *members: tuple[tarfile.TarInfo, bytes | None]) -> Path:
