@@ -3,7 +3,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from newsroom.backups import operations as backups
+from newsroom.backups import database, files, media
+from newsroom.backups.errors import BackupError
 
 
 class Command(BaseCommand):
@@ -30,28 +31,29 @@ class Command(BaseCommand):
             "--database", default="default", help="Database alias (default: %(default)s)."
         )
 
-    def handle(self, *args, path, media, database, **options):
+    def handle(self, *args, path, **options):
+        alias, with_media = options["database"], options["media"]
         try:
-            kind = backups.vendor(database)
-            if media:
-                backups.media_folder()  # refused before anything is written
+            kind = database.vendor(alias)
+            if with_media:
+                media.folder()  # refused before anything is written
             if path is None:
-                path = backups.default_path(kind)
+                path = files.default_path(kind)
                 Path(settings.BACKUP_DIR).mkdir(parents=True, exist_ok=True)
             else:
                 path = Path(path)  # call_command(..., path="…") skips argparse's type
                 if path.is_dir():
-                    path = path / backups.default_path(kind).name
-            backups.backup_database(path, database)
+                    path = path / files.default_path(kind).name
+            database.backup(path, alias)
             self.stdout.write(
-                f"Wrote {path} ({backups.human_size(path)}): {backups.KIND_NAMES[kind]}."
+                f"Wrote {path} ({files.human_size(path)}): {database.KIND_NAMES[kind]}."
             )
-            if media:
-                archive = backups.media_path(path)
-                backups.backup_media(archive)
+            if with_media:
+                archive = files.media_path(path)
+                media.backup(archive)
                 self.stdout.write(
-                    f"Wrote {archive} ({backups.human_size(archive)}): "
+                    f"Wrote {archive} ({files.human_size(archive)}): "
                     f"media files from {settings.MEDIA_ROOT}."
                 )
-        except backups.BackupError as error:
+        except BackupError as error:
             raise CommandError(str(error)) from error

@@ -2,7 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from newsroom.backups import operations as backups
+from newsroom.backups import database, files, media, restoring
+from newsroom.backups.errors import BackupError
 
 
 class Command(BaseCommand):
@@ -32,16 +33,16 @@ class Command(BaseCommand):
             "--database", default="default", help="Database alias (default: %(default)s)."
         )
 
-    def handle(self, *args, path, media, interactive, database, **options):
-        path = Path(path)
-        archive = backups.media_path(path) if media else None
+    def handle(self, *args, path, interactive, **options):
+        alias, path = options["database"], Path(path)
+        archive = files.media_path(path) if options["media"] else None
 
         def confirm() -> bool:
             if archive is None:
                 replaced = f"everything in {target} with the backup {path}; what was written"
             else:
                 replaced = (
-                    f"everything in {target} and in the media folder {backups.media_root()} "
+                    f"everything in {target} and in the media folder {media.root()} "
                     f"with the backup {path} and its media archive {archive}; what was "
                     "written or uploaded"
                 )
@@ -52,12 +53,12 @@ class Command(BaseCommand):
             return answer.strip().lower() == "yes"
 
         try:
-            target = backups.describe(database)
+            target = database.describe(alias)
             # The files are checked before anyone is asked anything.
-            restored = backups.restore_database(
-                path, database, confirm if interactive else None, media=archive
+            restored = restoring.restore(
+                path, alias, confirm if interactive else None, media_archive=archive
             )
-        except backups.BackupError as error:
+        except BackupError as error:
             raise CommandError(str(error)) from error
         if not restored:
             self.stdout.write("Restore cancelled.")
@@ -67,4 +68,4 @@ class Command(BaseCommand):
             "`python manage.py migrate`."
         )
         if archive is not None:
-            self.stdout.write(f"Restored the media in {backups.media_root()} from {archive}.")
+            self.stdout.write(f"Restored the media in {media.root()} from {archive}.")

@@ -1,8 +1,11 @@
 """Backups: a consistent copy taken while writers run, and a restore that brings it back."""
 
+import errno
 import io
 import os
 import re
+import shlex
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -13,13 +16,14 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError, call_command, execute_from_command_line
 from django.db import connection, connections, transaction
 from django.db.utils import load_backend
 
 from articles.models import Article
 from comments.models import Comment
-from newsroom.backups import operations as backups
+from newsroom.backups import database, files, media, postgres, sqlite
+from newsroom.backups.errors import BackupError
 
 WRITERS = 4
 WARM_UP = 15  # commits each writer makes before the backup starts
@@ -236,7 +240,7 @@ def test_restore_asks_first_then_brings_the_live_database_back(make_article, tmp
 
     questions = []
     monkeypatch.setattr("builtins.input", lambda prompt: questions.append(prompt) or "yes")
-    assert run("restore", path).startswith(f"Restored {backups.describe()} from {path}.")
+    assert run("restore", path).startswith(f"Restored {database.describe()} from {path}.")
     assert "Type 'yes' to continue" in questions[0]
     assert {model: table(model) for model in (Article, Comment)} == before
     # The restored database takes new writes as usual.
@@ -244,11 +248,11 @@ def test_restore_asks_first_then_brings_the_live_database_back(make_article, tmp
 
 
 def sqlite_file(path: Path, *statements: str) -> Path:
-    database = sqlite3.connect(path)
+    db = sqlite3.connect(path)
     for statement in statements:
-        database.execute(statement)
-    database.commit()
-    database.close()
+        db.execute(statement)
+    db.commit()
+    db.close()
     return path
 
 
@@ -256,7 +260,7 @@ def test_restore_refuses_what_is_not_a_backup_of_this_kind_and_changes_nothing(
     make_article, tmp_path
 ):
     article = make_article("Still here")
-    sqlite = "SQLite" if connection.vendor == "sqlite" else "PostgreSQL"
+    engine = "SQLite" if connection.vendor == "sqlite" else "PostgreSQL"
     newsroom_sqlite = sqlite_file(tmp_path / "site.sqlite3", "CREATE TABLE django_migrations(x)")
     other_sqlite = sqlite_file(tmp_path / "other.sqlite3", "CREATE TABLE notes(x)")
     damaged_sqlite = tmp_path / "damaged.sqlite3"
@@ -274,7 +278,7 @@ def test_restore_refuses_what_is_not_a_backup_of_this_kind_and_changes_nothing(
         garbage: "is not a Newsroom backup: neither a SQLite database nor a pg_dump archive",
         empty: "is not a Newsroom backup",
     }
-    if sqlite == "SQLite":
+    if engine == "SQLite":
         expected |= {
             damaged_dump: "is a PostgreSQL dump (pg_dump -Fc), but database 'default' is SQLite",
             other_sqlite: "is a SQLite database, but not a Newsroom one",
@@ -320,19 +324,19 @@ def test_backup_names_files_by_utc_time_in_backup_dir_and_never_overwrites(
     make_photo()
     output = run("backup", "--media")
     written = sorted(Path(settings.BACKUP_DIR).iterdir())
-    suffix = backups.SUFFIXES[connection.vendor]
-    database, media = (
+    suffix = files.SUFFIXES[connection.vendor]
+    copy, archive = (
         next(p for p in written if p.name.endswith(suffix)),
         next(p for p in written if p.name.endswith(".media.tar.gz")),
     )
-    assert re.fullmatch(rf"newsroom-\d{{8}}T\d{{6}}Z{re.escape(suffix)}", database.name)
-    assert media.name == database.name.removesuffix(suffix) + ".media.tar.gz"
+    assert re.fullmatch(rf"newsroom-\d{{8}}T\d{{6}}Z{re.escape(suffix)}", copy.name)
+    assert archive.name == copy.name.removesuffix(suffix) + ".media.tar.gz"
     assert len(written) == 2
     # They hold e-mail addresses and password hashes: for their owner's eyes only.
     assert [oct(p.stat().st_mode & 0o777) for p in written] == ["0o600", "0o600"]
-    assert f"Wrote {database} (" in output and f"Wrote {media} (" in output
-    with tarfile.open(media) as archive:
-        photos = [name for name in archive.getnames() if name.endswith(".jpg")]
+    assert f"Wrote {copy} (" in output and f"Wrote {archive} (" in output
+    with tarfile.open(archive) as tar:
+        photos = [name for name in tar.getnames() if name.endswith(".jpg")]
     assert len(photos) == 1
 
     folder = tmp_path / "elsewhere"
@@ -341,7 +345,7 @@ def test_backup_names_files_by_utc_time_in_backup_dir_and_never_overwrites(
     assert [p.suffix for p in folder.iterdir()] == [suffix]
 
     with pytest.raises(CommandError, match="already exists"):
-        run("backup", database)
+        run("backup", copy)
     with pytest.raises(CommandError, match="No such folder"):
         run("backup", tmp_path / "nowhere" / "x.backup")
     assert sorted(Path(settings.BACKUP_DIR).iterdir()) == written
@@ -350,10 +354,10 @@ def test_backup_names_files_by_utc_time_in_backup_dir_and_never_overwrites(
 def test_a_failed_backup_leaves_no_file_behind(db, tmp_path, monkeypatch):
     def fail(_source, target):
         Path(target).write_bytes(b"half a backup")
-        raise backups.BackupError("the disk is full")
+        raise BackupError("the disk is full")
 
-    monkeypatch.setattr(backups, "_backup_sqlite", fail)
-    monkeypatch.setattr(backups, "_backup_postgresql", fail)
+    monkeypatch.setattr(sqlite, "backup", fail)
+    monkeypatch.setattr(postgres, "backup", fail)
     with pytest.raises(CommandError, match="the disk is full"):
         run("backup", tmp_path / "x.backup")
     assert list(tmp_path.iterdir()) == []
@@ -381,7 +385,7 @@ def test_pg_dump_gets_the_password_from_the_environment_never_the_command_line(
         return subprocess.CompletedProcess(args, 0, "", "")
 
     monkeypatch.setitem(connection.settings_dict, "PASSWORD", "s3cret-Pa55")
-    monkeypatch.setattr(backups.subprocess, "run", fake_run)
+    monkeypatch.setattr(postgres.subprocess, "run", fake_run)
     run("backup", tmp_path / "x.pgdump")
     [(args, env)] = calls
     assert env["PGPASSWORD"] == "s3cret-Pa55"
@@ -407,7 +411,7 @@ def test_a_stepped_sqlite_copy_finishes_and_is_whole_while_a_writer_never_pauses
         source.execute("BEGIN")
         source.executemany("INSERT INTO rows(body) VALUES (?)", [("x" * 400,)] * 12000)
     pages = source.execute("PRAGMA page_count").fetchone()[0]
-    assert pages > 4 * backups.SQLITE_STEP_PAGES
+    assert pages > 4 * sqlite.STEP_PAGES
     stop, commits = threading.Event(), [0]
 
     def writer():
@@ -426,7 +430,7 @@ def test_a_stepped_sqlite_copy_finishes_and_is_whole_while_a_writer_never_pauses
     try:
         while commits[0] < 10:
             time.sleep(0.001)
-        backups._stepped_copy(sqlite3.connect(source_path, timeout=30), copy)
+        sqlite.stepped_copy(sqlite3.connect(source_path, timeout=30), copy)
     finally:
         stop.set()
         thread.join(timeout=30)
@@ -462,9 +466,9 @@ def media_backup(make_article, make_photo, settings, tmp_path):
     make_article("With a photo", lead_photo=photos[0])
     path = tmp_path / "site.backup"
     run("backup", path, "--media")
-    media = tree(Path(settings.MEDIA_ROOT))
-    assert sum(content is not None for content in media.values()) > 2  # photos, renditions
-    return path, backups.media_path(path), media
+    media_tree = tree(Path(settings.MEDIA_ROOT))
+    assert sum(content is not None for content in media_tree.values()) > 2  # photos, renditions
+    return path, files.media_path(path), media_tree
 
 
 @pytest.mark.django_db(transaction=True)
@@ -474,9 +478,9 @@ def test_restore_media_brings_back_exactly_the_backed_up_files(
     path, archive, before = media_backup
     root = Path(settings.MEDIA_ROOT)
     articles = table(Article)
-    files = sorted(name for name, content in before.items() if content is not None)
-    (root / files[0]).write_bytes(b"changed after the backup")
-    (root / files[1]).unlink()
+    names = sorted(name for name, content in before.items() if content is not None)
+    (root / names[0]).write_bytes(b"changed after the backup")
+    (root / names[1]).unlink()
     make_photo()  # a new upload, and a stray file and folder of nobody's
     (root / "stray" / "deep").mkdir(parents=True)
     (root / "stray" / "deep" / "note.txt").write_text("not in the backup")
@@ -529,14 +533,97 @@ def test_a_failed_database_restore_leaves_the_media_as_they_were(
     changed = tree(root)
 
     def fail(*args):
-        raise backups.BackupError("the disk is full")
+        raise BackupError("the disk is full")
 
-    monkeypatch.setattr(backups, "_restore_sqlite", fail)
-    monkeypatch.setattr(backups, "_restore_postgresql", fail)
+    monkeypatch.setattr(sqlite, "restore", fail)
+    monkeypatch.setattr(postgres, "restore", fail)
     with pytest.raises(CommandError, match="the disk is full"):
         run("restore", path, "--media", "--noinput")
     assert tree(root) == changed
     assert leftovers(settings) == []
+
+
+def restore_from_the_command_line(capsys, *args) -> tuple[int, str, str]:
+    """Run ``manage.py restore`` in this process, so monkeypatches hold, to a failure:
+    its exit status, stdout and stderr."""
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit:
+        execute_from_command_line(["manage.py", "restore", *map(str, args)])
+    out, err = capsys.readouterr()
+    return exit.value.code, out, err
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_media_swap_says_the_database_was_restored_and_how_to_finish(
+    media_backup, settings, monkeypatch, capsys
+):
+    path, archive, before = media_backup
+    root = Path(settings.MEDIA_ROOT)
+    articles = table(Article)
+    Article.objects.all().delete()
+    (root / "after.txt").write_text("uploaded after the backup")
+    changed = tree(root)
+
+    def fail(staged):
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(media, "swap", fail)
+    status, out, err = restore_from_the_command_line(capsys, path, "--media", "--noinput")
+
+    assert (status, out) == (1, "")
+    assert err.startswith(
+        f"CommandError: The database WAS restored from {path}, but the media were NOT "
+        f"restored: could not put the unpacked media in place of {root}: [Errno {errno.EXDEV}] "
+        "Invalid cross-device link\n"
+    )
+    assert f"\nThe old media are still in place in {root}, " in err
+    assert (
+        "\nTo finish, run the restore again (it restores the same database once more): "
+        f"python manage.py restore {shlex.quote(str(path))} --media\n"
+    ) in err
+    assert table(Article) == articles  # the database was restored
+    assert tree(root) == changed  # the media were not, and the old ones are untouched
+    assert leftovers(settings) == []
+    # The tar command it gives finishes the job by hand.
+    [advice] = [line for line in err.splitlines() if "by hand: " in line]
+    assert advice == (
+        f"or empty {root} and unpack the archive into it by hand: "
+        f"tar -xzf {shlex.quote(str(archive))} -C {shlex.quote(str(root))}"
+    )
+    shutil.rmtree(root)
+    root.mkdir()
+    subprocess.run(shlex.split(advice.split("by hand: ", 1)[1]), check=True, timeout=60)
+    assert tree(root) == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_media_swap_that_cannot_put_the_old_media_back_says_where_they_are(
+    media_backup, settings, monkeypatch, capsys
+):
+    path, _archive, _before = media_backup
+    root = Path(settings.MEDIA_ROOT)
+    (root / "after.txt").write_text("uploaded after the backup")
+    changed = tree(root)
+    real_rename = os.rename
+
+    def rename(source, destination):
+        # MEDIA_ROOT moves aside; neither the restored copy nor the old one can move in.
+        if ".restoring-" in Path(source).name or ".old-" in Path(source).name:
+            raise OSError(errno.EIO, "Input/output error")
+        real_rename(source, destination)
+
+    monkeypatch.setattr(os, "rename", rename)
+    status, out, err = restore_from_the_command_line(capsys, path, "--media", "--noinput")
+    monkeypatch.undo()
+
+    [aside] = [root.parent / name for name in leftovers(settings)]
+    assert (status, out) == (1, "")
+    assert err.startswith(f"CommandError: The database WAS restored from {path}, ")
+    assert "Input/output error; moving the old media back failed too\n" in err
+    assert f"\nThe old media are no longer in {root}: they are in {aside}.\n" in err
+    assert f"by hand: mkdir -p {shlex.quote(str(root))} && tar -xzf " in err
+    assert ".old-" in aside.name and not root.exists()
+    assert tree(aside) == changed
 
 
 def gzipped_tar(path: Path, *members: tuple[tarfile.TarInfo, bytes | None]) -> Path:
@@ -574,7 +661,7 @@ def test_restore_media_refuses_a_missing_or_unreadable_archive_and_changes_nothi
     site_with_media, settings, tmp_path
 ):
     path = site_with_media
-    archive = backups.media_path(path)
+    archive = files.media_path(path)
     state = (table(Article), tree(Path(settings.MEDIA_ROOT)))
 
     with pytest.raises(CommandError, match=rf"No such file: {re.escape(str(archive))}"):
@@ -628,13 +715,13 @@ def test_restore_media_refuses_hostile_archives_and_writes_nothing(
     site_with_media, settings, tmp_path, monkeypatch, checked
 ):
     path = site_with_media
-    archive = backups.media_path(path)
+    archive = files.media_path(path)
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "x").write_text("outside")
     if not checked:
         # Past a check that missed something, extraction must still refuse it.
-        monkeypatch.setattr(backups, "check_media", lambda archive: None)
+        monkeypatch.setattr(media, "check", lambda archive: None)
     state = (table(Article), tree(Path(settings.MEDIA_ROOT)))
     around = sorted([archive.name, *(p.name for p in tmp_path.iterdir())])
     refused = {}
@@ -662,10 +749,10 @@ def test_restore_media_refuses_media_kept_off_the_local_disk(site_with_media, se
 
 
 def test_a_missing_media_archive_exits_non_zero_with_one_line_on_stderr(db, tmp_path):
-    database = tmp_path / "site.backup"
-    run("backup", database)
+    backup = tmp_path / "site.backup"
+    run("backup", backup)
     result = subprocess.run(
-        [sys.executable, "manage.py", "restore", str(database), "--media", "--noinput"],
+        [sys.executable, "manage.py", "restore", str(backup), "--media", "--noinput"],
         cwd=django_settings.BASE_DIR,
         env={**os.environ, "MEDIA_ROOT": str(tmp_path / "media")},
         capture_output=True,
@@ -673,7 +760,7 @@ def test_a_missing_media_archive_exits_non_zero_with_one_line_on_stderr(db, tmp_
         timeout=60,
         check=False,
     )
-    archive = backups.media_path(database)
+    archive = files.media_path(backup)
     assert (result.returncode, result.stdout, result.stderr) == (
         1,
         "",

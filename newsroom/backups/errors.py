@@ -1,0 +1,2 @@
+class BackupError(Exception):
+    """Something an operator can fix; the message says what."""
