@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-from newsroom.markup import plain_text
+from .markup import plain_text
 
 KINDS = ("quote", "photo", "readmore")
 _PLACEHOLDER = re.compile(r"\[(quote|photo|readmore) ([1-9]\d{0,3})\]", re.I)

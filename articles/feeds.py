@@ -15,8 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, rfc3339_date
 
-from newsroom.markup import xml_text
-
+from .markup import xml_text
 from .models import Article, Author, Region, Section
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"

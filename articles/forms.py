@@ -4,10 +4,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.text import slugify
 
-from newsroom.markup import clean_editorial
-
 from . import body
 from .images import normalise_upload
+from .markup import clean_editorial
 from .models import Article, Author, Photo, Region, RelatedLink, Section
 from .revisions import conflict_message
 

@@ -13,9 +13,8 @@ from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
-from newsroom.markup import clean_editorial
-
 from . import body, images
+from .markup import clean_editorial, plain_text
 
 
 class Section(models.Model):
@@ -564,6 +563,17 @@ class Article(models.Model):
                     {"kind": block.kind, "html": block.html, "anchor": block.anchor, "item": item}
                 )
         return resolved
+
+    def passage(self, anchor: str) -> str | None:
+        """The current text of a paragraph or quote of the body, by its anchor."""
+        for block in body.parse(self.body):
+            if block.anchor != anchor:
+                continue
+            if block.kind == "quote":
+                quote = self.quotes.filter(number=block.number).first()
+                return quote.text if quote else None
+            return plain_text(block.html) if block.kind == "html" else None
+        return None
 
     def sidebar_links(self, limit: int = 5) -> list:
         """The editor's sidebar choices, else recent articles of the region, then section."""

@@ -17,8 +17,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from articles.markup import clean_comment
 from articles.models import Article
-from newsroom.markup import clean_comment
 
 from . import notifications, words
 from .models import Ban, Comment, Reason

@@ -1,74 +1,34 @@
 import base64
 import json
 from datetime import timedelta
-from functools import wraps
 
 from django.conf import settings
 from django.core import signing
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from articles.body import parse
 from articles.models import Article
-from newsroom.markup import plain_text
-from newsroom.security import client_ip
 
 from . import moderation, notifications
 from .forms import CommentForm, ReportForm, form_token, issued_at
 from .models import Comment, Report, Subscription
+from .readers import (
+    COMMENTER_COOKIE,
+    COMMENTER_SALT,
+    COOKIE_AGE,
+    VERIFIED_COOKIE,
+    VERIFIED_SALT,
+    client_ip,
+    csrf_when_ambient,
+    has_ambient_authority,
+    verified_email,
+)
 from .threads import Discussion
-
-COMMENTER_COOKIE = "nr_commenter"  # name and e-mail, for the form script to fill in
-VERIFIED_COOKIE = "nr_verified"  # an e-mail address its owner proved by a mail link
-VERIFIED_SALT = "comments.verified"
-COMMENTER_SALT = "comments.commenter"
-COOKIE_AGE = 365 * 24 * 3600
-
-
-def has_ambient_authority(request) -> bool:
-    """Does the browser carry something that acts for its user (a session, a proof)?"""
-    return settings.SESSION_COOKIE_NAME in request.COOKIES or VERIFIED_COOKIE in request.COOKIES
-
-
-def csrf_when_ambient(view):
-    """Anonymous posts come from pages cached for everyone, so carry no CSRF token:
-    they are protected by the signed timestamp, honeypot and rate limits instead. A
-    request that carries a session or a verified address is CSRF-checked as usual."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if has_ambient_authority(request):
-            refusal = CsrfViewMiddleware(lambda r: None).process_view(request, view, args, kwargs)
-            if refusal is not None:
-                return refusal
-        return view(request, *args, **kwargs)
-
-    return csrf_exempt(wrapped)
-
-
-def verified_email(request) -> str:
-    try:
-        return request.get_signed_cookie(VERIFIED_COOKIE, salt=VERIFIED_SALT, default="")
-    except signing.BadSignature:
-        return ""
-
-
-def passage(article: Article, anchor: str) -> str | None:
-    """The current text of a paragraph or quote of an article, by its anchor."""
-    for block in parse(article.body):
-        if block.anchor != anchor:
-            continue
-        if block.kind == "quote":
-            quote = article.quotes.filter(number=block.number).first()
-            return quote.text if quote else None
-        return plain_text(block.html) if block.kind == "html" else None
-    return None
 
 
 def whole_words(selected: str, text: str) -> str:
@@ -99,7 +59,7 @@ def refuse(request, article, form, message, status):
         "personal": has_ambient_authority(request),
         "refusal": message,
         "replying_to": replying_to,
-        "excerpt": passage(article, anchor) if anchor else None,
+        "excerpt": article.passage(anchor) if anchor else None,
     }
     return render(request, "comments/form_page.html", context, status=status)
 
@@ -121,7 +81,7 @@ def post_comment(request, article_id):
             )
     anchor, excerpt = data["anchor"], ""
     if anchor:
-        text = passage(article, anchor)
+        text = article.passage(anchor)
         if text is None:
             message = "The passage you commented on has changed. Please choose it again."
             return refuse(request, article, form, message, 400)

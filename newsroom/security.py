@@ -16,25 +16,6 @@ from django.utils.cache import add_never_cache_headers
 ADMIN_PREFIX = "/admin/"
 
 
-def client_ip(request) -> str | None:
-    """The client's address, trusting X-Forwarded-For only from configured proxies.
-
-    Each of the TRUSTED_PROXIES in front of the app appends the address it was reached
-    from, so the client is the entry that many places from the end; anything before it
-    was written by the client and can be spoofed. With 0 proxies the header is ignored.
-    Used by the comment rate limits and bans, and by the admin login throttle.
-    """
-    proxies = settings.TRUSTED_PROXIES
-    if proxies:
-        forwarded = [
-            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-        ]
-        forwarded = [part for part in forwarded if part]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR") or None
-
-
 def login_locked_out(request, original_response=None, credentials=None):
     """The admin login's answer once django-axes has locked out a username at an address.
 

@@ -150,14 +150,14 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # django-axes throttles password guessing at the admin login. A lockout is keyed on the
 # username *and* the client's address together: an attacker locks out only their own
-# guesses, never an editor logging in from elsewhere. The address is newsroom.security's
+# guesses, never an editor logging in from elsewhere. The address is comments.readers'
 # client_ip, which trusts only TRUSTED_PROXIES hops of X-Forwarded-For.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # needs `request` in authenticate()
     "newsroom.auth.PermissionBackend",  # Django's, with permissions read in one query
 ]
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_CLIENT_IP_CALLABLE = "newsroom.security.client_ip"
+AXES_CLIENT_IP_CALLABLE = "comments.readers.client_ip"
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
 AXES_RESET_ON_SUCCESS = True  # a correct password clears that username's failures there
@@ -295,7 +295,7 @@ SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 # How many proxies in front of the app append to X-Forwarded-For. 0 trusts REMOTE_ADDR
 # only, so the header cannot be spoofed to dodge comment rate limits, bans or the login
-# throttle (newsroom/security.py).
+# throttle (comments/readers.py).
 TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
 
 

@@ -7,9 +7,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from newsroom.markup import xml_text
-
 from .. import fragments
+from ..markup import xml_text
 from ..models import Section
 
 register = template.Library()

@@ -4,8 +4,8 @@ from django import template
 from django.conf import settings
 
 from ..forms import CommentForm, form_token
+from ..readers import has_ambient_authority
 from ..threads import Discussion
-from ..views import has_ambient_authority, passage
 
 register = template.Library()
 
@@ -55,7 +55,7 @@ def comments_block(context, article):
             initial["parent"] = replying_to.pk
     anchor = request.GET.get("anchor", "")[:40]
     if anchor:
-        excerpt = passage(article, anchor)
+        excerpt = article.passage(anchor)
         if excerpt is not None:
             initial["anchor"] = anchor
     personal = has_ambient_authority(request)

@@ -17,6 +17,8 @@ from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
 
+from comments.readers import VERIFIED_COOKIE
+
 from . import versions
 
 UNCACHEABLE_PREFIXES = (
@@ -31,7 +33,7 @@ GZIP_MIN_BYTES = 1024
 _ACCEPTS_GZIP = re.compile(r"\bgzip\b(?!\s*;\s*q=0(?:\.0+)?\s*(?:,|$))")
 # Request cookies that make a page personal: it is then neither served from nor stored
 # in the shared cache.
-PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, "nr_verified")
+PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, VERIFIED_COOKIE)
 
 
 class _LocalCopies:

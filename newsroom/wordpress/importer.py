@@ -37,9 +37,9 @@ from django.utils.text import slugify
 from articles import body as article_body
 from articles import tasks as article_tasks
 from articles.images import normalise_upload
+from articles.markup import clean_comment, clean_editorial, plain_text
 from articles.models import Article, Author, BodyPhoto, Byline, Photo, Region, Section, TaggedRegion
 from comments.models import Comment
-from newsroom.markup import clean_comment, clean_editorial, plain_text
 from newsroom.redirects.models import LegacyPath
 
 from .models import ImportedItem

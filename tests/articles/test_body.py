@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from articles import body
+from articles.markup import clean_editorial
 from articles.models import Article
-from newsroom.markup import clean_editorial
 
 
 def test_plain_paragraphs_become_html_paragraphs():

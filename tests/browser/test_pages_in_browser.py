@@ -202,7 +202,7 @@ def test_comment_script_works_under_the_content_security_policy(
 
     from django.core import signing
 
-    from comments.views import COMMENTER_COOKIE, COMMENTER_SALT
+    from comments.readers import COMMENTER_COOKIE, COMMENTER_SALT
 
     remembered = json.dumps({"n": "Hana Mirza", "e": "hana@example.org"}).encode()
     value = signing.get_cookie_signer(salt=COMMENTER_COOKIE + COMMENTER_SALT).sign(

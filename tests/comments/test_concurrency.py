@@ -7,7 +7,7 @@ from django.db import connections
 from django.test import Client
 
 from comments.models import Comment
-from comments.views import VERIFIED_COOKIE, VERIFIED_SALT
+from comments.readers import VERIFIED_COOKIE, VERIFIED_SALT
 from tests.comments.test_posting import signed_cookie
 
 THREADS, POSTS = 16, 25

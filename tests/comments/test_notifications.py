@@ -30,7 +30,7 @@ from django_tasks_db.models import DBTaskResult
 
 from comments import notifications
 from comments.models import Comment, Delivery, Subscription
-from comments.views import VERIFIED_COOKIE, VERIFIED_SALT, verified_email
+from comments.readers import VERIFIED_COOKIE, VERIFIED_SALT, verified_email
 
 BROKEN_BACKEND = f"{__name__}.BrokenBackend"
 PICKY_BACKEND = f"{__name__}.PickyBackend"

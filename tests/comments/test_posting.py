@@ -10,7 +10,7 @@ from django.test import Client
 from articles.models import Article
 from comments.forms import form_token
 from comments.models import Comment, Report
-from comments.views import COMMENTER_COOKIE, COMMENTER_SALT, VERIFIED_COOKIE, VERIFIED_SALT
+from comments.readers import COMMENTER_COOKIE, COMMENTER_SALT, VERIFIED_COOKIE, VERIFIED_SALT
 
 pytestmark = pytest.mark.django_db
 

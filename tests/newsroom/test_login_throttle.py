@@ -7,7 +7,7 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.test import RequestFactory
 
-from newsroom.security import client_ip
+from comments.readers import client_ip
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@
 import html5lib
 
 from articles import body
-from newsroom.markup import plain_text
+from articles.markup import plain_text
 from newsroom.wordpress.importer import WORD_JOINER, convert_body
 
 

@@ -18,7 +18,7 @@ from xml.etree import ElementTree
 import html5lib
 from selectolax.lexbor import LexborHTMLParser
 
-from newsroom.markup import ALLOWED_URL_SCHEMES, COMMENT_LINK_REL, COMMENT_TAGS, EDITORIAL_TAGS
+from articles.markup import ALLOWED_URL_SCHEMES, COMMENT_LINK_REL, COMMENT_TAGS, EDITORIAL_TAGS
 
 # Attributes a browser resolves as a URL (or a list of URLs) on some element.
 URL_ATTRIBUTES = {

@@ -25,7 +25,7 @@ from articles.models import Article, Author, Photo, Region, Section
 from comments import notifications
 from comments.forms import FORM_SALT
 from comments.models import Ban, Comment, ModeratedWord, Report, Subscription
-from comments.views import VERIFIED_COOKIE, VERIFIED_SALT
+from comments.readers import VERIFIED_COOKIE, VERIFIED_SALT
 from newsroom.redirects.models import LegacyPath
 from tests.articles.test_admin import FUTURE, split_datetime
 from tests.conftest import jpeg_bytes
@@ -750,7 +750,7 @@ def test_matrix_posts_the_article_form_a_browser_posts(world):
 
 # Admin models no role may change: what the table has no row for, and why.
 READ_ONLY_ADMIN = {
-    "newsroom.ImportedItem": "the WordPress import's record, written by the import only",
+    "wordpress.ImportedItem": "the WordPress import's record, written by the import only",
     "django_tasks_database.DBTaskResult": "the task queue's results, written by workers",
     "axes.AccessAttempt": "the login throttle's failed attempts, written by logins",
     "axes.AccessLog": "the login throttle's log of logins, written by logins",
@@ -762,7 +762,7 @@ ACTION_MODELS = {
     "section": "articles.Section", "region": "articles.Region", "author": "articles.Author",
     "photo": "articles.Photo", "comment": "comments.Comment", "word": "comments.ModeratedWord",
     "ban": "comments.Ban", "user": "auth.User", "group": "auth.Group",
-    "legacypath": "newsroom.LegacyPath", "tag": "taggit.Tag",
+    "legacypath": "redirects.LegacyPath", "tag": "taggit.Tag",
 }  # fmt: skip
 
 

@@ -3,7 +3,7 @@
 import pytest
 from django.core.mail import EmailMessage
 
-from newsroom.markup import COMMENT_TAGS, EDITORIAL_TAGS
+from articles.markup import COMMENT_TAGS, EDITORIAL_TAGS
 
 from . import oracle
 
@@ -106,7 +106,7 @@ def test_oracle_flags_a_header_smuggled_into_a_mail():
 
 
 def test_oracle_holds_attributes_to_the_policy():
-    from newsroom.markup import COMMENT_ATTRIBUTES
+    from articles.markup import COMMENT_ATTRIBUTES
 
     found = oracle.check_fragment(
         '<p lang="en">x</p>', COMMENT_TAGS, attributes=COMMENT_ATTRIBUTES, parser="lexbor"

@@ -3,7 +3,7 @@
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from newsroom.markup import (
+from articles.markup import (
     COMMENT_ATTRIBUTES,
     COMMENT_TAGS,
     EDITORIAL_ATTRIBUTES,

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from articles import feeds, views
 from articles.admin import ArticleAdmin, PhotoAdmin
+from articles.markup import EDITORIAL_TAGS, clean_comment, clean_editorial
 from articles.models import (
     Article,
     Author,
@@ -38,7 +39,6 @@ from articles.models import (
 from comments.admin import CommentAdmin
 from comments.models import Comment, Subscription
 from comments.notifications import notification_mail
-from newsroom.markup import EDITORIAL_TAGS, clean_comment, clean_editorial
 
 from . import oracle
 from .vectors import corpus, counts, pack, whole

@@ -5,9 +5,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from articles.body import parse
+from articles.markup import clean_comment, plain_text
 from articles.models import Article
 from comments.models import Comment, ModeratedWord, Reason
-from newsroom.markup import clean_comment, plain_text
 
 # (key, parent key, name, body, anchor: "quote-1" / "paragraph-2" / "", status, featured)
 THREAD = [
