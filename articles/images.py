@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils.text import slugify
@@ -151,13 +151,16 @@ def build_renditions(photo, *, force: bool = False) -> bool:
     Returns True when renditions were written. A missing or unreadable source file is
     logged and leaves the photo without renditions (pages then use the original), so
     this never breaks a save or a page. Safe to run twice at once: the second to finish
-    finds the first's renditions recorded and removes its own files.
+    finds the first's renditions recorded and removes its own files. Files left over (the
+    old renditions, or this run's unused ones) go through ``remove_unused_files`` once the
+    change commits, so a file some row still uses is never deleted.
     """
     if not photo.pk or not photo.image:
         return False
     if not force and renditions_current(photo):
         return False
     storage = default_storage
+    model, using = type(photo), router.db_for_write(type(photo), instance=photo)
     stem = Path(photo.image.name).stem[:60]
     items = []
     try:
@@ -191,11 +194,11 @@ def build_renditions(photo, *, force: bool = False) -> bool:
                 )
     except (*UNREADABLE, Image.DecompressionBombError) as error:
         logger.warning("No renditions for photo %s (%s): %s", photo.pk, photo.image.name, error)
-        _delete(item["name"] for item in items)
+        _remove_on_commit(model, photo.pk, "", {"source": photo.image.name, "items": items}, using)
         return False
     renditions = {"source": photo.image.name, "bytes": source_bytes, "items": items}
-    photos = type(photo).objects
-    with transaction.atomic():
+    photos = model.objects.using(using)
+    with transaction.atomic(using=using):
         # Locked, and read again: the image may have been replaced, or its renditions
         # made by another worker, while these were being encoded.
         current = photos.select_for_update().filter(pk=photo.pk).values("image", "renditions")
@@ -205,22 +208,19 @@ def build_renditions(photo, *, force: bool = False) -> bool:
             or row["image"] != photo.image.name
             or (not force and row["renditions"].get("source") == photo.image.name)
         ):
-            transaction.on_commit(lambda: _delete(item["name"] for item in items))
+            _remove_on_commit(model, photo.pk, "", renditions, using)
             return False
         # Dimensions too: files stored without going through a form may lack them.
         photos.filter(pk=photo.pk).update(
             renditions=renditions, width=source.width, height=source.height
         )
-        replaced = [item["name"] for item in row["renditions"].get("items", ())]
-        transaction.on_commit(lambda: _delete(replaced))
+        # Only once this commits, and never a file a row still uses: another photo may
+        # serve the same renditions, and a storage that reuses names may have written
+        # the new ones over the old.
+        _remove_on_commit(model, photo.pk, "", row["renditions"], using)
     photo.renditions = renditions
     photo.width, photo.height = source.size
     return True
-
-
-def _delete(names) -> None:
-    for name in names:
-        default_storage.delete(name)
 
 
 # --- Files nothing uses any more ----------------------------------------------------------
