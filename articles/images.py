@@ -19,6 +19,7 @@ import io
 import logging
 import struct
 import warnings
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils.text import slugify
@@ -151,51 +152,82 @@ def build_renditions(photo, *, force: bool = False) -> bool:
     Returns True when renditions were written. A missing or unreadable source file is
     logged and leaves the photo without renditions (pages then use the original), so
     this never breaks a save or a page. Safe to run twice at once: the second to finish
-    finds the first's renditions recorded and removes its own files.
+    finds the first's renditions recorded and removes its own files. Files left over (the
+    old renditions, or this run's unused ones) go through ``remove_unused_files`` once the
+    change commits, so a file some row still uses is never deleted.
     """
     if not photo.pk or not photo.image:
         return False
     if not force and renditions_current(photo):
         return False
-    storage = default_storage
-    stem = Path(photo.image.name).stem[:60]
+    using = router.db_for_write(type(photo), instance=photo)
     items = []
     try:
-        with photo.image.open("rb") as source_file:
-            source_bytes = photo.image.size
-            with Image.open(source_file, formats=DECODERS) as opened:
-                source = opened.convert("RGB")
-        for width in rendition_widths(source.width):
-            height = max(1, round(source.height * width / source.width))
-            resized = (
-                source
-                if width == source.width
-                else source.resize((width, height), Image.Resampling.LANCZOS)
-            )
-            for kind, (pillow_format, mime, extension) in RENDITION_FORMATS.items():
-                buffer = io.BytesIO()
-                _save_clean(resized.copy(), buffer, pillow_format, quality=80)
-                name = storage.save(
-                    f"renditions/{photo.pk}/{stem}-{width}.{extension}",
-                    ContentFile(buffer.getvalue()),
-                )
-                items.append(
-                    {
-                        "format": kind,
-                        "type": mime,
-                        "width": width,
-                        "height": height,
-                        "name": name,
-                        "bytes": buffer.tell(),
-                    }
-                )
+        source, source_bytes = _decode_source(photo)
+        # One by one: a failure part-way still knows which files it left behind.
+        for item in _write_renditions(photo, source):
+            items.append(item)
     except (*UNREADABLE, Image.DecompressionBombError) as error:
         logger.warning("No renditions for photo %s (%s): %s", photo.pk, photo.image.name, error)
-        _delete(item["name"] for item in items)
+        unused = {"source": photo.image.name, "items": items}
+        _remove_on_commit(type(photo), photo.pk, "", unused, using)
         return False
     renditions = {"source": photo.image.name, "bytes": source_bytes, "items": items}
-    photos = type(photo).objects
-    with transaction.atomic():
+    if not _record_renditions(photo, renditions, source.size, force=force, using=using):
+        return False
+    photo.renditions = renditions
+    photo.width, photo.height = source.size
+    return True
+
+
+def _decode_source(photo) -> tuple[Image.Image, int]:
+    """The photo's image file decoded to RGB pixels, and the file's size in bytes."""
+    with photo.image.open("rb") as source_file:
+        source_bytes = photo.image.size
+        with Image.open(source_file, formats=DECODERS) as opened:
+            return opened.convert("RGB"), source_bytes
+
+
+def _write_renditions(photo, source: Image.Image) -> Iterator[dict]:
+    """Encode and store every rendition of ``source``, yielding each one's record once its
+    file is stored."""
+    stem = Path(photo.image.name).stem[:60]
+    for width in rendition_widths(source.width):
+        height = max(1, round(source.height * width / source.width))
+        resized = (
+            source
+            if width == source.width
+            else source.resize((width, height), Image.Resampling.LANCZOS)
+        )
+        for kind, (pillow_format, mime, extension) in RENDITION_FORMATS.items():
+            buffer = io.BytesIO()
+            _save_clean(resized.copy(), buffer, pillow_format, quality=80)
+            name = default_storage.save(
+                f"renditions/{photo.pk}/{stem}-{width}.{extension}",
+                ContentFile(buffer.getvalue()),
+            )
+            yield {
+                "format": kind,
+                "type": mime,
+                "width": width,
+                "height": height,
+                "name": name,
+                "bytes": buffer.tell(),
+            }
+
+
+def _record_renditions(
+    photo, renditions: dict, size: tuple[int, int], *, force: bool, using: str
+) -> bool:
+    """Record ``renditions`` on the photo's row, unless the row changed while they were
+    encoded; returns whether they were recorded.
+
+    Whichever files lose (the row's previous renditions, or these) are removed once this
+    commits, except those a row still uses.
+    """
+    model = type(photo)
+    photos = model.objects.using(using)
+    with transaction.atomic(using=using):
         # Locked, and read again: the image may have been replaced, or its renditions
         # made by another worker, while these were being encoded.
         current = photos.select_for_update().filter(pk=photo.pk).values("image", "renditions")
@@ -205,22 +237,16 @@ def build_renditions(photo, *, force: bool = False) -> bool:
             or row["image"] != photo.image.name
             or (not force and row["renditions"].get("source") == photo.image.name)
         ):
-            transaction.on_commit(lambda: _delete(item["name"] for item in items))
+            _remove_on_commit(model, photo.pk, "", renditions, using)
             return False
         # Dimensions too: files stored without going through a form may lack them.
-        photos.filter(pk=photo.pk).update(
-            renditions=renditions, width=source.width, height=source.height
-        )
-        replaced = [item["name"] for item in row["renditions"].get("items", ())]
-        transaction.on_commit(lambda: _delete(replaced))
-    photo.renditions = renditions
-    photo.width, photo.height = source.size
+        width, height = size
+        photos.filter(pk=photo.pk).update(renditions=renditions, width=width, height=height)
+        # Only once this commits, and never a file a row still uses: another photo may
+        # serve the same renditions, and a storage that reuses names may have written
+        # the new ones over the old.
+        _remove_on_commit(model, photo.pk, "", row["renditions"], using)
     return True
-
-
-def _delete(names) -> None:
-    for name in names:
-        default_storage.delete(name)
 
 
 # --- Files nothing uses any more ----------------------------------------------------------

@@ -171,61 +171,59 @@ end
 """
 
 
+def django_output(env: dict, code: str) -> str:
+    """What a line of Python prints, run with Django set up against the benchmark's site."""
+    return subprocess.run(
+        [PYTHON, "-c", f"import django;django.setup();{code}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def comment_count(env: dict) -> int:
+    return int(
+        django_output(env, "from comments.models import Comment;print(Comment.objects.count())")
+    )
+
+
+def spike_script(workdir: Path, run: str, token: str, path: str) -> str:
+    """The wrk script posting comments for one run; returns its file name.
+
+    wrk's random numbers repeat from run to run: the run's name keeps each run's comments
+    distinct, so none is refused as a duplicate.
+    """
+    script = workdir / f"spike-{run}.lua"
+    script.write_text(
+        SPIKE_SCRIPT.replace("TOKEN", token).replace("PATH", path).replace("RUN", run)
+    )
+    return str(script)
+
+
 def spike(env: dict, site: dict, workdir: Path) -> dict:
     """32 concurrent comment posts and 8 readers for 10 seconds, threaded workers."""
+    article = site["article"]["100"]
     server = Server(env, threaded=True)
     try:
-        token = subprocess.run(
-            [
-                PYTHON,
-                "-c",
-                "import django,os;django.setup();from comments.forms import form_token;"
-                f"print(form_token({site['article_id']}))",
-            ],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+        code = f"from comments.forms import form_token;print(form_token({site['article_id']}))"
+        token = django_output(env, code).strip()
         time.sleep(1.5)  # older than COMMENTS_MIN_SECONDS
         path = f"/comments/article/{site['article_id']}/post/"
-
-        def lua(run: str) -> str:
-            # wrk's random numbers repeat from run to run: the run's name keeps each
-            # run's comments distinct, so none is refused as a duplicate.
-            script = workdir / f"spike-{run}.lua"
-            script.write_text(
-                SPIKE_SCRIPT.replace("TOKEN", token).replace("PATH", path).replace("RUN", run)
-            )
-            return str(script)
-
         # Warm the workers first (imports, templates, word lists, connections), as a
         # server in service is: the spike measures a running site, not its start.
-        wrk(server.url, connections=4, script=lua("warm"), seconds="2")
-        urllib.request.urlopen(server.url + site["article"]["100"]).read()
-        count = [
-            PYTHON,
-            "-c",
-            "import django;django.setup();from comments.models import Comment;"
-            "print(Comment.objects.count())",
-        ]
-        before = int(
-            subprocess.run(
-                count, cwd=ROOT, env=env, capture_output=True, text=True, check=True
-            ).stdout
-        )
+        warm = spike_script(workdir, "warm", token, path)
+        wrk(server.url, connections=4, script=warm, seconds="2")
+        urllib.request.urlopen(server.url + article).read()
+        before = comment_count(env)
         readers = subprocess.Popen(
-            ["wrk", "-t1", "-c8", "-d10s", server.url + site["article"]["100"]],
-            stdout=subprocess.DEVNULL,
+            ["wrk", "-t1", "-c8", "-d10s", server.url + article], stdout=subprocess.DEVNULL
         )
-        posts = wrk(server.url, connections=32, script=lua("spike"), seconds="10")
+        script = spike_script(workdir, "spike", token, path)
+        posts = wrk(server.url, connections=32, script=script, seconds="10")
         readers.wait()
-        after = int(
-            subprocess.run(
-                count, cwd=ROOT, env=env, capture_output=True, text=True, check=True
-            ).stdout
-        )
+        after = comment_count(env)
     finally:
         server.stop()
     # wrk counts 3xx as success; the post view answers 303, so any non-3xx is a failure.
@@ -274,81 +272,19 @@ def run_tests(env: dict, tests: list[str], workdir: Path) -> tuple[bool, str]:
 
 
 def run(kind: str) -> tuple[list[tuple], list[tuple], float]:
+    """Every measurement and goal of one setup: (table rows, goals, comments stored per s)."""
     workdir = Path(tempfile.mkdtemp(prefix="newsroom-bench-"))
-    rows, goals = [], []
     try:
         env = setup_env(kind, workdir)
-        seeded = subprocess.run(
-            [PYTHON, "bench/seed.py"], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-        ).stdout
-        site = json.loads(seeded.strip().splitlines()[-1])
-        # The static baseline: the article page's own bytes, served by WhiteNoise.
-        probe = Server(env)
-        try:
-            page = urllib.request.urlopen(probe.url + site["article"]["100"]).read()
-        finally:
-            probe.stop()
-        (workdir / "static" / "bench").mkdir(parents=True, exist_ok=True)
-        (workdir / "static" / "bench" / "article.html").write_bytes(page)
-
-        server = Server(env)
-        try:
-            static = server.url + "/static/bench/article.html"
-            hello = server.url + "/bench/hello/"
-            pages = ["article", "home", "section", "region", "feed"]
-            for url in [site["article"]["100"], *(site[page] for page in pages[1:])]:
-                urllib.request.urlopen(server.url + url).read()  # warm the cache
-            hello_m, static_m = paired(hello, static)
-            rows.append(("hello (baseline)", hello_m, 1.0))
-            rows.append(("static article (baseline)", static_m, 1.0))
-            floor = 1.0 if kind == "sqlite" else 0.5
-            for name, url in [
-                ("article, cached", site["article"]["100"]),
-                ("home, cached", site["home"]),
-                ("section, cached", site["section"]),
-                ("region, cached", site["region"]),
-                ("RSS feed, cached", site["feed"]),
-            ]:
-                measured, baseline = paired(server.url + url, static)
-                ratio = measured["rps"] / baseline["rps"]
-                rows.append((name, measured, ratio))
-                goals.append((f"1. {name} ≥ {floor}× static", ratio >= floor, f"{ratio:.2f}×"))
-            etag = urllib.request.urlopen(server.url + site["article"]["100"]).headers["ETag"]
-            revalidate, hello_again = paired(
-                server.url + site["article"]["100"], hello, headers=[f"If-None-Match: {etag}"]
-            )
-            ratio = revalidate["rps"] / hello_again["rps"]
-            rows.append(("304 revalidation", revalidate, ratio))
-            goals.append(("4. 304 revalidation ≥ 0.5× hello", ratio >= 0.5, f"{ratio:.2f}×"))
-        finally:
-            server.stop()
-        render = site["render_seconds"]
-        ratio = render["500"] / render["0"]
-        goals.append(
-            (
-                "3. uncached 500-comment render ≤ 6× 0-comment",
-                ratio <= 6,
-                f"{ratio:.2f}× ({render['500'] * 1000:.1f} ms vs {render['0'] * 1000:.1f} ms)",
-            )
-        )
+        site = seed_site(env)
+        save_static_baseline(env, site, workdir)
+        rows, goals = measure_pages(env, site, floor=1.0 if kind == "sqlite" else 0.5)
+        goals.append(render_goal(site["render_seconds"]))
         for goal, tests in GOAL_TESTS.items():
             passed, figure = run_tests(env, tests, workdir)
             goals.append((goal, passed, figure))
         result = spike(env, site, workdir)
-        goals.append(
-            (
-                "5. comment spike: 0 failed posts",
-                result["failed"] == 0,
-                f"{result['failed']} failed",
-            )
-        )
-        goals.append(
-            (
-                "5. comment spike: worst post ≤ 1 s",
-                result["max_ms"] <= 1000,
-                f"{result['max_ms']:.0f} ms",
-            )
-        )
+        goals += spike_goals(result)
         rows.append(
             (
                 "comment posts (spike)",
@@ -359,6 +295,92 @@ def run(kind: str) -> tuple[list[tuple], list[tuple], float]:
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return rows, goals, result["stored_per_s"]
+
+
+def seed_site(env: dict) -> dict:
+    """Build the seeded site; returns what bench/seed.py reports (paths, ids, timings)."""
+    seeded = subprocess.run(
+        [PYTHON, "bench/seed.py"], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    ).stdout
+    return json.loads(seeded.strip().splitlines()[-1])
+
+
+def save_static_baseline(env: dict, site: dict, workdir: Path) -> None:
+    """The static baseline: the article page's own bytes, served by WhiteNoise."""
+    probe = Server(env)
+    try:
+        page = urllib.request.urlopen(probe.url + site["article"]["100"]).read()
+    finally:
+        probe.stop()
+    (workdir / "static" / "bench").mkdir(parents=True, exist_ok=True)
+    (workdir / "static" / "bench" / "article.html").write_bytes(page)
+
+
+def measure_pages(env: dict, site: dict, floor: float) -> tuple[list[tuple], list[tuple]]:
+    """Cached pages against the static baseline, and 304s against hello: (rows, goals).
+
+    ``floor`` is the share of the static baseline's requests per second a page must reach.
+    """
+    rows, goals = [], []
+    server = Server(env)
+    try:
+        static = server.url + "/static/bench/article.html"
+        hello = server.url + "/bench/hello/"
+        pages = ["article", "home", "section", "region", "feed"]
+        for url in [site["article"]["100"], *(site[page] for page in pages[1:])]:
+            urllib.request.urlopen(server.url + url).read()  # warm the cache
+        hello_m, static_m = paired(hello, static)
+        rows.append(("hello (baseline)", hello_m, 1.0))
+        rows.append(("static article (baseline)", static_m, 1.0))
+        for name, url in [
+            ("article, cached", site["article"]["100"]),
+            ("home, cached", site["home"]),
+            ("section, cached", site["section"]),
+            ("region, cached", site["region"]),
+            ("RSS feed, cached", site["feed"]),
+        ]:
+            measured, baseline = paired(server.url + url, static)
+            ratio = measured["rps"] / baseline["rps"]
+            rows.append((name, measured, ratio))
+            goals.append((f"1. {name} ≥ {floor}× static", ratio >= floor, f"{ratio:.2f}×"))
+        row, goal = measure_revalidation(server, site, hello)
+        rows.append(row)
+        goals.append(goal)
+    finally:
+        server.stop()
+    return rows, goals
+
+
+def measure_revalidation(server: Server, site: dict, hello: str) -> tuple[tuple, tuple]:
+    """Conditional requests that get 304 Not Modified, against hello: (row, goal)."""
+    article = server.url + site["article"]["100"]
+    etag = urllib.request.urlopen(article).headers["ETag"]
+    revalidate, hello_again = paired(article, hello, headers=[f"If-None-Match: {etag}"])
+    ratio = revalidate["rps"] / hello_again["rps"]
+    return (
+        ("304 revalidation", revalidate, ratio),
+        ("4. 304 revalidation ≥ 0.5× hello", ratio >= 0.5, f"{ratio:.2f}×"),
+    )
+
+
+def render_goal(render: dict) -> tuple:
+    ratio = render["500"] / render["0"]
+    return (
+        "3. uncached 500-comment render ≤ 6× 0-comment",
+        ratio <= 6,
+        f"{ratio:.2f}× ({render['500'] * 1000:.1f} ms vs {render['0'] * 1000:.1f} ms)",
+    )
+
+
+def spike_goals(result: dict) -> list[tuple]:
+    return [
+        ("5. comment spike: 0 failed posts", result["failed"] == 0, f"{result['failed']} failed"),
+        (
+            "5. comment spike: worst post ≤ 1 s",
+            result["max_ms"] <= 1000,
+            f"{result['max_ms']:.0f} ms",
+        ),
+    ]
 
 
 def table(kind: str, rows, goals) -> str:

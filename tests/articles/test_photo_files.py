@@ -1,5 +1,5 @@
-"""A photo's files leave storage with it, when it is deleted or its image replaced; so does
-an author's portrait."""
+"""A photo's files leave storage with it, when it is deleted or its image replaced, and its
+old renditions when new ones are built; so does an author's portrait."""
 
 import pytest
 from django.core.files.base import ContentFile
@@ -232,3 +232,62 @@ def test_a_deleted_authors_portrait_goes_unless_another_author_shows_it(
     with django_capture_on_commit_callbacks(execute=True):
         twin.delete()
     assert stored([name]) == []
+
+
+# --- Rebuilt renditions ----------------------------------------------------------------------
+
+
+def copy_of(photo: Photo) -> Photo:
+    copy = Photo.objects.get(pk=photo.pk)
+    copy.pk = None
+    copy.save()
+    return copy
+
+
+def test_forced_rebuild_removes_the_old_renditions_once_the_new_ones_are_saved(
+    make_photo, django_capture_on_commit_callbacks
+):
+    photo = make_photo(renditions=True, size=(700, 400))
+    original, *old = files_of(photo)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert images.build_renditions(photo, force=True)
+        assert stored(old) == old  # pages still list these until the new ones commit
+    assert stored(old) == []
+    new = files_of(photo)
+    assert new[0] == original and len(new) == 1 + 6 and stored(new) == new
+
+
+@pytest.mark.parametrize("change", ["forced rebuild", "new image"])
+def test_rebuilding_keeps_the_renditions_a_copied_photo_still_serves(
+    make_photo, change, django_capture_on_commit_callbacks
+):
+    photo = make_photo(renditions=True, size=(700, 400))
+    names = files_of(photo)
+    copy = copy_of(photo)
+    with django_capture_on_commit_callbacks(execute=True):
+        if change == "new image":
+            photo.image.save("newer.jpg", ContentFile(jpeg_bytes(700, 400)))
+        assert images.build_renditions(photo, force=change == "forced rebuild")
+    new = files_of(photo)
+    assert set(new[1:]).isdisjoint(names) and stored(new) == new  # the photo was rebuilt
+    assert files_of(copy) == names and stored(names) == names
+
+
+@pytest.mark.parametrize("why", ["files lost in a restore", "storage that overwrites"])
+def test_rebuilt_renditions_saved_under_their_old_names_are_kept(
+    make_photo, settings, why, django_capture_on_commit_callbacks
+):
+    photo = make_photo(renditions=True, size=(700, 400))
+    names = files_of(photo)
+    renditions = names[1:]
+    if why == "files lost in a restore":
+        for name in renditions:
+            default_storage.delete(name)
+    else:  # as S3 storage does unless told otherwise: a file saved again keeps its name
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {**settings.STORAGES["default"], "OPTIONS": {"allow_overwrite": True}},
+        }
+    with django_capture_on_commit_callbacks(execute=True):
+        assert images.build_renditions(photo, force=True)
+    assert files_of(photo) == names and stored(names) == names

@@ -64,6 +64,28 @@ def demo_image(seed: int, width: int = 1600, height: int = 900) -> bytes:
     return buffer.getvalue()
 
 
+def outline(i: int) -> tuple[str, str, str, str, str]:
+    """Section, kind, region, headline and standfirst of the ``i``-th regular article: the
+    stories in turn, numbered as parts once they run out."""
+    stories = content.STORIES
+    section, kind, region, headline, standfirst = stories[i % len(stories)]
+    if i >= len(stories):
+        headline = f"{headline} (part {i // len(stories) + 1})"
+    return section, kind, region, headline, standfirst
+
+
+def schedule(i: int, now):
+    """Status and publish time of the ``i``-th article: mostly published, five hours
+    apart, with a few drafts, articles in review and scheduled ones among them."""
+    if i in (7, 19, 31):
+        return Article.Status.DRAFT, None
+    if i in (11, 27):
+        return Article.Status.REVIEW, None
+    if i in (5, 23):
+        return Article.Status.PUBLISHED, now + timedelta(days=1 + i % 3)  # scheduled
+    return Article.Status.PUBLISHED, now - timedelta(hours=5 * i + 3)
+
+
 class Command(BaseCommand):
     help = "Fill the site with invented demo content. Safe to run again: nothing is duplicated."
 
@@ -82,57 +104,11 @@ class Command(BaseCommand):
         rng = random.Random(seed)
         now = timezone.now()
         with transaction.atomic():
-            sections = {
-                slug: Section.objects.get_or_create(
-                    slug=slug, defaults={"name": name, "description": text, "position": i}
-                )[0]
-                for i, (name, slug, text) in enumerate(content.SECTIONS)
-            }
-            regions = {
-                name: Region.objects.get_or_create(slug=slugify(name), defaults={"name": name})[0]
-                for name in content.REGIONS
-            }
-            authors = {
-                name: Author.objects.get_or_create(
-                    slug=slugify(name), defaults={"name": name, "bio": bio}
-                )[0]
-                for name, bio in content.AUTHORS
-            }
+            sections, regions, authors = self.vocabulary()
             photos = [self.photo(i) for i in range(12)]
             created = 0
-            stories = content.STORIES
             for i in range(articles):
-                section, kind, region, headline, standfirst = stories[i % len(stories)]
-                if i >= len(stories):
-                    headline = f"{headline} (part {i // len(stories) + 1})"
-                status, publish_at = Article.Status.PUBLISHED, now - timedelta(hours=5 * i + 3)
-                if i in (7, 19, 31):
-                    status, publish_at = Article.Status.DRAFT, None
-                elif i in (11, 27):
-                    status, publish_at = Article.Status.REVIEW, None
-                elif i in (5, 23):
-                    publish_at = now + timedelta(days=1 + i % 3)  # scheduled
-                paragraphs = rng.sample(content.PARAGRAPHS, 5)
-                article, new = Article.objects.get_or_create(
-                    slug=slugify(headline),
-                    defaults={
-                        "headline": headline,
-                        "standfirst": standfirst,
-                        "kind": kind,
-                        "section": sections[section],
-                        "primary_region": regions[region],
-                        "lead_photo": photos[(i + i // 6) % len(photos)] if i % 4 != 3 else None,
-                        "status": status,
-                        "publish_at": publish_at,
-                        "body": "\n\n".join(p.format(region=region) for p in paragraphs),
-                    },
-                )
-                if new:
-                    created += 1
-                    article.regions.set([regions[region]])
-                    names = [a for a, _ in content.AUTHORS]
-                    writer = names[-2] if kind == "opinion" else names[i % (len(names) - 1)]
-                    Byline.objects.create(article=article, author=authors[writer])
+                created += self.story(i, rng, now, sections, regions, authors, photos)
             created += self.reference_article(sections, regions, authors, photos, now)
         self.stdout.write(
             self.style.SUCCESS(
@@ -141,6 +117,54 @@ class Command(BaseCommand):
                 f"{len(authors)} authors."
             )
         )
+
+    def vocabulary(self) -> tuple[dict, dict, dict]:
+        """The demo's sections, regions and authors, each by the key the content uses."""
+        sections = {
+            slug: Section.objects.get_or_create(
+                slug=slug, defaults={"name": name, "description": text, "position": i}
+            )[0]
+            for i, (name, slug, text) in enumerate(content.SECTIONS)
+        }
+        regions = {
+            name: Region.objects.get_or_create(slug=slugify(name), defaults={"name": name})[0]
+            for name in content.REGIONS
+        }
+        authors = {
+            name: Author.objects.get_or_create(
+                slug=slugify(name), defaults={"name": name, "bio": bio}
+            )[0]
+            for name, bio in content.AUTHORS
+        }
+        return sections, regions, authors
+
+    def story(self, i: int, rng: random.Random, now, sections, regions, authors, photos) -> int:
+        """The ``i``-th regular article, with its region and byline; returns 1 if it was
+        created. Draws from ``rng`` whether or not it exists, so the rest come out the same."""
+        section, kind, region, headline, standfirst = outline(i)
+        status, publish_at = schedule(i, now)
+        paragraphs = rng.sample(content.PARAGRAPHS, 5)
+        article, new = Article.objects.get_or_create(
+            slug=slugify(headline),
+            defaults={
+                "headline": headline,
+                "standfirst": standfirst,
+                "kind": kind,
+                "section": sections[section],
+                "primary_region": regions[region],
+                "lead_photo": photos[(i + i // 6) % len(photos)] if i % 4 != 3 else None,
+                "status": status,
+                "publish_at": publish_at,
+                "body": "\n\n".join(p.format(region=region) for p in paragraphs),
+            },
+        )
+        if not new:
+            return 0
+        article.regions.set([regions[region]])
+        names = [a for a, _ in content.AUTHORS]
+        writer = names[-2] if kind == "opinion" else names[i % (len(names) - 1)]
+        Byline.objects.create(article=article, author=authors[writer])
+        return 1
 
     def photo(self, i: int) -> Photo:
         # Stored under a dated folder, possibly with a suffix the storage added.
