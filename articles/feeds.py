@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, rfc3339_date
 
 from .markup import xml_text
-from .models import Article, Author, Region, Section
+from .models import Article
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -168,58 +168,24 @@ class LatestAtomFeed(LatestFeed):
     feed_type = NewsAtom
 
 
-class SectionFeed(LatestFeed):
+class ListingFeed(LatestFeed):
+    """The feed of one section, region or author (``model``), found by its slug."""
+
+    def __init__(self, model, feed_type=NewsRss):
+        super().__init__()
+        self.model, self.feed_type = model, feed_type
+
     def get_object(self, request, slug):
-        return get_object_or_404(Section, slug=slug)
+        return get_object_or_404(self.model, slug=slug)
 
-    def title(self, section):
-        return f"{settings.SITE_NAME}: {section.name}"
+    def title(self, listing):
+        return f"{settings.SITE_NAME}: {listing.name}"
 
-    def link(self, section):
-        return section.get_absolute_url()
+    def link(self, listing):
+        return listing.get_absolute_url()
 
-    def filter_articles(self, articles, section):
-        return articles.filter(section=section)
-
-
-class SectionAtomFeed(SectionFeed):
-    feed_type = NewsAtom
-
-
-class RegionFeed(LatestFeed):
-    def get_object(self, request, slug):
-        return get_object_or_404(Region, slug=slug)
-
-    def title(self, region):
-        return f"{settings.SITE_NAME}: {region.name}"
-
-    def link(self, region):
-        return region.get_absolute_url()
-
-    def filter_articles(self, articles, region):
-        return articles.filter(regions=region)
-
-
-class RegionAtomFeed(RegionFeed):
-    feed_type = NewsAtom
-
-
-class AuthorFeed(LatestFeed):
-    def get_object(self, request, slug):
-        return get_object_or_404(Author, slug=slug)
-
-    def title(self, author):
-        return f"{settings.SITE_NAME}: {author.name}"
-
-    def link(self, author):
-        return author.get_absolute_url()
-
-    def filter_articles(self, articles, author):
-        return articles.filter(bylines__author=author)
-
-
-class AuthorAtomFeed(AuthorFeed):
-    feed_type = NewsAtom
+    def filter_articles(self, articles, listing):
+        return articles.listed_under(listing)
 
 
 def feed_links(name: str = "", obj=None) -> list[dict]:

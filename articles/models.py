@@ -18,6 +18,9 @@ from .markup import clean_editorial, plain_text
 
 
 class Section(models.Model):
+    # How articles refer to it: ``Article.objects.listed_under(section)``.
+    articles_lookup = "section"
+
     name = models.CharField(max_length=80, unique=True)
     slug = models.SlugField(max_length=80, unique=True)
     description = models.TextField(blank=True, help_text="Shown at the top of the section page.")
@@ -38,6 +41,8 @@ class Section(models.Model):
 class Region(TagBase):
     """A place an article is about; the primary region of an article is its kicker."""
 
+    articles_lookup = "regions"
+
     class Meta:
         ordering = ["name"]
 
@@ -57,6 +62,8 @@ class TaggedRegion(TaggedItemBase):
 
 
 class Author(models.Model):
+    articles_lookup = "bylines__author"
+
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=120, unique=True)
     bio = models.TextField(blank=True, help_text="A sentence or two, plain text.")
@@ -198,6 +205,10 @@ class ArticleQuerySet(models.QuerySet):
     def published(self):
         """Articles readers may see: published, and their publish time has come."""
         return self.filter(status=Article.Status.PUBLISHED, publish_at__lte=timezone.now())
+
+    def listed_under(self, listing):
+        """The articles of a section, region or author page (or feed, or sitemap)."""
+        return self.filter(**{listing.articles_lookup: listing})
 
     def scheduled(self):
         """Published with a publish time still to come: readers see them from then on."""

@@ -1,6 +1,7 @@
 """Sitemaps for search engines: the site's pages, and recent articles for Google News."""
 
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
@@ -39,45 +40,38 @@ class ArticleSitemap(NewsroomSitemap):
         return max(filter(None, [article.updated_at, article.publish_at]))
 
 
-class SectionSitemap(NewsroomSitemap):
+class ListingSitemap(NewsroomSitemap):
+    """The pages of sections, regions or authors (``model``), dated by their newest article.
+
+    Regions and authors without a published article have no page worth listing; every
+    section has (``keep_empty``).
+    """
+
+    def __init__(self, model, keep_empty=False):
+        self.model, self.keep_empty = model, keep_empty
+
     def items(self):
-        latest = _latest(Article.objects.published().filter(section=OuterRef("pk")))
-        return Section.objects.annotate(latest=latest)
+        mine = {self.model.articles_lookup: OuterRef("pk")}
+        latest = _latest(Article.objects.published().filter(**mine))
+        listings = self.model.objects.annotate(latest=latest)
+        return listings if self.keep_empty else listings.filter(latest__isnull=False)
 
-    def lastmod(self, section):
-        return section.latest
-
-
-class RegionSitemap(NewsroomSitemap):
-    def items(self):
-        latest = _latest(Article.objects.published().filter(regions=OuterRef("pk")))
-        return Region.objects.annotate(latest=latest).filter(latest__isnull=False)
-
-    def lastmod(self, region):
-        return region.latest
-
-
-class AuthorSitemap(NewsroomSitemap):
-    def items(self):
-        latest = _latest(Article.objects.published().filter(bylines__author=OuterRef("pk")))
-        return Author.objects.annotate(latest=latest).filter(latest__isnull=False)
-
-    def lastmod(self, author):
-        return author.latest
+    def lastmod(self, listing):
+        return listing.latest
 
 
 SITEMAPS = {
     "articles": ArticleSitemap,
-    "sections": SectionSitemap,
-    "regions": RegionSitemap,
-    "authors": AuthorSitemap,
+    "sections": partial(ListingSitemap, Section, keep_empty=True),
+    "regions": partial(ListingSitemap, Region),
+    "authors": partial(ListingSitemap, Author),
 }
 
 
 @require_safe
 def sitemap(request):
     """``/sitemap.xml``: one file while every URL fits in it, past that an index of files."""
-    sitemaps = {name: kind() for name, kind in SITEMAPS.items()}
+    sitemaps = {name: make() for name, make in SITEMAPS.items()}
     if sum(site.paginator.count for site in sitemaps.values()) <= NewsroomSitemap.limit:
         return sitemap_views.sitemap(request, sitemaps, template_name=TEMPLATE)
     return sitemap_views.index(request, sitemaps, sitemap_url_name="articles:sitemap-section")

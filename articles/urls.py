@@ -1,8 +1,11 @@
 from django.urls import path, re_path
 
 from . import feeds, sitemaps, views
+from .models import Author, Region, Section
 
 app_name = "articles"
+
+ATOM = feeds.NewsAtom
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -11,21 +14,25 @@ urlpatterns = [
         views.ArticleView.as_view(),
         name="article",
     ),
-    path("section/<slug:slug>/", views.SectionView.as_view(), name="section"),
-    path("region/<slug:slug>/", views.RegionView.as_view(), name="region"),
-    path("author/<slug:slug>/", views.AuthorView.as_view(), name="author"),
+    path("section/<slug:slug>/", views.ListingView.as_view(model=Section), name="section"),
+    path("region/<slug:slug>/", views.ListingView.as_view(model=Region), name="region"),
+    path(
+        "author/<slug:slug>/",
+        views.ListingView.as_view(model=Author, template_name="articles/author.html"),
+        name="author",
+    ),
     path("search/", views.SearchView.as_view(), name="search"),
     path("sitemap.xml", sitemaps.sitemap, name="sitemap"),
     path("sitemap-news.xml", sitemaps.news_sitemap, name="sitemap-news"),
     path("sitemap-<slug:section>.xml", sitemaps.sitemap_section, name="sitemap-section"),
     path("rss/", feeds.LatestFeed(), name="feed-rss"),
     path("atom/", feeds.LatestAtomFeed(), name="feed-atom"),
-    path("section/<slug:slug>/rss/", feeds.SectionFeed(), name="section-feed-rss"),
-    path("section/<slug:slug>/atom/", feeds.SectionAtomFeed(), name="section-feed-atom"),
-    path("region/<slug:slug>/rss/", feeds.RegionFeed(), name="region-feed-rss"),
-    path("region/<slug:slug>/atom/", feeds.RegionAtomFeed(), name="region-feed-atom"),
-    path("author/<slug:slug>/rss/", feeds.AuthorFeed(), name="author-feed-rss"),
-    path("author/<slug:slug>/atom/", feeds.AuthorAtomFeed(), name="author-feed-atom"),
+    path("section/<slug:slug>/rss/", feeds.ListingFeed(Section), name="section-feed-rss"),
+    path("section/<slug:slug>/atom/", feeds.ListingFeed(Section, ATOM), name="section-feed-atom"),
+    path("region/<slug:slug>/rss/", feeds.ListingFeed(Region), name="region-feed-rss"),
+    path("region/<slug:slug>/atom/", feeds.ListingFeed(Region, ATOM), name="region-feed-atom"),
+    path("author/<slug:slug>/rss/", feeds.ListingFeed(Author), name="author-feed-rss"),
+    path("author/<slug:slug>/atom/", feeds.ListingFeed(Author, ATOM), name="author-feed-atom"),
     path("corrections/", views.CorrectionsView.as_view(), name="corrections"),
     path("preview/<str:token>/", views.preview, name="preview"),
 ]

@@ -15,7 +15,7 @@ from . import fragments, search
 from .feeds import feed_links
 from .forms import SearchForm
 from .metadata import article_metadata
-from .models import Article, Author, BodyPhoto, Byline, Correction, Region, RelatedLink, Section
+from .models import Article, BodyPhoto, Byline, Correction, RelatedLink, Section
 from .previews import previewed_article_id
 
 
@@ -147,47 +147,22 @@ class HomeView(ArticleListView):
         return context
 
 
-class SectionView(ArticleListView):
+class ListingView(ArticleListView):
+    """The articles of one section, region or author (``model``), found by its slug."""
+
+    model = Section
+
     def filter_articles(self, articles):
-        self.section = get_object_or_404(Section, slug=self.kwargs["slug"])
-        return articles.filter(section=self.section)
+        self.listing = get_object_or_404(self.model, slug=self.kwargs["slug"])
+        return articles.listed_under(self.listing)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            heading=self.section.name,
-            description=self.section.description,
-            listing=self.section,
-            feed_links=feed_links(self.section.name, self.section),
-            **kwargs,
-        )
-
-
-class RegionView(ArticleListView):
-    def filter_articles(self, articles):
-        self.region = get_object_or_404(Region, slug=self.kwargs["slug"])
-        return articles.filter(regions=self.region)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            heading=self.region.name,
-            listing=self.region,
-            feed_links=feed_links(self.region.name, self.region),
-            **kwargs,
-        )
-
-
-class AuthorView(ArticleListView):
-    template_name = "articles/author.html"
-
-    def filter_articles(self, articles):
-        self.author = get_object_or_404(Author, slug=self.kwargs["slug"])
-        return articles.filter(bylines__author=self.author)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            heading=self.author.name,
-            author=self.author,
-            feed_links=feed_links(self.author.name, self.author),
+            heading=self.listing.name,
+            description=getattr(self.listing, "description", ""),
+            listing=self.listing,
+            feed_links=feed_links(self.listing.name, self.listing),
+            **{self.model._meta.model_name: self.listing},
             **kwargs,
         )
 

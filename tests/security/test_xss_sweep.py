@@ -78,9 +78,7 @@ def sweep_settings(settings, monkeypatch):
     settings.COMMENTS_MAX_DEPTH = 1
     for view in (
         views.HomeView,
-        views.SectionView,
-        views.RegionView,
-        views.AuthorView,
+        views.ListingView,
         views.SearchView,
         views.CorrectionsView,
     ):
