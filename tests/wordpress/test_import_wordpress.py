@@ -481,9 +481,9 @@ def test_pages_read_no_redirect_table_unless_asked(imported, client):
 
 
 def test_admin_lists_imported_items_and_old_addresses(imported, admin_client):
-    paths = admin_client.get(reverse("admin:newsroom_legacypath_changelist"))
+    paths = admin_client.get(reverse("admin:redirects_legacypath_changelist"))
     assert "/world/dam-reservoir-record/" in paths.content.decode()
-    url = reverse("admin:newsroom_importeditem_changelist") + "?sticky__exact=1"
+    url = reverse("admin:wordpress_importeditem_changelist") + "?sticky__exact=1"
     sticky = admin_client.get(url).content.decode()
     assert 'class="field-wp_id">101<' in sticky
     assert 'class="field-wp_id">102<' not in sticky
