@@ -11,7 +11,6 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -20,7 +19,11 @@ from django.utils.text import slugify
 
 from newsroom.markup import plain_text
 
-_NAMESPACES = [
+# The prefixes WordPress writes. A file is read by the URIs it binds them to, as
+# WordPress's own importer reads it: WordPress.com, for one, binds https URIs.
+_PREFIXES = frozenset({"wp", "excerpt", "content", "dc", "wfw"})
+# Where a file gives these URIs another prefix, they are still known (any WXR version).
+_STANDARD_URIS = [
     (re.compile(r"http://wordpress\.org/export/1\.\d+/excerpt/"), "excerpt"),
     (re.compile(r"http://wordpress\.org/export/1\.\d+/"), "wp"),
     (re.compile(r"http://purl\.org/rss/1\.0/modules/content/"), "content"),
@@ -34,41 +37,44 @@ class ExportError(Exception):
     """The file is not a WordPress export we can read; nothing has been written."""
 
 
-@lru_cache(maxsize=512)
-def _name(tag: str) -> str:
-    """``{http://wordpress.org/export/1.2/}post_id`` → ``wp:post_id``, whatever the version."""
-    if not tag.startswith("{"):
-        return tag
-    uri, local = tag[1:].split("}", 1)
-    for pattern, prefix in _NAMESPACES:
-        if pattern.fullmatch(uri):
-            return f"{prefix}:{local}"
-    return f"?:{local}"
+class _Names:
+    """``{uri}post_id`` → ``wp:post_id``, by the prefixes this file binds as it streams."""
+
+    def __init__(self):
+        self._bound: dict[str, str] = {}  # URI → one of _PREFIXES
+        self._names: dict[str, str] = {}
+
+    def bind(self, prefix: str, uri: str) -> None:
+        if prefix in _PREFIXES:
+            self._bound[uri] = prefix
+            self._names.clear()
+
+    def __call__(self, tag: str) -> str:
+        name = self._names.get(tag)
+        if name is None:
+            name = self._names[tag] = self._prefixed(tag)
+        return name
+
+    def _prefixed(self, tag: str) -> str:
+        if not tag.startswith("{"):
+            return tag
+        uri, local = tag[1:].split("}", 1)
+        prefix = self._bound.get(uri)
+        if prefix is None:
+            standard = (p for pattern, p in _STANDARD_URIS if pattern.fullmatch(uri))
+            prefix = next(standard, "?")
+        return f"{prefix}:{local}"
 
 
 def _channel_children(path: Path) -> Iterator[ET.Element]:
     """Each child of ``<channel>`` once complete, then forgotten, so memory stays small.
 
+    Tags come renamed to prefixed names (``wp:post_id``), whatever URIs the file uses.
     The export is the operator's own file; expat (2.4+) refuses entity-expansion bombs
     and ElementTree never fetches external entities.
     """
-    depth, channel = 0, None
     try:
-        for event, element in ET.iterparse(path, events=("start", "end")):  # noqa: S314
-            if event == "start":
-                depth += 1
-                if depth == 1 and element.tag != "rss":
-                    raise ExportError(
-                        f"{path.name} is not a WordPress export: it is XML, but not RSS "
-                        f"(its root element is <{_name(element.tag)}>)."
-                    )
-                if depth == 2 and element.tag == "channel":
-                    channel = element
-                continue
-            depth -= 1
-            if depth == 2 and channel is not None:
-                yield element
-                channel.clear()
+        yield from _stream(path)
     except ET.ParseError as error:
         line, column = error.position
         problem = str(error).split(":")[0]
@@ -78,6 +84,31 @@ def _channel_children(path: Path) -> Iterator[ET.Element]:
         ) from error
     except OSError as error:
         raise ExportError(f"Cannot read {path}: {error.strerror or error}.") from error
+
+
+def _stream(path: Path) -> Iterator[ET.Element]:
+    depth, channel, names = 0, None, _Names()
+    events = ET.iterparse(path, events=("start-ns", "start", "end"))  # noqa: S314
+    for event, payload in events:
+        if event == "start-ns":
+            names.bind(*payload)
+            continue
+        element = payload
+        if event == "start":
+            depth += 1
+            if depth == 1 and element.tag != "rss":
+                raise ExportError(
+                    f"{path.name} is not a WordPress export: it is XML, but not RSS "
+                    f"(its root element is <{names(element.tag)}>)."
+                )
+            if depth == 2 and element.tag == "channel":
+                channel = element
+            continue
+        depth -= 1
+        element.tag = names(element.tag)  # its children were renamed as they ended
+        if depth == 2 and channel is not None:
+            yield element
+            channel.clear()
     if channel is None:
         raise ExportError(f"{path.name} is not a WordPress export: it has no <channel>.")
 
@@ -90,7 +121,7 @@ def _fields(element: ET.Element) -> dict[str, str]:
     """The simple children of an element, by prefixed name (the first of each name)."""
     fields: dict[str, str] = {}
     for child in element:
-        fields.setdefault(_name(child.tag), child.text or "")
+        fields.setdefault(child.tag, child.text or "")
     return fields
 
 
@@ -193,7 +224,7 @@ def _term(element: ET.Element, slug_key: str, name_key: str) -> Term:
 def _meta(item: ET.Element) -> dict[str, str]:
     meta = {}
     for child in item:
-        if _name(child.tag) == "wp:postmeta":
+        if child.tag == "wp:postmeta":
             fields = _fields(child)
             meta.setdefault(fields.get("wp:meta_key", ""), fields.get("wp:meta_value", ""))
     return meta
@@ -203,7 +234,7 @@ def read_site(path: Path) -> Site:
     """The first pass: check the whole file, and collect what items refer to."""
     site = Site()
     for element in _channel_children(path):
-        name = _name(element.tag)
+        name = element.tag
         if name == "wp:wxr_version":
             site.version = (element.text or "").strip()
         elif name == "wp:base_site_url" or (name == "link" and not site.base_url):
@@ -264,7 +295,7 @@ def _post(item: ET.Element) -> Post:
         thumbnail_id=_meta(item).get("_thumbnail_id", "").strip(),
     )
     for child in item:
-        name = _name(child.tag)
+        name = child.tag
         if name == "category":
             term = (unquote(child.get("nicename", "")).strip(), plain_text(_text(child)))
             if child.get("domain") == "category":
@@ -294,5 +325,5 @@ def _post(item: ET.Element) -> Post:
 def iter_posts(path: Path) -> Iterator[Post]:
     """The second pass: every item of the export, attachments included, in file order."""
     for element in _channel_children(path):
-        if _name(element.tag) == "item":
+        if element.tag == "item":
             yield _post(element)
