@@ -26,7 +26,7 @@ from tests.articles.test_admin import (
     form_data,
     post_action,
 )
-from tests.newsroom.conftest import EXPORT, imported_object
+from tests.wordpress.conftest import EXPORT, imported_object
 
 REPETITIONS = 100
 THREADED_REPETITIONS = 5

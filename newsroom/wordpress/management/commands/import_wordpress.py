@@ -5,7 +5,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from newsroom.wordpress.importer import ExportError, Importer
+from newsroom.wordpress.importer import Importer
+from newsroom.wordpress.reader import ExportError
 
 
 class Command(BaseCommand):

@@ -9,6 +9,8 @@ from newsroom.wordpress.models import ImportedItem
 from tests.conftest import jpeg_bytes
 
 EXPORT = Path(__file__).parent / "exports" / "meridian.xml"
+# Exported from WordPress.com, whose namespace URIs are https.
+WORDPRESS_COM = Path(__file__).parent / "exports" / "harbour-wordpress-com.xml"
 
 HEADER = """<?xml version="1.0" encoding="UTF-8" ?>
 <rss version="2.0" xmlns:excerpt="http://wordpress.org/export/{v}/excerpt/"

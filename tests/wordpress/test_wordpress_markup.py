@@ -4,7 +4,7 @@ import html5lib
 
 from articles import body
 from articles.markup import plain_text
-from newsroom.wordpress.importer import WORD_JOINER, convert_body
+from newsroom.wordpress.converter import WORD_JOINER, convert_body
 
 
 def parse(fragment: str):

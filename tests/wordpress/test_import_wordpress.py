@@ -21,7 +21,7 @@ from newsroom.wordpress.models import ImportedItem
 from tests.articles.test_admin import assert_saved, change_url, form_data
 from tests.conftest import jpeg_bytes
 
-from .conftest import EXPORT, comment, imported_object, item
+from .conftest import EXPORT, WORDPRESS_COM, comment, imported_object, item
 
 pytestmark = pytest.mark.django_db
 
@@ -605,6 +605,46 @@ def test_media_paths_outside_the_media_folder_are_never_read(wxr, run_import, tm
 def test_older_wxr_versions_are_read(wxr, run_import):
     run_import(wxr(item(1, title="From WXR 1.1"), version="1.1"))
     assert article(1).headline == "From WXR 1.1"
+
+
+def test_wordpress_com_export_with_https_namespaces_is_imported(run_import):
+    run_import(WORDPRESS_COM)
+    lighthouse = article(41)
+    assert lighthouse.headline == "Lighthouse lamp relit after forty years"
+    assert lighthouse.standfirst == "Volunteers brought the harbour light back."
+    assert lighthouse.publish_at == datetime(2021, 6, 14, 8, 30, tzinfo=UTC)
+    assert lighthouse.section.name == "Shipping"
+    assert "Volunteers spent two winters" in lighthouse.body
+    assert Author.objects.get().name == "Ines Quay"
+    assert Comment.objects.get(article=lighthouse).name == "Old Keeper"
+
+
+def test_namespaces_are_those_the_file_binds_to_the_wordpress_prefixes(tmp_path, run_import):
+    export = tmp_path / "export.xml"
+    export.write_text(
+        '<rss version="2.0" xmlns:wp="urn:example:any-wxr" xmlns:dc="urn:example:any-dc">'
+        "<channel><wp:wxr_version>1.2</wp:wxr_version>"
+        "<item><title>Bound elsewhere</title><dc:creator>writer</dc:creator>"
+        "<wp:post_id>3</wp:post_id><wp:post_name>bound-elsewhere</wp:post_name>"
+        "<wp:status>publish</wp:status><wp:post_type>post</wp:post_type></item>"
+        "</channel></rss>"
+    )
+    run_import(export)
+    assert article(3).headline == "Bound elsewhere"
+    assert Author.objects.get().name == "writer"
+
+
+def test_rss_feed_binding_no_wp_prefix_is_refused(tmp_path, run_import):
+    feed = tmp_path / "feed.xml"
+    feed.write_text(
+        '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"'
+        ' xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>A blog</title>'
+        "<item><title>A post</title><dc:creator>writer</dc:creator>"
+        "<content:encoded>Text.</content:encoded></item></channel></rss>"
+    )
+    with pytest.raises(CommandError, match="not a WordPress export"):
+        run_import(feed)
+    assert set(counts().values()) == {0}
 
 
 def test_interrupted_import_finishes_when_run_again(wxr, run_import, monkeypatch):
