@@ -33,9 +33,10 @@ test: $(STAMP) $(NODE_STAMP)  ## The whole test suite (DATABASE_URL picks the da
 bench: $(STAMP)  ## Speed goals under load (needs wrk; PostgreSQL and Redis for the second setup)
 	$(PY) bench/run.py
 
-lint: $(STAMP)  ## Style, formatting and missing migrations
+lint: $(STAMP)  ## Style, complexity, formatting, the dependency rule and missing migrations
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 
 format: $(STAMP)

@@ -234,36 +234,7 @@ def read_site(path: Path) -> Site:
     """The first pass: check the whole file, and collect what items refer to."""
     site = Site()
     for element in _channel_children(path):
-        name = element.tag
-        if name == "wp:wxr_version":
-            site.version = (element.text or "").strip()
-        elif name == "wp:base_site_url" or (name == "link" and not site.base_url):
-            site.base_url = (element.text or "").strip()
-        elif name == "wp:author":
-            fields = _fields(element)
-            login = fields.get("wp:author_login", "").strip()
-            if login:
-                site.authors[login] = plain_text(fields.get("wp:author_display_name", "")) or login
-        elif name == "wp:category":
-            term = _term(element, "wp:category_nicename", "wp:cat_name")
-            site.categories[term.slug] = term
-        elif name == "wp:tag":
-            term = _term(element, "wp:tag_slug", "wp:tag_name")
-            site.tags[term.slug] = term
-        elif name == "item":
-            fields = _fields(element)
-            post_type = fields.get("wp:post_type", "").strip() or "post"
-            site.item_types[post_type] += 1
-            if post_type == "attachment" and fields.get("wp:post_id"):
-                meta = _meta(element)
-                site.attachments[fields["wp:post_id"].strip()] = Attachment(
-                    wp_id=fields["wp:post_id"].strip(),
-                    url=fields.get("wp:attachment_url", "").strip() or fields.get("guid", ""),
-                    file=meta.get("_wp_attached_file", ""),
-                    alt=plain_text(meta.get("_wp_attachment_image_alt", "")),
-                    caption=plain_text(fields.get("excerpt:encoded", "")),
-                    title=plain_text(fields.get("title", "")),
-                )
+        _collect(site, element)
     if not site.version:
         raise ExportError(
             f"{path.name} is RSS but not a WordPress export (no <wp:wxr_version>). "
@@ -272,6 +243,46 @@ def read_site(path: Path) -> Site:
     if not _WXR_VERSION.fullmatch(site.version):
         raise ExportError(f"WXR version {site.version} is not supported (1.0 to 1.2 are).")
     return site
+
+
+def _collect(site: Site, element: ET.Element) -> None:
+    """Note what one child of the channel tells about the site."""
+    name = element.tag
+    if name == "wp:wxr_version":
+        site.version = (element.text or "").strip()
+    elif name == "wp:base_site_url" or (name == "link" and not site.base_url):
+        site.base_url = (element.text or "").strip()
+    elif name == "wp:author":
+        fields = _fields(element)
+        login = fields.get("wp:author_login", "").strip()
+        if login:
+            site.authors[login] = plain_text(fields.get("wp:author_display_name", "")) or login
+    elif name == "wp:category":
+        term = _term(element, "wp:category_nicename", "wp:cat_name")
+        site.categories[term.slug] = term
+    elif name == "wp:tag":
+        term = _term(element, "wp:tag_slug", "wp:tag_name")
+        site.tags[term.slug] = term
+    elif name == "item":
+        _collect_item(site, element)
+
+
+def _collect_item(site: Site, element: ET.Element) -> None:
+    """Count the item's type; remember an attachment, which posts refer to by ID."""
+    fields = _fields(element)
+    post_type = fields.get("wp:post_type", "").strip() or "post"
+    site.item_types[post_type] += 1
+    if post_type != "attachment" or not fields.get("wp:post_id"):
+        return
+    meta = _meta(element)
+    site.attachments[fields["wp:post_id"].strip()] = Attachment(
+        wp_id=fields["wp:post_id"].strip(),
+        url=fields.get("wp:attachment_url", "").strip() or fields.get("guid", ""),
+        file=meta.get("_wp_attached_file", ""),
+        alt=plain_text(meta.get("_wp_attachment_image_alt", "")),
+        caption=plain_text(fields.get("excerpt:encoded", "")),
+        title=plain_text(fields.get("title", "")),
+    )
 
 
 def _post(item: ET.Element) -> Post:
