@@ -185,6 +185,27 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # bucket of S3-style object storage (AWS S3, MinIO, Cloudflare R2, DigitalOcean Spaces):
 # then app servers keep no files of their own, and any number of them can run.
 MEDIA_BUCKET = env("MEDIA_BUCKET", default="")
+
+
+def _bucket_address(options: dict) -> str:
+    """The address boto3 gives the bucket's objects, up to the key (ends with "/")."""
+    import boto3
+    from botocore import UNSIGNED
+    from botocore.config import Config
+
+    client = boto3.session.Session().client(
+        "s3",
+        endpoint_url=options.get("endpoint_url"),
+        region_name=options.get("region_name"),
+        config=options["client_config"].merge(Config(signature_version=UNSIGNED)),
+    )
+    marker = "newsroom-media-address"
+    link = client.generate_presigned_url(
+        "get_object", Params={"Bucket": options["bucket_name"], "Key": marker}
+    )
+    return link.split(marker, 1)[0]
+
+
 MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 if not MEDIA_BUCKET:
     MEDIA_URL = env("MEDIA_URL", default="/media/")
@@ -253,16 +274,12 @@ else:
     if MEDIA_URL:
         _media_options["custom_domain"] = (_media_address.netloc + _media_address.path).rstrip("/")
         _media_options["url_protocol"] = f"{_media_address.scheme}:"
-    elif "endpoint_url" in _media_options:
-        # Where boto3 links to the bucket's objects (for the CSP below and for anything that
-        # reads MEDIA_URL): another service puts the bucket in the path; AWS in the host
-        # name, unless the name has dots, which https host names cannot.
-        MEDIA_URL = f"{_media_options['endpoint_url'].rstrip('/')}/{MEDIA_BUCKET}/"
-    elif "." in MEDIA_BUCKET:
-        _region = _media_options.get("region_name")
-        MEDIA_URL = f"https://s3{f'.{_region}' if _region else ''}.amazonaws.com/{MEDIA_BUCKET}/"
     else:
-        MEDIA_URL = f"https://{MEDIA_BUCKET}.s3.amazonaws.com/"
+        # Where the storage links to the bucket's objects (for the CSP below and anything
+        # that reads MEDIA_URL), asked of boto3 itself rather than guessed: path or host
+        # style, regional or global endpoint, depend on the service, the region and dots
+        # in the bucket's name. Making an unsigned link sends no request.
+        MEDIA_URL = _bucket_address(_media_options)
     MEDIA_STORAGE = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _media_options}
 STORAGES = {
     "default": MEDIA_STORAGE,

@@ -180,7 +180,9 @@ def test_media_settings_that_cannot_work_are_refused_at_start(environment, messa
         {"MEDIA_REGION": "eu-west-1"},
         {"MEDIA_REGION": "eu-west-1", "MEDIA_SIGNED_URLS": "1"},
         {"MEDIA_BUCKET": "media.news.example.org", "MEDIA_REGION": "eu-west-1"},
+        {"MEDIA_BUCKET": "media.news.example.org", "MEDIA_REGION": "us-east-1"},
         {"MEDIA_BUCKET": "media.news.example.org"},
+        {"MEDIA_REGION": "us-east-1"},
     ],
 )
 def test_media_url_and_content_security_policy_match_where_the_storage_links(environment):
