@@ -1,4 +1,3 @@
-import io
 import itertools
 import logging
 from datetime import timedelta
@@ -8,7 +7,6 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.utils import timezone
-from PIL import Image
 
 from articles.images import build_renditions
 from articles.models import (
@@ -23,6 +21,7 @@ from articles.models import (
     RelatedLink,
     Section,
 )
+from tests.helpers.images import jpeg_bytes
 
 _counter = itertools.count(1)
 
@@ -37,26 +36,6 @@ def _test_settings(settings, tmp_path):
     }
     settings.SECURE_SSL_REDIRECT = False
     cache.clear()  # cached pages and counters never leak from one test into another
-
-
-def jpeg_bytes(width=64, height=48, color=(200, 80, 40), exif=None) -> bytes:
-    buffer = io.BytesIO()
-    kwargs = {"exif": exif} if exif is not None else {}
-    Image.new("RGB", (width, height), color).save(buffer, "JPEG", **kwargs)
-    return buffer.getvalue()
-
-
-GPS_IFD = 0x8825
-ORIENTATION = 0x0112
-
-
-def exif_with_gps(orientation: int = 1) -> Image.Exif:
-    """EXIF as a phone writes it: orientation, camera, and where the photo was taken."""
-    exif = Image.Exif()
-    exif[ORIENTATION] = orientation
-    exif[0x010F] = "CameraMaker"
-    exif.get_ifd(GPS_IFD).update({1: "N", 2: (33.0, 18.0, 0.0), 3: "E", 4: (44.0, 22.0, 0.0)})
-    return exif
 
 
 @pytest.fixture

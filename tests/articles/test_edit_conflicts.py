@@ -17,7 +17,7 @@ from django.utils import timezone
 from reversion.models import Version
 
 from articles.models import Article
-from tests.articles.test_admin import (
+from tests.helpers.admin import (
     CHANGELIST_URL,
     add_row,
     assert_saved,
@@ -26,7 +26,7 @@ from tests.articles.test_admin import (
     form_data,
     post_action,
 )
-from tests.newsroom.conftest import EXPORT, imported_object
+from tests.helpers.wordpress import EXPORT, imported_object
 
 REPETITIONS = 100
 THREADED_REPETITIONS = 5

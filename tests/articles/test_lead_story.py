@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from articles.models import Article
-from tests.articles.test_admin import (
+from tests.helpers.admin import (
     CHANGELIST_URL,
     FUTURE,
     assert_saved,
@@ -19,7 +19,8 @@ from tests.articles.test_admin import (
     post_action,
     split_datetime,
 )
-from tests.articles.test_pages import count_queries, find, parse, text_of
+from tests.helpers.html import find, parse, text_of
+from tests.helpers.queries import count_queries
 
 pytestmark = pytest.mark.django_db
 

@@ -5,10 +5,11 @@ from types import SimpleNamespace
 import pytest
 from django.core.management import call_command
 
-from newsroom.wordpress.models import ImportedItem
 from tests.conftest import jpeg_bytes
 
-EXPORT = Path(__file__).parent / "exports" / "meridian.xml"
+# imported_object is kept importable from here for the WordPress import tests until they
+# import it from tests.helpers.wordpress themselves.
+from tests.helpers.wordpress import EXPORT, imported_object  # noqa: F401
 
 HEADER = """<?xml version="1.0" encoding="UTF-8" ?>
 <rss version="2.0" xmlns:excerpt="http://wordpress.org/export/{v}/excerpt/"
@@ -91,9 +92,3 @@ def run_import(db):
 def imported(run_import, uploads):
     """The invented site of exports/meridian.xml, imported with its media folder."""
     return run_import(EXPORT, "--media-dir", str(uploads))
-
-
-def imported_object(model, wp_id, kind="post"):
-    """The object a WordPress item became."""
-    mapped = ImportedItem.objects.get(kind=kind, wp_id=str(wp_id))
-    return model.objects.get(pk=mapped.object_id)
