@@ -292,7 +292,7 @@ def test_editor_publish_now_brings_scheduled_article_forward(
 
 
 def test_editor_schedules_article_that_goes_live_at_its_time(
-    client, editor_user, make_article, make_author, monkeypatch
+    client, editor_user, make_article, make_author, time_machine
 ):
     article = make_article(status=Article.Status.DRAFT, authors=[make_author()])
     client.force_login(editor_user)
@@ -308,9 +308,9 @@ def test_editor_schedules_article_that_goes_live_at_its_time(
     response = client.get(CHANGELIST_URL, {"publication": "scheduled"})
     assert [a.pk for a in response.context["cl"].result_list] == [article.pk]
 
-    monkeypatch.setattr(timezone, "now", lambda: FUTURE - timedelta(seconds=1))
+    time_machine.move_to(FUTURE - timedelta(seconds=1), tick=False)
     assert not Article.objects.published().filter(pk=article.pk).exists()
-    monkeypatch.setattr(timezone, "now", lambda: FUTURE)
+    time_machine.move_to(FUTURE, tick=False)
     assert Article.objects.published().filter(pk=article.pk).exists()
 
 

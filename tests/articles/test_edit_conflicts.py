@@ -271,8 +271,3 @@ def test_restoring_an_old_version_over_a_newer_save_is_a_conflict(
 
     assert is_conflict(second.post(revert_url, opened))
     assert Article.objects.get(pk=article.pk).headline == "Version three, saved meanwhile"
-
-
-@pytest.fixture
-def editor_user(make_staff):
-    return make_staff("Editor")

@@ -30,19 +30,19 @@ def test_published_excludes_drafts_reviews_and_scheduled(make_article, hidden):
     assert list(Article.objects.published()) == [live]
 
 
-def test_scheduled_article_appears_when_its_time_comes(make_article, monkeypatch):
+def test_scheduled_article_appears_when_its_time_comes(make_article, time_machine):
     publish_at = timezone.now() + timedelta(hours=3)
     article = make_article("Embargoed until noon", publish_at=publish_at)
     assert not Article.objects.published().filter(pk=article.pk).exists()
-    monkeypatch.setattr(timezone, "now", lambda: publish_at + timedelta(seconds=1))
+    time_machine.move_to(publish_at + timedelta(seconds=1), tick=False)
     assert Article.objects.published().filter(pk=article.pk).exists()
 
 
-def test_scheduled_article_page_is_404_before_and_200_after(client, make_article, monkeypatch):
+def test_scheduled_article_page_is_404_before_and_200_after(client, make_article, time_machine):
     publish_at = timezone.now() + timedelta(hours=3)
     article = make_article("Embargoed page", publish_at=publish_at)
     assert client.get(article.get_absolute_url()).status_code == 404
-    monkeypatch.setattr(timezone, "now", lambda: publish_at + timedelta(minutes=1))
+    time_machine.move_to(publish_at + timedelta(minutes=1), tick=False)
     response = client.get(article.get_absolute_url())
     assert response.status_code == 200
     assert b"Embargoed page" in response.content

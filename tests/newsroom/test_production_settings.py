@@ -221,10 +221,8 @@ def inline_code(html: str) -> list[str]:
     return found
 
 
-def test_public_pages_have_no_inline_scripts_or_styles(
-    client, reference_article, post_comment_as_reader
-):
-    post_comment_as_reader(reference_article, body="A first comment.")
+def test_public_pages_have_no_inline_scripts_or_styles(client, reference_article, post_comment):
+    post_comment(reference_article, body="A first comment.")
     Comment.objects.update(status=Comment.Status.APPROVED)
     comment = Comment.objects.get()
     urls = [
