@@ -1,14 +1,13 @@
-import io
 import itertools
 import logging
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.utils import timezone
-from PIL import Image
 
 from articles.images import build_renditions
 from articles.models import (
@@ -23,6 +22,9 @@ from articles.models import (
     RelatedLink,
     Section,
 )
+from comments.forms import form_token
+from comments.models import Comment
+from tests.helpers.images import jpeg_bytes
 
 _counter = itertools.count(1)
 
@@ -37,26 +39,6 @@ def _test_settings(settings, tmp_path):
     }
     settings.SECURE_SSL_REDIRECT = False
     cache.clear()  # cached pages and counters never leak from one test into another
-
-
-def jpeg_bytes(width=64, height=48, color=(200, 80, 40), exif=None) -> bytes:
-    buffer = io.BytesIO()
-    kwargs = {"exif": exif} if exif is not None else {}
-    Image.new("RGB", (width, height), color).save(buffer, "JPEG", **kwargs)
-    return buffer.getvalue()
-
-
-GPS_IFD = 0x8825
-ORIENTATION = 0x0112
-
-
-def exif_with_gps(orientation: int = 1) -> Image.Exif:
-    """EXIF as a phone writes it: orientation, camera, and where the photo was taken."""
-    exif = Image.Exif()
-    exif[ORIENTATION] = orientation
-    exif[0x010F] = "CameraMaker"
-    exif.get_ifd(GPS_IFD).update({1: "N", 2: (33.0, 18.0, 0.0), 3: "E", 4: (44.0, 22.0, 0.0)})
-    return exif
 
 
 @pytest.fixture
@@ -224,27 +206,55 @@ def editor_user(make_staff):
 
 
 @pytest.fixture
-def post_comment_as_reader(client):
-    """Post the public comment form as an anonymous reader whose form is old enough."""
-    import time as clock
+def old_token(settings):
+    """A form token made long enough ago to pass the too-fast check."""
 
-    from django.core import signing
+    def make(article_id: int, age: float | None = None) -> str:
+        age = settings.COMMENTS_MIN_SECONDS + 5 if age is None else age
+        with time_machine.travel(timezone.now() - timedelta(seconds=age), tick=False):
+            return form_token(article_id)
 
-    from comments.forms import FORM_SALT
+    return make
 
-    def post(article, **fields):
-        token = signing.dumps({"a": article.pk, "t": int(clock.time()) - 60}, salt=FORM_SALT)
+
+@pytest.fixture
+def post_comment(client, old_token):
+    """POST the comment form as a reader's browser would, filling what a person fills."""
+
+    def post(article, using=None, **fields):
         data = {
-            "name": "Reader",
+            "name": "Reader One",
             "email": "reader@example.org",
-            "body": "A comment.",
-            "ts": token,
+            "body": "A thoughtful comment.",
+            "notify": "",
+            "parent": "",
+            "anchor": "",
+            "excerpt": "",
             "website": "",
+            "ts": old_token(article.pk),
         }
         data.update(fields)
-        return client.post(f"/comments/article/{article.pk}/post/", data)
+        return (using or client).post(
+            f"/comments/article/{article.pk}/post/",
+            data,
+            REMOTE_ADDR=fields.pop("ip", "203.0.113.7"),
+        )
 
     return post
+
+
+@pytest.fixture
+def make_comment(db):
+    def make(article, **kwargs):
+        kwargs.setdefault("name", "Commenter")
+        kwargs.setdefault("email", "commenter@example.org")
+        kwargs.setdefault("body", "Words.")
+        kwargs.setdefault("body_html", f"<p>{kwargs['body']}</p>")
+        kwargs.setdefault("status", Comment.Status.APPROVED)
+        kwargs.setdefault("notified_at", None)
+        return Comment.objects.create(article=article, **kwargs)
+
+    return make
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ every affected page once: article, home, section, both regions, author, every fe
 those, and the older neighbour whose "next" link names the article.
 """
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -106,7 +105,7 @@ def test_publish_edit_unpublish_are_fresh_on_every_affected_page(site):
     print(f"\npublish, edit, unpublish: {checked} page reads after a change, 0 stale")
 
 
-def test_scheduled_article_is_fresh_everywhere_when_its_time_comes(site, monkeypatch):
+def test_scheduled_article_is_fresh_everywhere_when_its_time_comes(site, time_machine):
     story, affected = site
     reader = Client()
     save(story, status=Article.Status.DRAFT)
@@ -119,20 +118,19 @@ def test_scheduled_article_is_fresh_everywhere_when_its_time_comes(site, monkeyp
     assert stale(reader, listed, absent=HEADLINE) == []  # not before its time
 
     later = publish_at + timedelta(seconds=1)
-    monkeypatch.setattr(timezone, "now", lambda: later)
-    monkeypatch.setattr(time, "time", lambda: later.timestamp())
+    time_machine.move_to(later, tick=False)
     assert stale(reader, pages, present=HEADLINE) == []
 
 
 def test_approved_comment_is_fresh_on_the_article_and_its_comments_page(
-    site, post_comment_as_reader, make_staff
+    site, post_comment, make_staff
 ):
     story, _affected = site
     reader = Client()
     discussion = [story.get_absolute_url(), reverse("comments:article", args=[story.pk])]
     assert warm(reader, discussion) == len(discussion)
 
-    post_comment_as_reader(story, body="The old wall was built in 1911.")
+    post_comment(story, body="The old wall was built in 1911.")
     comment = Comment.objects.get()
     assert comment.status == Comment.Status.PENDING
     assert warm(reader, discussion) == len(discussion)  # a held comment changes nothing
@@ -169,7 +167,7 @@ def test_choosing_and_releasing_the_lead_is_fresh_on_the_home_page(site, make_st
     assert HEADLINE in lead_of(reader)[0]
 
 
-def test_lead_is_fresh_on_the_home_page_when_its_time_ends(site, monkeypatch):
+def test_lead_is_fresh_on_the_home_page_when_its_time_ends(site, time_machine):
     older = Article.objects.get(headline="Older harbour report")
     save(older, is_lead=True, lead_until=timezone.now() + timedelta(hours=1))
     reader = Client()
@@ -177,7 +175,6 @@ def test_lead_is_fresh_on_the_home_page_when_its_time_ends(site, monkeypatch):
     assert "Older harbour report" in lead_of(reader)[0]
 
     later = older.lead_until + timedelta(seconds=1)
-    monkeypatch.setattr(timezone, "now", lambda: later)
-    monkeypatch.setattr(time, "time", lambda: later.timestamp())
+    time_machine.move_to(later, tick=False)
     lead, cached = lead_of(reader)
     assert HEADLINE in lead and cached == "miss"  # no save: the end of the lead was due

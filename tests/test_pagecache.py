@@ -1,7 +1,6 @@
 """The page cache: shared pages served early, revalidated cheaply, and never stale."""
 
 import gzip
-import time
 from datetime import timedelta
 from unittest import mock
 
@@ -145,12 +144,12 @@ def test_previews_and_admin_are_never_cached(client, make_article, make_staff):
 
 
 def test_held_comment_changes_nothing_and_approval_refreshes(
-    client, make_article, make_author, post_comment_as_reader, make_staff
+    client, make_article, make_author, post_comment, make_staff
 ):
     article = make_article("Discussed", authors=[make_author()])
     get(client, article.get_absolute_url())
     version = versions.current_state()["v"]
-    post_comment_as_reader(article, body="Held words for review")
+    post_comment(article, body="Held words for review")
     assert versions.current_state()["v"] == version  # nothing readers see has changed
     comment = Comment.objects.get()
     moderator = make_staff("Moderator")
@@ -197,24 +196,22 @@ def test_unpublishing_is_seen_at_once(client, make_article):
 
 
 def test_scheduled_article_appears_when_its_time_comes_without_any_save(
-    client, make_article, monkeypatch
+    client, make_article, time_machine
 ):
     publish_at = timezone.now() + timedelta(hours=1)
     make_article("Embargoed story", publish_at=publish_at)
     assert "Embargoed story" not in get(client, "/").content.decode()
     assert get(client, "/")["X-Page-Cache"] == "hit-local"
     later = publish_at + timedelta(seconds=1)
-    monkeypatch.setattr(timezone, "now", lambda: later)
-    monkeypatch.setattr(time, "time", lambda: later.timestamp())
+    time_machine.move_to(later, tick=False)
     assert "Embargoed story" in get(client, "/").content.decode()
 
 
-def test_comment_form_disappears_when_comments_close(client, make_article, settings, monkeypatch):
+def test_comment_form_disappears_when_comments_close(client, make_article, settings, time_machine):
     settings.COMMENTS_CLOSE_AFTER_DAYS = 2
     article = make_article("Closing soon", publish_at=timezone.now() - timedelta(days=1))
     assert 'id="respond"' in get(client, article.get_absolute_url()).content.decode()
     later = timezone.now() + timedelta(days=1, minutes=1)
-    monkeypatch.setattr(timezone, "now", lambda: later)
-    monkeypatch.setattr(time, "time", lambda: later.timestamp())
+    time_machine.move_to(later, tick=False)
     html = get(client, article.get_absolute_url()).content.decode()
     assert 'id="respond"' not in html and "closed" in html

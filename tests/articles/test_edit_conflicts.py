@@ -17,7 +17,7 @@ from django.utils import timezone
 from reversion.models import Version
 
 from articles.models import Article
-from tests.articles.test_admin import (
+from tests.helpers.admin import (
     CHANGELIST_URL,
     add_row,
     assert_saved,
@@ -26,7 +26,7 @@ from tests.articles.test_admin import (
     form_data,
     post_action,
 )
-from tests.wordpress.conftest import EXPORT, imported_object
+from tests.helpers.wordpress import EXPORT, imported_object
 
 REPETITIONS = 100
 THREADED_REPETITIONS = 5
@@ -271,8 +271,3 @@ def test_restoring_an_old_version_over_a_newer_save_is_a_conflict(
 
     assert is_conflict(second.post(revert_url, opened))
     assert Article.objects.get(pk=article.pk).headline == "Version three, saved meanwhile"
-
-
-@pytest.fixture
-def editor_user(make_staff):
-    return make_staff("Editor")

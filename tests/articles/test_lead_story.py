@@ -1,6 +1,5 @@
 """The home page's lead story: chosen by editors, one at a time, shown only while live."""
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -8,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from articles.models import Article
-from tests.articles.test_admin import (
+from tests.helpers.admin import (
     CHANGELIST_URL,
     FUTURE,
     assert_saved,
@@ -19,7 +18,8 @@ from tests.articles.test_admin import (
     post_action,
     split_datetime,
 )
-from tests.articles.test_pages import count_queries, find, parse, text_of
+from tests.helpers.html import find, parse, text_of
+from tests.helpers.queries import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -38,11 +38,6 @@ def lead_headline(client) -> str:
 def section_block_text(client) -> str:
     return " ".join(text_of(block) for block in find(parse(client.get("/")), "section",
                                                         "section-block"))  # fmt: skip
-
-
-def travel(monkeypatch, when):
-    monkeypatch.setattr(timezone, "now", lambda: when)
-    monkeypatch.setattr(time, "time", lambda: when.timestamp())
 
 
 @pytest.fixture
@@ -117,23 +112,23 @@ def test_unpublished_lead_is_released_and_the_newest_leads(client, older_and_new
     assert lead_headline(client) == "Newest story"  # published again, it does not lead again
 
 
-def test_scheduled_lead_leads_only_from_its_publish_time(client, make_article, monkeypatch):
+def test_scheduled_lead_leads_only_from_its_publish_time(client, make_article, time_machine):
     make_article("Newest story")
     publish_at = timezone.now() + timedelta(hours=1)
     make_article("Embargoed lead", publish_at=publish_at, is_lead=True)
 
     assert lead_headline(client) == "Newest story"
-    travel(monkeypatch, publish_at + timedelta(seconds=1))
+    time_machine.move_to(publish_at + timedelta(seconds=1), tick=False)
     assert lead_headline(client) == "Embargoed lead"
 
 
-def test_lead_ends_at_its_lead_until_time(client, older_and_newest, monkeypatch):
+def test_lead_ends_at_its_lead_until_time(client, older_and_newest, time_machine):
     older, _newest = older_and_newest
     older.is_lead, older.lead_until = True, timezone.now() + timedelta(hours=1)
     older.save()
 
     assert lead_headline(client) == "Chosen story"
-    travel(monkeypatch, older.lead_until + timedelta(seconds=1))
+    time_machine.move_to(older.lead_until + timedelta(seconds=1), tick=False)
     assert lead_headline(client) == "Newest story"
     assert "Chosen story" in section_block_text(client)
 

@@ -2,47 +2,14 @@
 
 from datetime import timedelta
 
-import html5lib
 import pytest
-from django.db import connection
-from django.test import override_settings
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles.models import Article, Byline, Correction, Photo, Quote, RelatedLink
+from tests.helpers.html import find, parse, text_of
+from tests.helpers.queries import count_queries
 
 pytestmark = pytest.mark.django_db
-
-
-def parse(response):
-    """The page as a browser reads it, in the encoding its Content-Type names."""
-    return html5lib.parse(
-        response.content,
-        treebuilder="dom",
-        namespaceHTMLElements=False,
-        transport_encoding=response.charset,
-    )
-
-
-def text_of(node) -> str:
-    """The text a reader sees in an element, whitespace squashed (like textContent)."""
-
-    def walk(element):
-        for child in element.childNodes:
-            if child.nodeType == child.TEXT_NODE:
-                yield child.data
-            else:
-                yield from walk(child)
-
-    return " ".join("".join(walk(node)).split())
-
-
-def find(document, tag, class_name=None):
-    return [
-        element
-        for element in document.getElementsByTagName(tag)
-        if class_name is None or class_name in element.getAttribute("class").split()
-    ]
 
 
 # --- The reference page --------------------------------------------------------------------
@@ -267,14 +234,6 @@ def test_odd_slug_characters_are_404(client):
 
 
 # --- Query counts --------------------------------------------------------------------------
-
-
-def count_queries(client, url) -> int:
-    """Queries of a page rendered afresh (the page cache would serve it with none)."""
-    with override_settings(PAGE_CACHE_SECONDS=0), CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(queries)
 
 
 def grow(article, make_region, make_author, make_photo, make_article, n):

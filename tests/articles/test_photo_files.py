@@ -9,7 +9,7 @@ from django.db import transaction
 
 from articles import images
 from articles.models import Photo
-from tests.conftest import jpeg_bytes
+from tests.helpers.images import jpeg_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -21,8 +21,8 @@ from PIL import Image
 from articles import fragments, images, tasks
 from articles.forms import PhotoForm
 from articles.models import Article, BodyPhoto, Byline, Photo
-from tests.articles.test_admin import form_data
-from tests.conftest import GPS_IFD, exif_with_gps, jpeg_bytes
+from tests.helpers.admin import form_data
+from tests.helpers.images import GPS_IFD, exif_with_gps, jpeg_bytes
 
 pytestmark = pytest.mark.django_db
 

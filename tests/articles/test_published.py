@@ -30,19 +30,19 @@ def test_published_excludes_drafts_reviews_and_scheduled(make_article, hidden):
     assert list(Article.objects.published()) == [live]
 
 
-def test_scheduled_article_appears_when_its_time_comes(make_article, monkeypatch):
+def test_scheduled_article_appears_when_its_time_comes(make_article, time_machine):
     publish_at = timezone.now() + timedelta(hours=3)
     article = make_article("Embargoed until noon", publish_at=publish_at)
     assert not Article.objects.published().filter(pk=article.pk).exists()
-    monkeypatch.setattr(timezone, "now", lambda: publish_at + timedelta(seconds=1))
+    time_machine.move_to(publish_at + timedelta(seconds=1), tick=False)
     assert Article.objects.published().filter(pk=article.pk).exists()
 
 
-def test_scheduled_article_page_is_404_before_and_200_after(client, make_article, monkeypatch):
+def test_scheduled_article_page_is_404_before_and_200_after(client, make_article, time_machine):
     publish_at = timezone.now() + timedelta(hours=3)
     article = make_article("Embargoed page", publish_at=publish_at)
     assert client.get(article.get_absolute_url()).status_code == 404
-    monkeypatch.setattr(timezone, "now", lambda: publish_at + timedelta(minutes=1))
+    time_machine.move_to(publish_at + timedelta(minutes=1), tick=False)
     response = client.get(article.get_absolute_url())
     assert response.status_code == 200
     assert b"Embargoed page" in response.content
@@ -59,9 +59,13 @@ def test_publishing_without_a_time_publishes_now(section):
     ["/", "/?page=1", "/section/world/", "/corrections/"],
 )
 def test_hidden_articles_never_listed(client, make_article, hidden, url):
-    make_article("Visible story")
+    visible = make_article("Visible story")
+    visible.corrections.create(text="Fix in a live story")
     hidden["draft"].corrections.create(text="Fix in a draft")
-    body = client.get(url).content.decode()
+    response = client.get(url)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Visible story" in body  # the listing is there and lists what is live
     for article in hidden.values():
         assert article.headline not in body
         assert article.slug not in body
@@ -73,8 +77,13 @@ def test_hidden_articles_absent_from_region_and_author_pages(client, make_articl
     for article in hidden.values():
         article.bylines.create(author=author)
     region = hidden["draft"].primary_region
+    make_article("Live from the region", primary_region=region, regions=[region],
+                 authors=[author])  # fmt: skip
     for url in (region.get_absolute_url(), author.get_absolute_url()):
-        body = client.get(url).content.decode()
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        assert "Live from the region" in body, url  # the right page, listing what is live
         assert all(article.headline not in body for article in hidden.values())
 
 
@@ -98,14 +107,24 @@ def test_hidden_articles_never_in_prev_next_or_sidebar(client, make_article, hid
 def test_editor_sidebar_link_to_a_draft_is_not_shown(client, make_article, hidden):
     article = make_article("Has links")
     article.related_links.create(placement="sidebar", number=1, target=hidden["draft"])
-    body = client.get(article.get_absolute_url()).content.decode()
+    article.related_links.create(placement="sidebar", number=2, url="https://example.org/report",
+                                 title="The auditors report")  # fmt: skip
+    response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Has links" in body
+    assert "The auditors report" in body  # the sidebar is shown, with its other link
     assert "Secret draft" not in body
 
 
 def test_read_more_link_to_a_draft_is_not_shown(client, make_article, hidden):
     article = make_article("Has read more", body="<p>One.</p><p>[readmore 1]</p><p>Two.</p>")
     article.related_links.create(placement="inline", number=1, target=hidden["scheduled"])
-    body = client.get(article.get_absolute_url()).content.decode()
+    response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Has read more" in body
+    assert "One." in body and "Two." in body  # the body around the placeholder is shown
     assert "Embargoed scoop" not in body
     assert "[readmore 1]" not in body
     assert "READ MORE" not in body

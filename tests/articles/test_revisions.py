@@ -14,7 +14,7 @@ from django.utils import timezone
 from reversion.models import Version
 
 from articles.models import Article, Correction, Quote
-from tests.articles.test_admin import (
+from tests.helpers.admin import (
     ADD_URL,
     CHANGELIST_URL,
     add_row,

@@ -2,34 +2,19 @@
 
 from datetime import timedelta
 
-import html5lib
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles.models import Article, Quote
+from tests.helpers.html import parse, text_of
 
 pytestmark = pytest.mark.django_db
 
 on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="PostgreSQL full-text search only"
 )
-
-
-def parse(response):
-    return html5lib.parse(response.content, treebuilder="dom", namespaceHTMLElements=False)
-
-
-def text_of(node) -> str:
-    def walk(element):
-        for child in element.childNodes:
-            if child.nodeType == child.TEXT_NODE:
-                yield child.data
-            else:
-                yield from walk(child)
-
-    return " ".join("".join(walk(node)).split())
 
 
 def results(client, **params) -> list[str]:

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from .conftest import VNU, require
+from tests.helpers.tools import VNU, require
 
 pytestmark = pytest.mark.django_db
 

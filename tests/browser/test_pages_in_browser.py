@@ -11,7 +11,7 @@ import os
 import pytest
 from django.test.utils import override_settings
 
-from .conftest import ARTIFACTS, AXE, CHROMIUM, require
+from tests.helpers.tools import ARTIFACTS, AXE, CHROMIUM, require
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,7 +8,7 @@ from django.test import Client
 
 from comments.models import Comment
 from comments.readers import VERIFIED_COOKIE, VERIFIED_SALT
-from tests.comments.test_posting import signed_cookie
+from tests.helpers.cookies import signed_cookie
 
 THREADS, POSTS = 16, 25
 

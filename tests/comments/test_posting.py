@@ -4,24 +4,15 @@ import base64
 import json
 
 import pytest
-from django.core import signing
 from django.test import Client
 
 from articles.models import Article
 from comments.forms import form_token
 from comments.models import Comment, Report
 from comments.readers import COMMENTER_COOKIE, COMMENTER_SALT, VERIFIED_COOKIE, VERIFIED_SALT
+from tests.helpers.cookies import cookie_signer, signed_cookie
 
 pytestmark = pytest.mark.django_db
-
-
-def cookie_signer(key, salt):
-    return signing.get_cookie_signer(salt=signing._cookie_signer_salt(key, salt))
-
-
-def signed_cookie(key, salt, value):
-    """A cookie as Django's set_signed_cookie would write it."""
-    return cookie_signer(key, salt).sign(value)
 
 
 def post_url(article):

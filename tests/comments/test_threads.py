@@ -1,12 +1,10 @@
 """Threads: order, depth, flat replies past the cap, paging, and constant queries."""
 
 import pytest
-from django.db import connection
-from django.test import override_settings
-from django.test.utils import CaptureQueriesContext
 
 from comments.models import Comment
 from comments.threads import Discussion
+from tests.helpers.queries import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -89,13 +87,6 @@ def test_article_page_shows_first_page_of_threads_and_comments_page_the_rest(
     assert [page.content.decode().count('class="thread"') for page in pages] == [3, 3, 1]
     assert client.get(url, {"page": 4}).status_code == 404
     assert client.get(url, {"page": "x"}).status_code == 404
-
-
-def count_queries(client, url) -> int:
-    """Queries of a page rendered afresh (the page cache would serve it with none)."""
-    with override_settings(PAGE_CACHE_SECONDS=0), CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
-    return len(queries)
 
 
 def add_comments(article, n):

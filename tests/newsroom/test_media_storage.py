@@ -27,13 +27,13 @@ from PIL import Image
 from storages.backends.s3 import S3Storage
 
 from articles.models import Photo
-from tests.conftest import exif_with_gps, jpeg_bytes
-from tests.newsroom.test_production_settings import (
+from tests.helpers.environment import (
     EXAMPLE,
     check_deploy,
     example_environment,
     settings_under,
 )
+from tests.helpers.images import exif_with_gps, jpeg_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -7,11 +7,6 @@ again under that environment, never by changing the settings of this test proces
 
 import os
 import re
-import runpy
-import secrets
-import subprocess
-import sys
-from pathlib import Path
 from unittest import mock
 
 import html5lib
@@ -22,46 +17,12 @@ from django.urls import reverse
 from articles.previews import preview_token
 from comments.models import Comment
 from newsroom.pagecache import middleware as pagecache
-
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / ".env.production.example"
-SETTINGS = ROOT / "newsroom" / "settings.py"
-
-
-def example_environment() -> dict[str, str]:
-    """The sample's variables, with a strong generated SECRET_KEY for its placeholder."""
-    values = {}
-    for line in EXAMPLE.read_text().splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            name, _, value = line.partition("=")
-            values[name.strip()] = value.strip()
-    assert values["SECRET_KEY"].startswith("django-insecure-")  # refused if left in
-    values["SECRET_KEY"] = secrets.token_urlsafe(64)
-    return values
-
-
-def settings_under(environment: dict[str, str]) -> dict:
-    """The settings module's values with exactly this environment (nothing inherited)."""
-    with mock.patch.dict(os.environ, environment, clear=True):
-        return runpy.run_path(str(SETTINGS))
+from tests.helpers.environment import ROOT, check_deploy, example_environment, settings_under
 
 
 @pytest.fixture(scope="module")
 def production():
     return settings_under(example_environment())
-
-
-def check_deploy(environment: dict) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_check_deploy_passes_with_the_production_example_and_nothing_silenced(production):
@@ -260,10 +221,8 @@ def inline_code(html: str) -> list[str]:
     return found
 
 
-def test_public_pages_have_no_inline_scripts_or_styles(
-    client, reference_article, post_comment_as_reader
-):
-    post_comment_as_reader(reference_article, body="A first comment.")
+def test_public_pages_have_no_inline_scripts_or_styles(client, reference_article, post_comment):
+    post_comment(reference_article, body="A first comment.")
     Comment.objects.update(status=Comment.Status.APPROVED)
     comment = Comment.objects.get()
     urls = [

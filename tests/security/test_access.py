@@ -27,8 +27,8 @@ from comments.forms import FORM_SALT
 from comments.models import Ban, Comment, ModeratedWord, Report, Subscription
 from comments.readers import VERIFIED_COOKIE, VERIFIED_SALT
 from newsroom.redirects.models import LegacyPath
-from tests.articles.test_admin import FUTURE, split_datetime
-from tests.conftest import jpeg_bytes
+from tests.helpers.admin import FUTURE, split_datetime
+from tests.helpers.images import jpeg_bytes
 
 from .access_clients import Browser, admin_form
 

@@ -46,15 +46,8 @@ def named_patterns(resolver=None, namespace="") -> dict[str, list[str]]:
     return found
 
 
-def make_comment(article, body="Words.") -> Comment:
-    return Comment.objects.create(
-        article=article, name="Commenter", email="c@example.org", body=body,
-        body_html=f"<p>{body}</p>", status=Comment.Status.APPROVED,
-    )  # fmt: skip
-
-
 @pytest.fixture
-def site(make_article, make_section, make_region, make_author, make_photo):
+def site(make_article, make_section, make_region, make_author, make_photo, make_comment):
     """A small public site, and four secret articles woven into it wherever they fit."""
     section = make_section("Rivers")
     region, secret_region = make_region("Nile"), make_region("Lakeland")

@@ -23,7 +23,7 @@ from PIL import Image, ImageCms
 from articles import images
 from articles.forms import PhotoForm
 from articles.models import Author, Photo
-from tests.conftest import exif_with_gps
+from tests.helpers.images import exif_with_gps
 
 pytestmark = pytest.mark.django_db
 

@@ -13,10 +13,15 @@ test_sanitiser_every_vector, and through both policies in the Hypothesis propert
 Each (field, site) pair is also checked to be real: the field's first value starts with a
 marker word that must appear in that site's output. Pages are parsed with Lexbor (see
 oracle.py) so the sweep stays within a minute or so.
+
+The site is built once per test by the ``sweep`` fixture; each test renders one kind of
+output (public pages, admin lists, structured data, feeds, mails) and says which fields it
+shows, and test_every_field_is_swept_somewhere checks that together they cover them all.
 """
 
 from collections import defaultdict
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
@@ -71,6 +76,32 @@ class Coverage:
         for field, marker in markers.items():
             assert marker.lower() in lowered, f"{field} is not shown at {site}"
 
+    def report(self, what):
+        """Print how many (vector, field, site) checks ran; the figure counts only what was
+        really shown."""
+        sites = sorted({site for site, _ in self.shown})
+        fields = sorted({field for _, field in self.shown})
+        checks = sum(len(indices) for indices in self.shown.values())
+        partial = {
+            (site, field): len(indices)
+            for (site, field), indices in self.shown.items()
+            if len(indices) < len(self.vectors)
+        }
+        print(
+            f"\nXSS sweep, {what}: {len(self.vectors)} vectors × {len(fields)} fields × "
+            f"{len(sites)} render sites: {checks} (vector, field, site) checks over "
+            f"{len(self.shown)} field-site pairs, {len(self.findings)} flagged"
+        )
+        print(
+            f"pairs with every vector: {len(self.shown) - len(partial)}; with fewer: "
+            + ", ".join(f"{field}@{site} {n}" for (site, field), n in sorted(partial.items()))
+        )
+        for finding in self.findings[:20]:
+            print("  ", finding)
+
+    def fields(self) -> set[str]:
+        return {field for _, field in self.shown}
+
 
 @pytest.fixture
 def sweep_settings(settings, monkeypatch):
@@ -88,11 +119,10 @@ def sweep_settings(settings, monkeypatch):
         monkeypatch.setattr(admin_class, "list_per_page", 10_000)
 
 
-def test_no_vector_survives_any_field_at_any_site(
-    sweep_settings, client, admin_client, make_photo, section
-):
+@pytest.fixture
+def sweep(sweep_settings, make_photo, section):
+    """The whole site written with the vectors: every field a person can write, packed."""
     vectors = [vector.translate(STORABLE) for vector in corpus()]
-    cover = Coverage(vectors)
     marker = {name: f"zq{name.replace(' ', '')}q" for name in FIELD_NAMES}
 
     def values(name, cap):
@@ -217,170 +247,239 @@ def test_no_vector_survives_any_field_at_any_site(
         names[n] for n, c in enumerate(comment_rows) if c in shown_comments and n < len(names)
     ]
 
-    # --- What each site shows -------------------------------------------------------------
-    carried = CARRIERS
-    everywhere_html = {"section name": sections}
-    article_fields = {
-        "headline": headlines[:1],
-        "kicker": kickers[:1],
-        "standfirst": values("standfirst", None),
-        "article body": body,
-        "caption": captions + [(p.caption, []) for p in photos],
-        "photographer": photographers,
-        "agency": agencies,
-        "alt text": alts,
-        "quote text": quote_texts,
-        "quote speaker": speakers,
-        "quote role": roles,
-        "correction": values("correction", None),
-        "region name": regions,
-        "author name": authors,
-        "comment name": shown_names,
-        "comment body": [
+    return SimpleNamespace(
+        vectors=vectors,
+        marker=marker,
+        values=values,
+        sections=sections,
+        regions=regions,
+        authors=authors,
+        photographers=photographers,
+        agencies=agencies,
+        alts=alts,
+        captions=captions,
+        speakers=speakers,
+        roles=roles,
+        quote_texts=quote_texts,
+        names=names,
+        bodies=bodies,
+        queued_bodies=queued_bodies,
+        headlines=headlines,
+        kickers=kickers,
+        body=body,
+        home_section=home_section,
+        region_rows=region_rows,
+        author_rows=author_rows,
+        photos=photos,
+        article=article,
+        carriers=carriers,
+        comment_rows=comment_rows,
+        shown_names=shown_names,
+        shown_bodies=[
             bodies[n] for n, c in enumerate(comment_rows) if c in shown_comments and n < len(bodies)
         ],
+    )
+
+
+def public_pages(s):
+    """Each public page: its address and the fields it shows, with the values it shows."""
+    carried = CARRIERS
+    article_fields = {
+        "headline": s.headlines[:1],
+        "kicker": s.kickers[:1],
+        "standfirst": s.values("standfirst", None),
+        "article body": s.body,
+        "caption": s.captions + [(p.caption, []) for p in s.photos],
+        "photographer": s.photographers,
+        "agency": s.agencies,
+        "alt text": s.alts,
+        "quote text": s.quote_texts,
+        "quote speaker": s.speakers,
+        "quote role": s.roles,
+        "correction": s.values("correction", None),
+        "region name": s.regions,
+        "author name": s.authors,
+        "comment name": s.shown_names,
+        "comment body": s.shown_bodies,
     }
     listing_fields = {
-        "headline": headlines[:carried],
-        "kicker": kickers[:carried],
-        "standfirst": values("standfirst", None),
-        "author name": authors,
+        "headline": s.headlines[:carried],
+        "kicker": s.kickers[:carried],
+        "standfirst": s.values("standfirst", None),
+        "author name": s.authors,
     }
-    url = article.get_absolute_url()
-    pages = {
-        "article page": (url, article_fields, False),
-        "home": ("/", listing_fields, False),
+    return {
+        "article page": (s.article.get_absolute_url(), article_fields),
+        "home": ("/", listing_fields),
         "section listing": (
-            home_section.get_absolute_url(),
-            {**listing_fields, "section name": sections},
-            False,
+            s.home_section.get_absolute_url(),
+            {**listing_fields, "section name": s.sections},
         ),
         "region listing": (
-            region_rows[0].get_absolute_url(),
-            {**listing_fields, "region name": regions[:1]},
-            False,
+            s.region_rows[0].get_absolute_url(),
+            {**listing_fields, "region name": s.regions[:1]},
         ),
         "author listing": (
-            author_rows[0].get_absolute_url(),
-            {**listing_fields, "author bio": values("author bio", None)},
-            False,
+            s.author_rows[0].get_absolute_url(),
+            {**listing_fields, "author bio": s.values("author bio", None)},
         ),
-        "search results": ("/search/?q=zqarticlebodyq", listing_fields, False),
+        "search results": ("/search/?q=zqarticlebodyq", listing_fields),
         "comments page": (
-            f"/comments/article/{article.pk}/",
+            f"/comments/article/{s.article.pk}/",
             {
-                "headline": headlines[:1],
-                "kicker": kickers[:1],
-                "comment name": shown_names,
-                "comment body": article_fields["comment body"],
+                "headline": s.headlines[:1],
+                "kicker": s.kickers[:1],
+                "comment name": s.shown_names,
+                "comment body": s.shown_bodies,
             },
-            False,
         ),
         "corrections archive": (
             "/corrections/",
             {
-                "headline": headlines[:1],
-                "kicker": kickers[:1],
-                "correction": values("correction", None),
+                "headline": s.headlines[:1],
+                "kicker": s.kickers[:1],
+                "correction": s.values("correction", None),
             },
-            False,
         ),
+    }
+
+
+def admin_pages(s):
+    """Each admin list: its address and the fields it shows, with the values it shows."""
+    carried = CARRIERS
+    return {
         "admin articles": (
             "/admin/articles/article/",
             {
-                "headline": headlines[:carried],
-                "kicker": kickers[:carried],
-                "section name": sections,
-                "author name": authors,
-                "region name": regions,
+                "headline": s.headlines[:carried],
+                "kicker": s.kickers[:carried],
+                "section name": s.sections,
+                "author name": s.authors,
+                "region name": s.regions,
             },
-            True,
         ),
         "admin photos": (
             "/admin/articles/photo/",
-            {"photographer": photographers, "agency": agencies, "alt text": alts},
-            True,
+            {"photographer": s.photographers, "agency": s.agencies, "alt text": s.alts},
         ),
         "moderation queue": (
             "/admin/comments/comment/",
             {
-                "headline": headlines[:1],
-                "kicker": kickers[:1],
-                "section name": sections,
-                "comment name": names,
-                "comment body": queued_bodies,
+                "headline": s.headlines[:1],
+                "kicker": s.kickers[:1],
+                "section name": s.sections,
+                "comment name": s.names,
+                "comment body": s.queued_bodies,
             },
-            True,
         ),
     }
-    for site, (address, fields, admin) in pages.items():
-        response = (admin_client if admin else client).get(address)
+
+
+def sweep_pages(s, cover, browser, pages, *, admin):
+    for site, (address, fields) in pages.items():
+        response = browser.get(address)
         assert response.status_code == 200, site
         output = response.content.decode()
         found = oracle.page_findings(output, admin=admin, parser=PARSER)
         if not admin:
-            fields = {**everywhere_html, **fields}
-        cover.check(site, found, output, {f: marker[f] for f in fields})
+            fields = {"section name": s.sections, **fields}  # every public page shows them
+        cover.check(site, found, output, {f: s.marker[f] for f in fields})
         for field, shown in fields.items():
             cover.add(site, field, shown)
 
-    # JSON-LD: the article page's structured data, parsed as JSON by the page check above.
+
+def test_no_vector_survives_on_any_public_page(sweep, client):
+    cover = Coverage(sweep.vectors)
+    sweep_pages(sweep, cover, client, public_pages(sweep), admin=False)
+    cover.report("public pages")
+    assert cover.fields() == PUBLIC_PAGE_FIELDS
+    assert cover.findings == []
+
+
+def test_no_vector_survives_in_any_admin_list(sweep, admin_client):
+    cover = Coverage(sweep.vectors)
+    sweep_pages(sweep, cover, admin_client, admin_pages(sweep), admin=True)
+    cover.report("admin lists")
+    assert cover.fields() == ADMIN_LIST_FIELDS
+    assert cover.findings == []
+
+
+def test_no_vector_survives_in_the_article_json_ld(sweep, client):
+    s = sweep
+    cover = Coverage(s.vectors)
     json_ld = {
-        "headline": headlines[:1],
-        "kicker": kickers[:1],
-        "standfirst": values("standfirst", None),
-        "author name": authors,
-        "section name": sections[:1],
-        "region name": regions,
-        "caption": captions,
-        "photographer": photographers[:1],
-        "agency": agencies[:1],
-        "alt text": alts[:1],
+        "headline": s.headlines[:1],
+        "kicker": s.kickers[:1],
+        "standfirst": s.values("standfirst", None),
+        "author name": s.authors,
+        "section name": s.sections[:1],
+        "region name": s.regions,
+        "caption": s.captions,
+        "photographer": s.photographers[:1],
+        "agency": s.agencies[:1],
+        "alt text": s.alts[:1],
     }
     scripts = [
         node
-        for node in oracle.parse(client.get(url).content.decode(), PARSER).walk()
+        for node in oracle.parse(client.get(s.article.get_absolute_url()).content.decode(),
+                                 PARSER).walk()
         if node.tag == "script" and node.attrs.get("type") == "application/ld+json"
-    ]
+    ]  # fmt: skip
     assert len(scripts) == 2
     text = "".join(script.text for script in scripts)
     cover.check(
         "JSON-LD",
-        [f for s in scripts for f in oracle.json_ld_findings(s.text)],
+        [f for script in scripts for f in oracle.json_ld_findings(script.text)],
         text,
-        {f: marker[f] for f in json_ld},
+        {f: s.marker[f] for f in json_ld},
     )
     for field, shown in json_ld.items():
         cover.add("JSON-LD", field, shown)
+    cover.report("structured data")
+    assert cover.fields() == JSON_LD_FIELDS
+    assert cover.findings == []
 
+
+def test_no_vector_survives_in_the_rss_and_atom_feeds(sweep, client):
+    s = sweep
+    cover = Coverage(s.vectors)
     feed_fields = {
-        "headline": headlines[:carried],
-        "kicker": kickers[:carried],
-        "standfirst": values("standfirst", None),
-        "author name": authors,
-        "section name": sections[:1],
-        "region name": regions,
-        "caption": captions,
-        "photographer": photographers[:1],
-        "agency": agencies[:1],
+        "headline": s.headlines[:CARRIERS],
+        "kicker": s.kickers[:CARRIERS],
+        "standfirst": s.values("standfirst", None),
+        "author name": s.authors,
+        "section name": s.sections[:1],
+        "region name": s.regions,
+        "caption": s.captions,
+        "photographer": s.photographers[:1],
+        "agency": s.agencies[:1],
     }
     for site, address in (("RSS", "/rss/"), ("Atom", "/atom/")):
         response = client.get(address)
         found, items = oracle.feed_findings(response.content, parser=PARSER)
         assert items == CARRIERS, site
-        cover.check(site, found, response.content.decode(), {f: marker[f] for f in feed_fields})
+        cover.check(site, found, response.content.decode(), {f: s.marker[f] for f in feed_fields})
         for field, shown in feed_fields.items():
             cover.add(site, field, shown)
+    cover.report("feeds")
+    assert cover.fields() == FEED_FIELDS
+    assert cover.findings == []
 
-    # Notification mails: a reply (the commenter's name in the subject) per comment, and a
-    # new-comment mail (the headline in the subject) per carrier article.
+
+def test_no_vector_survives_in_notification_mails(sweep):
+    """A reply mail (the commenter's name in the subject) per comment, and a new-comment
+    mail (the headline in the subject) per carrier article."""
+    s = sweep
+    cover = Coverage(s.vectors)
     mail_found, mail_text = [], []
-    replies = Subscription(article=article, email="sub@example.org", kind=Subscription.Kind.REPLIES)
-    for comment in comment_rows:
+    replies = Subscription(
+        article=s.article, email="sub@example.org", kind=Subscription.Kind.REPLIES
+    )
+    for comment in s.comment_rows:
         message = notification_mail(comment, replies)
         mail_found += oracle.mail_findings(message, PARSER)
         mail_text.append(f"{message.subject}\n{message.body}")
-    for carrier in [article, *carriers]:
+    for carrier in [s.article, *s.carriers]:
         comment = Comment(pk=1, article=carrier, name="x", email="x@example.org", body="x")
         everyone = Subscription(
             article=carrier, email="sub@example.org", kind=Subscription.Kind.ALL
@@ -389,40 +488,21 @@ def test_no_vector_survives_any_field_at_any_site(
         mail_found += oracle.mail_findings(message, PARSER)
         mail_text.append(message.subject)
     mail_fields = {
-        "comment name": names,
-        "comment body": bodies,
-        "headline": headlines[:carried],
-        "kicker": kickers[:carried],
+        "comment name": s.names,
+        "comment body": s.bodies,
+        "headline": s.headlines[:CARRIERS],
+        "kicker": s.kickers[:CARRIERS],
     }
     cover.check(
-        "notification mail", mail_found, "\n".join(mail_text), {f: marker[f] for f in mail_fields}
+        "notification mail",
+        mail_found,
+        "\n".join(mail_text),
+        {f: s.marker[f] for f in mail_fields},
     )
     for field, shown in mail_fields.items():
         cover.add("notification mail", field, shown)
-
-    # --- The figure -------------------------------------------------------------------------
-    sites = sorted({site for site, _ in cover.shown})
-    fields = sorted({field for _, field in cover.shown})
-    checks = sum(len(indices) for indices in cover.shown.values())
-    partial = {
-        (site, field): len(indices)
-        for (site, field), indices in cover.shown.items()
-        if len(indices) < len(vectors)
-    }
-    print(f"\nXSS vectors: {counts()}")
-    print(
-        f"XSS sweep: {len(vectors)} vectors × {len(fields)} fields × {len(sites)} render sites: "
-        f"{checks} (vector, field, site) checks over {len(cover.shown)} field-site pairs, "
-        f"{len(cover.findings)} flagged"
-    )
-    print(
-        f"pairs with every vector: {len(cover.shown) - len(partial)}; with fewer: "
-        + ", ".join(f"{field}@{site} {n}" for (site, field), n in sorted(partial.items()))
-    )
-    for finding in cover.findings[:20]:
-        print("  ", finding)
-    assert len(vectors) >= 5000
-    assert set(fields) == set(FIELD_NAMES)
+    cover.report("notification mails")
+    assert cover.fields() == MAIL_FIELDS
     assert cover.findings == []
 
 
@@ -446,6 +526,31 @@ FIELD_NAMES = [
     "author name",
     "author bio",
 ]
+
+
+# The fields each kind of output shows; each sweep test checks that it showed exactly these.
+PUBLIC_PAGE_FIELDS = set(FIELD_NAMES)
+ADMIN_LIST_FIELDS = {
+    "headline", "kicker", "section name", "author name", "region name",
+    "photographer", "agency", "alt text", "comment name", "comment body",
+}  # fmt: skip
+JSON_LD_FIELDS = {
+    "headline", "kicker", "standfirst", "author name", "section name", "region name",
+    "caption", "photographer", "agency", "alt text",
+}  # fmt: skip
+FEED_FIELDS = JSON_LD_FIELDS - {"alt text"}
+MAIL_FIELDS = {"comment name", "comment body", "headline", "kicker"}
+
+
+def test_every_field_is_swept_somewhere():
+    swept = PUBLIC_PAGE_FIELDS | ADMIN_LIST_FIELDS | JSON_LD_FIELDS | FEED_FIELDS | MAIL_FIELDS
+    assert swept == set(FIELD_NAMES)
+
+
+def test_the_corpus_holds_at_least_five_thousand_vectors():
+    vectors = corpus()
+    print(f"\nXSS vectors: {counts()}")
+    assert len(vectors) >= 5000
 
 
 def test_sanitiser_every_vector():

@@ -18,10 +18,9 @@ from comments.models import Comment, Reason
 from newsroom.redirects.models import LegacyPath
 from newsroom.wordpress import importer as wordpress
 from newsroom.wordpress.models import ImportedItem
-from tests.articles.test_admin import assert_saved, change_url, form_data
-from tests.conftest import jpeg_bytes
-
-from .conftest import EXPORT, WORDPRESS_COM, comment, imported_object, item
+from tests.helpers.admin import assert_saved, change_url, form_data
+from tests.helpers.images import jpeg_bytes
+from tests.helpers.wordpress import EXPORT, WORDPRESS_COM, comment, imported_object, item
 
 pytestmark = pytest.mark.django_db
 
