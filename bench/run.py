@@ -246,12 +246,12 @@ GOAL_TESTS = {
         "tests/articles/test_feeds.py::test_feed_queries_do_not_grow_with_items",
         "tests/articles/test_admin.py::test_changelist_of_hundred_articles_is_a_handful_of_queries",
         "tests/comments/test_moderation_queue.py::test_queue_of_hundred_comments_is_a_handful_of_queries",
-        "tests/test_pagecache.py::test_if_none_match_gets_304_without_queries",
+        "tests/pagecache/test_pagecache.py::test_if_none_match_gets_304_without_queries",
     ],
     "6. never stale (publish, edit, schedule, approve; two app servers)": [
-        "tests/test_freshness.py",
-        "tests/test_pagecache.py",
-        "tests/test_scale_out.py",
+        "tests/pagecache/test_freshness.py",
+        "tests/pagecache/test_pagecache.py",
+        "tests/pagecache/test_scale_out.py",
     ],
 }
 

@@ -1,4 +1,8 @@
-"""Site-wide request security: who the client is, and what its browser may run."""
+"""Site-wide request security: what browsers may run (CSP), and the admin login lockout.
+
+Who the client is (its address behind the configured proxies) is `comments.readers.client_ip`,
+used by the comment limits and the login throttle alike.
+"""
 
 from dataclasses import asdict
 from math import ceil

@@ -398,6 +398,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # Failed logins and lockouts are warnings; axes' routine notes are not worth a line.
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        # Failed logins and lockouts are warnings; axes' routine notes are not worth a line.
+        "axes": {"level": "WARNING"},
+        # Django's own console handler would print every line a second time.
+        "django": {"handlers": ["console"], "propagate": False},
+    },
 }
