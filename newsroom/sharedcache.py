@@ -47,6 +47,7 @@ class _Counters:
 
     def __init__(self):
         self.values: dict[str, list] = {}
+        self.lock = threading.Lock()  # threaded workers count in the same process
 
     def _live(self, key: str) -> list | None:
         found = self.values.get(key)
@@ -56,21 +57,23 @@ class _Counters:
         return found
 
     def add(self, key: str, value, timeout) -> bool:
-        if self._live(key) is not None:
-            return False
-        if len(self.values) >= COUNTERS_LIMIT:
-            for old in list(self.values)[: COUNTERS_LIMIT // 10]:
-                del self.values[old]
-        expires = None if timeout is None else time.monotonic() + timeout
-        self.values[key] = [expires, value]
-        return True
+        with self.lock:
+            if self._live(key) is not None:
+                return False
+            if len(self.values) >= COUNTERS_LIMIT:
+                for old in list(self.values)[: COUNTERS_LIMIT // 10]:
+                    del self.values[old]
+            expires = None if timeout is None else time.monotonic() + timeout
+            self.values[key] = [expires, value]
+            return True
 
     def incr(self, key: str, delta: int) -> int:
-        found = self._live(key)
-        if found is None:
-            raise ValueError(f"Key '{key}' not found.")
-        found[1] += delta
-        return found[1]
+        with self.lock:
+            found = self._live(key)
+            if found is None:
+                raise ValueError(f"Key '{key}' not found.")
+            found[1] += delta
+            return found[1]
 
 
 class Outage:
