@@ -8,6 +8,7 @@ Prints and saves a table; exits non-zero when a goal is missed.
 
     python bench/run.py --setup sqlite       # SQLite + local-memory cache
     python bench/run.py --setup postgres     # PostgreSQL + Redis
+    python bench/run.py --setup cache-down   # SQLite + a Redis that does not answer
 """
 
 import argparse
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -297,6 +299,53 @@ def run(kind: str) -> tuple[list[tuple], list[tuple], float]:
     return rows, goals, result["stored_per_s"]
 
 
+def run_cache_down() -> tuple[list[tuple], list[tuple]]:
+    """Redis unreachable (CACHE_URL at a port nothing listens on): (table rows, goals).
+
+    Every page must still answer 200, rendered uncached, and /readyz/ must name the cache;
+    the figures are the site's uncached throughput, against the trivial view.
+    """
+    workdir = Path(tempfile.mkdtemp(prefix="newsroom-bench-"))
+    try:
+        env = setup_env("sqlite", workdir)
+        env["CACHE_URL"] = f"redis://127.0.0.1:{free_port()}/0"
+        site = seed_site(env)
+        server = Server(env)
+        try:
+            return measure_cache_down(server, site)
+        finally:
+            server.stop()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def measure_cache_down(server: Server, site: dict) -> tuple[list[tuple], list[tuple]]:
+    hello = wrk(server.url + "/bench/hello/")
+    rows, goals = [("hello (baseline)", hello, 1.0)], []
+    for name, url in [
+        ("article", site["article"]["100"]),
+        ("home", site["home"]),
+        ("section", site["section"]),
+        ("region", site["region"]),
+        ("RSS feed", site["feed"]),
+    ]:
+        status = urllib.request.urlopen(server.url + url).status
+        measured = wrk(server.url + url)
+        failed = measured["non2xx"] + measured["errors"]
+        rows.append((f"{name}, cache down", measured, measured["rps"] / hello["rps"]))
+        goals.append(
+            (f"cache down: {name} answers 200", status == 200 and not failed, f"{failed} failed")
+        )
+    try:
+        urllib.request.urlopen(server.url + "/readyz/")
+        status, body = 200, ""
+    except urllib.error.HTTPError as answer:
+        status, body = answer.code, answer.read().decode()
+    named = status == 503 and body.startswith("cache:")
+    goals.append(("cache down: /readyz/ answers 503 naming the cache", named, body.strip()))
+    return rows, goals
+
+
 def seed_site(env: dict) -> dict:
     """Build the seeded site; returns what bench/seed.py reports (paths, ids, timings)."""
     seeded = subprocess.run(
@@ -399,7 +448,7 @@ def table(kind: str, rows, goals) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--setup", choices=["sqlite", "postgres"], action="append")
+    parser.add_argument("--setup", choices=["sqlite", "postgres", "cache-down"], action="append")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is missing: install it with `apt-get install wrk`.", file=sys.stderr)
@@ -409,7 +458,10 @@ def main() -> int:
     results.mkdir(exist_ok=True)
     stored = {}
     for kind in args.setup or ["sqlite", "postgres"]:
-        rows, goals, stored[kind] = run(kind)
+        if kind == "cache-down":
+            rows, goals = run_cache_down()
+        else:
+            rows, goals, stored[kind] = run(kind)
         text = table(kind, rows, goals)
         print(text, "\n", flush=True)
         (results / f"{kind}.txt").write_text(text + "\n")

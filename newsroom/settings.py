@@ -121,15 +121,23 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache and e-mail -------------------------------------------------------------------
 CACHE_URL = env("CACHE_URL", default="locmemcache://newsroom")
 # redis:// means Django's own RedisCache, even where django-redis happens to be installed
-# (django-environ would prefer that one).
+# (django-environ would prefer that one), behind a circuit breaker: when Redis fails, the
+# site serves pages uncached instead of failing (newsroom/sharedcache.py).
+_REDIS = CACHE_URL.startswith(("redis://", "rediss://"))
 CACHES = {
     "default": env.cache_url_config(
-        CACHE_URL,
-        backend="django.core.cache.backends.redis.RedisCache"
-        if CACHE_URL.startswith(("redis://", "rediss://"))
-        else None,
+        CACHE_URL, backend="newsroom.sharedcache.ResilientRedisCache" if _REDIS else None
     )
 }
+if _REDIS:
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {
+            # Seconds: an unreachable Redis costs a request this long, once per RETRY_SECONDS.
+            "socket_connect_timeout": env.float("CACHE_CONNECT_TIMEOUT", default=0.5),
+            "socket_timeout": env.float("CACHE_TIMEOUT", default=1.0),
+            "RETRY_SECONDS": env.float("CACHE_RETRY_SECONDS", default=5),
+        }
+    )
 # Keeps several sites (or test runs) apart in one shared Redis.
 CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="")
 # Finished pages for anonymous readers (newsroom/pagecache/): how long an entry is kept
@@ -301,7 +309,7 @@ PHOTO_MAX_DIMENSION = env.int("PHOTO_MAX_DIMENSION", default=3200)
 # --- Security ---------------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$", r"^readyz/$"]
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 3600)
@@ -391,6 +399,8 @@ TASKS = {
     }
 }
 NOTIFICATION_MAX_ATTEMPTS = 5
+# /readyz/ answers 503 when the oldest task waiting for the worker is older than this.
+READY_TASK_MAX_AGE = env.int("READY_TASK_MAX_AGE", default=600)
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 LOGGING = {

@@ -18,6 +18,7 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("healthz/", views.healthz, name="healthz"),
+    path("readyz/", views.readyz, name="readyz"),
     path("comments/", include("comments.urls")),
     path("robots.txt", views.robots_txt, name="robots-txt"),
     path("favicon.ico", views.favicon, name="favicon"),

@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from . import readiness
+
 
 @require_safe
 @never_cache
@@ -20,6 +22,20 @@ def healthz(request):
             cursor.execute("SELECT 1")
     except Exception:  # any database failure means "not healthy", never a 500 page
         return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain")
+
+
+@require_safe
+@never_cache
+def readyz(request):
+    """For load balancers: 200 "ok" when every dependency answers, else 503 naming each.
+
+    The dependencies are the database, the shared cache, media storage and the task
+    queue (newsroom/readiness.py), one line each.
+    """
+    failed = readiness.failures()
+    if failed:
+        return HttpResponse("\n".join(failed) + "\n", status=503, content_type="text/plain")
     return HttpResponse("ok\n", content_type="text/plain")
 
 

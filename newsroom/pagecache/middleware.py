@@ -27,6 +27,7 @@ UNCACHEABLE_PREFIXES = (
     "/comments/confirm/",
     "/comments/unsubscribe/",
     "/healthz/",
+    "/readyz/",
 )
 # Pages at least this long are also stored gzipped, once, when they are first made.
 GZIP_MIN_BYTES = 1024
@@ -182,6 +183,8 @@ class PageCacheMiddleware:
         if not _shared_request(request):
             return self.get_response(request)
         state = versions.current_state()
+        if state is None:  # the shared cache is down: serve the page uncached
+            return self.get_response(request)
         _local.keep_only(state["v"])
         address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}".encode()
         key = f"pagecache:{state['v']}:{hashlib.blake2b(address, digest_size=16).hexdigest()}"

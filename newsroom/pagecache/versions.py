@@ -19,13 +19,21 @@ from django.core.cache import cache
 from django.db import transaction
 
 from articles import fragments
+from newsroom import sharedcache
 
 VERSION_KEY = "pagecache:version"
 
 
-def current_state() -> dict:
-    """The content version and its time, renewed when a scheduled change falls due."""
+def current_state() -> dict | None:
+    """The content version and its time, renewed when a scheduled change falls due.
+
+    None while the shared cache is unavailable: no version can be agreed on, so pages are
+    neither served from a cache nor stored (a copy one process kept could not be
+    invalidated by the others).
+    """
     state = cache.get(VERSION_KEY)
+    if not sharedcache.is_up():
+        return None
     if state is None or (state["until"] is not None and time.time() >= state["until"]):
         state = bump()
     return state
@@ -45,7 +53,7 @@ def bump() -> dict:
 
 def bump_discussion() -> dict:
     """A comment was shown or hidden: pages change, editorial fragments do not."""
-    state = {**current_state(), "v": uuid.uuid4().hex[:16], "at": time.time()}
+    state = {**(current_state() or bump()), "v": uuid.uuid4().hex[:16], "at": time.time()}
     cache.set(VERSION_KEY, state, timeout=None)
     return state
 

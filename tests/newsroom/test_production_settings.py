@@ -11,8 +11,10 @@ from unittest import mock
 
 import html5lib
 import pytest
+from django.core.cache.backends.redis import RedisCache
 from django.template.backends.django import DjangoTemplates
 from django.urls import reverse
+from django.utils.module_loading import import_string
 
 from articles.previews import preview_token
 from comments.models import Comment
@@ -62,9 +64,7 @@ def test_production_example_uses_postgres_redis_and_compressed_static_files(prod
     database = production["DATABASES"]["default"]
     assert database["ENGINE"] == "django.db.backends.postgresql"
     assert database["CONN_MAX_AGE"] == 600 and database["CONN_HEALTH_CHECKS"] is True
-    assert production["CACHES"]["default"]["BACKEND"] == (
-        "django.core.cache.backends.redis.RedisCache"
-    )
+    assert production["CACHES"]["default"]["BACKEND"] == "newsroom.sharedcache.ResilientRedisCache"
     assert production["STORAGES"]["staticfiles"]["BACKEND"] == (
         "whitenoise.storage.CompressedManifestStaticFilesStorage"
     )
@@ -76,7 +76,9 @@ def test_redis_url_means_djangos_own_cache_even_with_django_redis_installed():
 
     with mock.patch.object(compat, "REDIS_DRIVER", "django_redis.cache.RedisCache"):
         caches = settings_under({"CACHE_URL": "redis://127.0.0.1:6379/5"})["CACHES"]
-    assert caches["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    # Django's RedisCache behind a circuit breaker (newsroom/sharedcache.py).
+    assert caches["default"]["BACKEND"] == "newsroom.sharedcache.ResilientRedisCache"
+    assert issubclass(import_string(caches["default"]["BACKEND"]), RedisCache)
     assert caches["default"]["LOCATION"] == "redis://127.0.0.1:6379/5"
 
 

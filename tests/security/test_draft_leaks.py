@@ -167,6 +167,7 @@ def fillings(site, settings) -> dict[str, list[str]]:
     token = preview_token(site.secrets[0])
     return {
         "healthz": ["/healthz/"],
+        "readyz": ["/readyz/"],
         "robots-txt": ["/robots.txt"],
         "favicon": ["/favicon.ico"],
         "articles:home": ["/", "/?page=2", "/?p=1"],
