@@ -73,20 +73,19 @@ def test_an_edit_during_the_outage_is_on_the_next_request(story, cache_down, cli
     assert "Harbour wall to be rebuilt" not in text
 
 
-def test_a_comment_is_accepted_while_the_cache_is_down(story, cache_down, post_comment_as_reader):
-    response = post_comment_as_reader(story, body="The old wall kept the sea out.")
+def test_a_comment_is_accepted_while_the_cache_is_down(story, cache_down, post_comment):
+    response = post_comment(story, body="The old wall kept the sea out.")
 
     assert response.status_code == 303
     assert Comment.objects.filter(body="The old wall kept the sea out.").exists()
 
 
 def test_rate_limit_still_refuses_the_sixth_post_in_a_minute_while_the_cache_is_down(
-    story, cache_down, post_comment_as_reader, settings
+    story, cache_down, post_comment, settings
 ):
     assert settings.COMMENTS_RATE_LIMITS[0] == (5, 60)
     answers = [
-        post_comment_as_reader(story, body=f"Comment number {n} on the wall.").status_code
-        for n in range(6)
+        post_comment(story, body=f"Comment number {n} on the wall.").status_code for n in range(6)
     ]
 
     assert answers == [303] * 5 + [429]
