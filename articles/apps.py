@@ -8,8 +8,11 @@ class ArticlesConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
-        from . import images
+        from . import images, params
         from .signals import content_changed
+
+        # <id:…> and <token:…> in URL patterns, before any URLconf is read.
+        params.register_converters()
 
         # Whatever an editor saves or deletes may change what readers see: say so.
         def announce(sender, **kwargs):

@@ -13,7 +13,9 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, rfc3339_date
+from django.views.decorators.http import require_safe
 
 from .markup import xml_text
 from .models import Article
@@ -105,6 +107,9 @@ class NewsAtom(Atom1Feed):
 class LatestFeed(Feed):
     feed_type = NewsRss
     limit = 30
+
+    # Django's feeds answer any method; ours are read-only, like every page (405 else).
+    __call__ = method_decorator(require_safe)(Feed.__call__)
 
     def title(self, obj=None):
         return f"{settings.SITE_NAME}: latest"

@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.text import slugify
 
-from . import body
+from . import body, params
 from .images import normalise_upload
 from .markup import clean_editorial
 from .models import Article, Author, Photo, Region, RelatedLink, Section
@@ -223,8 +223,8 @@ class SearchForm(forms.Form):
     author = forms.ModelChoiceField(
         Author.objects.all(), to_field_name="slug", required=False, empty_label="All authors"
     )
-    date_from = forms.DateField(label="From", required=False, widget=DateInput(format="%Y-%m-%d"))
-    date_to = forms.DateField(label="To", required=False, widget=DateInput(format="%Y-%m-%d"))
+    date_from = params.DateField(label="From", required=False, widget=DateInput(format="%Y-%m-%d"))
+    date_to = params.DateField(label="To", required=False, widget=DateInput(format="%Y-%m-%d"))
 
     def clean(self):
         cleaned = super().clean()

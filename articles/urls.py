@@ -34,5 +34,5 @@ urlpatterns = [
     path("author/<slug:slug>/rss/", feeds.ListingFeed(Author), name="author-feed-rss"),
     path("author/<slug:slug>/atom/", feeds.ListingFeed(Author, ATOM), name="author-feed-atom"),
     path("corrections/", views.CorrectionsView.as_view(), name="corrections"),
-    path("preview/<str:token>/", views.preview, name="preview"),
+    path("preview/<token:token>/", views.preview, name="preview"),
 ]

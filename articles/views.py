@@ -16,6 +16,7 @@ from .feeds import feed_links
 from .forms import SearchForm
 from .metadata import article_metadata
 from .models import Article, BodyPhoto, Byline, Correction, RelatedLink, Section
+from .params import is_token, parse_id
 from .previews import previewed_article_id
 
 
@@ -95,9 +96,11 @@ class ArticleView(DetailView):
 def preview(request, token):
     """A shared draft preview: valid only with an unexpired, untampered token."""
     try:
-        pk = previewed_article_id(token)
-    except signing.BadSignature as error:
-        raise Http404("This preview link is invalid or has expired.") from error
+        pk = parse_id(previewed_article_id(token)) if is_token(token) else None
+    except signing.BadSignature:
+        pk = None
+    if pk is None:
+        raise Http404("This preview link is invalid or has expired.")
     article = get_object_or_404(article_page_queryset(), pk=pk)
     context = article_context(article) | {"preview": True}
     response = render(request, "articles/article.html", context)
@@ -105,7 +108,17 @@ def preview(request, token):
     return response
 
 
-class ArticleListView(ListView):
+class StrictPagesMixin:
+    """Page numbers in ASCII digits only: ``?page=²`` is not found, like ``?page=x``."""
+
+    def paginate_queryset(self, queryset, page_size):
+        asked = self.request.GET.get(self.page_kwarg)
+        if asked not in (None, "", "last") and parse_id(asked) is None:
+            raise Http404("No such page.")
+        return super().paginate_queryset(queryset, page_size)
+
+
+class ArticleListView(StrictPagesMixin, ListView):
     """A paginated list of published articles, narrowed by ``filter_articles``."""
 
     template_name = "articles/article_list.html"
@@ -167,7 +180,7 @@ class ListingView(ArticleListView):
         )
 
 
-class CorrectionsView(ListView):
+class CorrectionsView(StrictPagesMixin, ListView):
     template_name = "articles/corrections.html"
     context_object_name = "corrections"
     paginate_by = settings.ARTICLES_PER_PAGE
@@ -182,7 +195,7 @@ class CorrectionsView(ListView):
         )
 
 
-class SearchView(ListView):
+class SearchView(StrictPagesMixin, ListView):
     """Search results: words matched by ``search.search``, narrowed by the filters."""
 
     template_name = "articles/search.html"

@@ -244,12 +244,12 @@ class CommentAdmin(admin.ModelAdmin):
     def get_urls(self):
         return [
             path(
-                "<int:pk>/moderate/<str:action>/",
+                "<id:pk>/moderate/<str:action>/",
                 self.admin_site.admin_view(self.moderate_view),
                 name="comments_comment_moderate",
             ),
             path(
-                "<int:pk>/ban/",
+                "<id:pk>/ban/",
                 self.admin_site.admin_view(self.ban_view),
                 name="comments_comment_ban",
             ),

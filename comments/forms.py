@@ -3,6 +3,8 @@ import time
 from django import forms
 from django.core import signing
 
+from articles.params import IdField
+
 from .models import Report, Subscription
 
 FORM_SALT = "comments.form"
@@ -65,7 +67,7 @@ class CommentForm(ProtectedForm):
         required=False,
         widget=forms.RadioSelect,
     )
-    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    parent = IdField(required=False)
     anchor = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
     excerpt = forms.CharField(required=False, max_length=1000, widget=forms.HiddenInput)
 

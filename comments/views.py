@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from articles.models import Article
+from articles.params import parse_id
 
 from . import moderation, notifications
 from .forms import CommentForm, ReportForm, form_token, issued_at
@@ -48,9 +49,9 @@ def refuse(request, article, form, message, status):
     """The form again, with the reader's text, what they were answering, and why."""
     form.data = form.data.copy()
     form.data["ts"] = form_token(article.pk)  # a fresh timestamp to try again with
-    parent_id = str(form.data.get("parent", ""))
+    parent_id = parse_id(form.data.get("parent", ""))
     replying_to = None
-    if parent_id.isdigit():
+    if parent_id is not None:
         replying_to = Comment.objects.approved().filter(article=article, pk=parent_id).first()
     anchor = form.data.get("anchor", "")
     context = {
@@ -153,11 +154,14 @@ def article_comments(request, article_id):
         Article.objects.published().select_related("primary_region"), pk=article_id
     )
     discussion = Discussion.of(article)
-    page = Paginator(
+    asked = request.GET.get("page")
+    number = 1 if asked is None else parse_id(asked)
+    paginator = Paginator(
         discussion.threads, settings.COMMENTS_THREADS_PER_PAGE, allow_empty_first_page=True
-    ).get_page(request.GET.get("page"))
-    if request.GET.get("page") not in (None, str(page.number)):
+    )
+    if number is None or number > paginator.num_pages:
         raise Http404("No such page of comments.")
+    page = paginator.page(number)
     return render(
         request,
         "comments/article_comments.html",

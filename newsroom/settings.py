@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "newsroom.security.ContentSecurityPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Strange input (a NUL byte, a method no page takes) is a 4xx before anything reads it.
+    "newsroom.errors.middleware.StrangeInputMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -164,6 +166,10 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # needs `request` in authenticate()
     "newsroom.auth.PermissionBackend",  # Django's, with permissions read in one query
 ]
+# After logging in, where a missing or unsafe ?next= leads (Django's default is a 404).
+LOGIN_REDIRECT_URL = "admin:index"
+# A form sent with a session but without its CSRF code gets the site's 403 page, in words.
+CSRF_FAILURE_VIEW = "newsroom.errors.views.csrf_failure"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "comments.readers.client_ip"
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)

@@ -12,7 +12,7 @@ admin.site.index_title = "Newsroom"
 urlpatterns = [
     # Ahead of the admin's own "view on site" URL, which would redirect for any object.
     path(
-        "admin/r/<int:content_type_id>/<path:object_id>/",
+        "admin/r/<id:content_type_id>/<path:object_id>/",
         admin.site.admin_view(views.view_on_site),
         name="view-on-site",
     ),
@@ -26,3 +26,9 @@ urlpatterns = [
 ]
 # Uploaded media in development; production serves MEDIA_URL from object storage.
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Error pages in the site's look, readable while the database is down (newsroom/errors/).
+handler400 = "newsroom.errors.views.bad_request"
+handler403 = "newsroom.errors.views.permission_denied"
+handler404 = "newsroom.errors.views.page_not_found"
+handler500 = "newsroom.errors.views.server_error"

@@ -3,6 +3,8 @@
 from django import template
 from django.conf import settings
 
+from articles.params import parse_id
+
 from ..forms import CommentForm, form_token
 from ..readers import has_ambient_authority
 from ..threads import Discussion
@@ -40,14 +42,14 @@ def comments_block(context, article):
     discussion = discussion_of(article)
     initial = {"ts": form_token(article.pk)}
     replying_to = excerpt = None
-    reply_id = request.GET.get("replyto", "")
-    if reply_id.isdigit():
+    reply_id = parse_id(request.GET.get("replyto", ""))
+    if reply_id is not None:
         replying_to = next(
             (
                 entry.comment
                 for thread in discussion.threads
                 for entry in thread
-                if entry.comment.id == int(reply_id)
+                if entry.comment.id == reply_id
             ),
             None,
         )

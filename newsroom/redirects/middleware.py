@@ -8,6 +8,7 @@ to be answered with a 404.
 from django.http import HttpResponsePermanentRedirect
 
 from articles.models import Article
+from articles.params import parse_id
 
 from .models import LegacyPath
 
@@ -31,9 +32,9 @@ class LegacyRedirectMiddleware:
     def __call__(self, request):
         if request.method in ("GET", "HEAD") and request.path == "/":
             for key in QUERY_KEYS:
-                value = request.GET.get(key, "")
-                if value.isdigit():
-                    target = legacy_target([f"/?{key}={int(value)}"])
+                number = parse_id(request.GET.get(key, ""))
+                if number is not None:
+                    target = legacy_target([f"/?{key}={number}"])
                     if target:
                         return HttpResponsePermanentRedirect(target)
         response = self.get_response(request)

@@ -163,8 +163,6 @@ def test_search_results_are_paginated_keeping_the_query(client, make_article, se
         " ",
         "x" * 5000,
         "drought " * 300,
-        "\x00",
-        "drought\x00",
         "'; DROP TABLE articles_article; --",
         '"unclosed phrase',
         "a & | ! ( ) : * <-> \\",
@@ -186,7 +184,7 @@ def test_odd_queries_give_a_normal_page(client, corpus, query):
     "params",
     [
         {"section": "no-such"},
-        {"region": "\x00"},
+        {"region": "slug\u0663"},
         {"author": "x" * 500},
         {"date_from": "yesterday"},
         {"date_from": "2024-02-30"},

@@ -10,6 +10,7 @@ import subprocess
 
 import pytest
 
+from newsroom.errors.views import error_page
 from tests.helpers.tools import VNU, require
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +51,10 @@ def test_main_pages_are_valid_html(client, demo_site, tmp_path, make_article):
         path = tmp_path / f"{name}.html"
         path.write_bytes(response.content)
         files[path.name] = name
+    # The error pages no URL of a healthy site leads to.
+    for status in (400, 403, 405, 413, 429, 500, 503):
+        page = error_page(status, allowed=["GET", "HEAD"], method="PUT", path="/")
+        (tmp_path / f"error-{status}.html").write_bytes(page.content)
     result = subprocess.run(
         [
             java,
