@@ -190,10 +190,14 @@ def staff(sub: Submission) -> Verdict | None:
 
 
 STEPS = [
+    # Refusals that cost nothing and store nothing: a closed article, a forged or stale form.
     comments_closed,
     form_timing,
-    honeypot,
+    # Before anything that stores a row (spam and rejections are stored too). Every post
+    # that gets this far counts, whatever the later steps make of it, so a bot learns
+    # nothing for free; over the limit nothing is stored at all.
     rate_limit,
+    honeypot,
     duplicate,
     sanitise_and_count_links,
     banned_words,
