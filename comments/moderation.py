@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -20,7 +19,7 @@ from django.utils import timezone
 from articles.markup import clean_comment
 from articles.models import Article
 
-from . import notifications, words
+from . import limits, notifications, words
 from .models import Ban, Comment, Reason
 from .signals import discussion_changed
 
@@ -106,14 +105,7 @@ def rate_limit(sub: Submission) -> Verdict | None:
         for kind, value in (("ip", sub.ip), ("email", sub.email.lower())):
             if not value:
                 continue
-            key = f"comments:rate:{kind}:{value}:{seconds}:{bucket}"
-            cache.add(key, 0, timeout=seconds)
-            try:
-                used = cache.incr(key)
-            except ValueError:  # evicted between add and incr
-                cache.set(key, 1, timeout=seconds)
-                used = 1
-            if used > count:
+            if limits.hit(f"comments:rate:{kind}:{value}:{seconds}:{bucket}", seconds) > count:
                 return Verdict(
                     REFUSE,
                     Reason.Code.RATE_LIMIT,
@@ -190,10 +182,14 @@ def staff(sub: Submission) -> Verdict | None:
 
 
 STEPS = [
+    # Refusals that cost nothing and store nothing: a closed article, a forged or stale form.
     comments_closed,
     form_timing,
-    honeypot,
+    # Before anything that stores a row (spam and rejections are stored too). Every post
+    # that gets this far counts, whatever the later steps make of it, so a bot learns
+    # nothing for free; over the limit nothing is stored at all.
     rate_limit,
+    honeypot,
     duplicate,
     sanitise_and_count_links,
     banned_words,

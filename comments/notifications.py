@@ -3,9 +3,11 @@
 Mail leaves in a task (django-tasks), queued only after the transaction that approved
 the comment has committed. ``Comment.notified_at`` is set once, atomically, so a comment
 is never announced twice; a ``Delivery`` row per address makes retries resend only
-what failed.
+what failed. Confirmation mails, the only ones to unproven addresses, are capped per
+mailbox and per client address, so the form cannot be used to flood someone's inbox.
 """
 
+import hashlib
 import logging
 from datetime import timedelta
 
@@ -18,11 +20,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import default_task_backend, task
 
+from . import limits
+
 logger = logging.getLogger(__name__)
 
 CONFIRM_SALT = "comments.subscription.confirm"
 UNSUBSCRIBE_SALT = "comments.subscription.unsubscribe"
 RETRY_DELAY = timedelta(minutes=5)
+# Providers that deliver an address however its local part is dotted, and the domain
+# their addresses all share.
+DOTS_IGNORED = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+# Why a confirmation mail was not sent: the mailbox already had its share this hour (the
+# mail sent before is waiting there), or this client asked for too many.
+HELD_FOR_MAILBOX, HELD_FOR_CLIENT = "sent", "later"
 
 
 def confirm_token(subscription) -> str:
@@ -139,6 +149,35 @@ def notification_mail(comment, subscription) -> EmailMessage:
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )
+
+
+def mailbox(address: str) -> str:
+    """The mailbox an address delivers to: lower-case, without a ``+tag``, and without
+    dots where the provider ignores them. For counting mail only: rows keep the address."""
+    local, at, domain = address.strip().lower().rpartition("@")
+    if not at:
+        return domain
+    local = local.split("+", 1)[0] or local  # "+tag@…" alone is a name, not a tag
+    if domain in DOTS_IGNORED:
+        local, domain = local.replace(".", ""), DOTS_IGNORED[domain]
+    return f"{local}@{domain}"
+
+
+def confirmation_held(email: str, ip: str | None) -> str:
+    """Why no confirmation mail may go to ``email`` now, or "" when one may (and is counted).
+
+    The client's count comes first, so a client over its cap uses up no mailbox's share.
+    """
+    hour = int(timezone.now().timestamp() // 3600)
+    if ip:
+        key = f"comments:confirm:ip:{ip}:{hour}"
+        if limits.hit(key, 3600) > settings.CONFIRMATION_MAILS_PER_IP_PER_HOUR:
+            return HELD_FOR_CLIENT
+    digest = hashlib.blake2b(mailbox(email).encode(), digest_size=16).hexdigest()
+    key = f"comments:confirm:mailbox:{digest}:{hour}"
+    if limits.hit(key, 3600) > settings.CONFIRMATION_MAILS_PER_MAILBOX_PER_HOUR:
+        return HELD_FOR_MAILBOX
+    return ""
 
 
 @task()

@@ -65,6 +65,16 @@ def refuse(request, article, form, message, status):
     return render(request, "comments/form_page.html", context, status=status)
 
 
+def posted_url(article, comment, held_mail: str) -> str:
+    """Where a posted comment's reader is sent: the article, with what to tell them."""
+    # Held, rejected or spam: the same words, so spammers learn nothing.
+    notices = f"?comment={'published' if comment.is_public else 'held'}"
+    if held_mail:
+        notices += f"&mail={held_mail}"
+    where = f"#c{comment.pk}" if comment.is_public else "#comments"
+    return f"{article.get_absolute_url()}{notices}{where}"
+
+
 @require_POST
 @csrf_when_ambient
 def post_comment(request, article_id):
@@ -107,12 +117,10 @@ def post_comment(request, article_id):
     if outcome.refusal:
         return refuse(request, article, form, outcome.refusal.message, outcome.refusal.status)
     comment = outcome.comment
+    held = ""
     if data["notify"] and comment.status not in (Comment.Status.SPAM, Comment.Status.REJECTED):
-        subscribe(request, article, comment.email, data["notify"])
-    if comment.is_public:
-        response = redirect(f"{article.get_absolute_url()}?comment=published#c{comment.pk}")
-    else:  # held, rejected or spam: the same words, so spammers learn nothing
-        response = redirect(f"{article.get_absolute_url()}?comment=held#comments")
+        held = subscribe(request, article, comment.email, data["notify"])
+    response = redirect(posted_url(article, comment, held))
     response.status_code = 303
     # Read by the form script (hence not HttpOnly): base64 JSON, then Django's signature.
     remembered = json.dumps({"n": comment.name, "e": comment.email}).encode()
@@ -127,24 +135,31 @@ def post_comment(request, article_id):
     return response
 
 
-def subscribe(request, article, email, kind) -> Subscription:
-    subscription, created = Subscription.objects.get_or_create(
-        article=article, email=email.lower(), kind=kind
-    )
-    if subscription.confirmed_at is None:
-        if verified_email(request).lower() == email.lower():
-            # This browser already proved the address: no need to ask again.
-            subscription.confirmed_at = timezone.now()
-            subscription.save(update_fields=["confirmed_at"])
-        elif created or subscription.created_at < timezone.now() - timedelta(
-            seconds=settings.COMMENTS_CONFIRM_MAX_AGE
-        ):
-            # One confirmation mail per wish; a new one only once the last link expired.
-            if not created:
-                subscription.created_at = timezone.now()
-                subscription.save(update_fields=["created_at"])
-            notifications.send_confirmation.enqueue(subscription.pk)
-    return subscription
+def subscribe(request, article, email, kind) -> str:
+    """Record the reader's wish to be notified; returns why no mail went out, if it matters.
+
+    One confirmation mail per wish, a new one only once the last link expired, and none
+    over the hourly caps (the wish is then not recorded, so asking again later works).
+    """
+    address = email.lower()
+    wish = {"article": article, "email": address, "kind": kind}
+    subscription = Subscription.objects.filter(**wish).first()
+    if subscription is not None and subscription.confirmed_at is not None:
+        return ""
+    now = timezone.now()
+    if verified_email(request).lower() == address:
+        # This browser already proved the address: no need to ask again.
+        Subscription.objects.update_or_create(**wish, defaults={"confirmed_at": now})
+        return ""
+    expired = now - timedelta(seconds=settings.COMMENTS_CONFIRM_MAX_AGE)
+    if subscription is not None and subscription.created_at >= expired:
+        return ""
+    held = notifications.confirmation_held(email, client_ip(request))
+    if held:
+        return held
+    subscription, _ = Subscription.objects.update_or_create(**wish, defaults={"created_at": now})
+    notifications.send_confirmation.enqueue(subscription.pk)
+    return ""
 
 
 @require_safe

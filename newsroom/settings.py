@@ -397,6 +397,12 @@ COMMENTS_REPORTS_TO_HOLD = env.int("COMMENTS_REPORTS_TO_HOLD", default=3)
 COMMENTS_THREADS_PER_PAGE = env.int("COMMENTS_THREADS_PER_PAGE", default=20)
 COMMENTS_MAX_DEPTH = env.int("COMMENTS_MAX_DEPTH", default=3)
 COMMENTS_CONFIRM_MAX_AGE = env.int("COMMENTS_CONFIRM_MAX_AGE", default=3 * 24 * 3600)
+# Confirmation mails (the only mail to unproven addresses) per hour, per mailbox (however
+# the address is spelt: case, +tags, Gmail's dots) and per client address.
+CONFIRMATION_MAILS_PER_MAILBOX_PER_HOUR = env.int(
+    "CONFIRMATION_MAILS_PER_MAILBOX_PER_HOUR", default=3
+)
+CONFIRMATION_MAILS_PER_IP_PER_HOUR = env.int("CONFIRMATION_MAILS_PER_IP_PER_HOUR", default=10)
 # Notification mail is sent by a task: run immediately unless a worker backend is set.
 # Production: TASKS_BACKEND=django_tasks_db.DatabaseBackend and `manage.py db_worker`.
 TASKS = {

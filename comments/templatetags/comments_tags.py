@@ -5,6 +5,7 @@ from django.conf import settings
 
 from articles.params import parse_id
 
+from .. import notifications
 from ..forms import CommentForm, form_token
 from ..readers import has_ambient_authority
 from ..threads import Discussion
@@ -16,6 +17,14 @@ NOTICES = {
     "held": "Thank you — your comment is awaiting review and will appear once a moderator "
     "has read it.",
     "reported": "Thank you for your report. A moderator will look at the comment.",
+}
+# Why no confirmation mail was sent for a "notify me" wish (see notifications).
+MAIL_NOTICES = {
+    notifications.HELD_FOR_MAILBOX: "We have already sent a confirmation mail to this "
+    "address within the hour, so we did not send another: please check your inbox (and "
+    "your spam folder) for it.",
+    notifications.HELD_FOR_CLIENT: "We could not send a confirmation mail just now: too "
+    "many were asked for from your connection. Please try again in an hour.",
 }
 
 
@@ -75,6 +84,7 @@ def comments_block(context, article):
         "replying_to": replying_to,
         "excerpt": excerpt,
         "notice": NOTICES.get(request.GET.get("comment", "")),
+        "mail_notice": MAIL_NOTICES.get(request.GET.get("mail", "")),
         "personal": personal,
         "request": request,
         "csrf_token": context.get("csrf_token"),

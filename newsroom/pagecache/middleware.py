@@ -19,7 +19,7 @@ from django.utils.cache import patch_vary_headers
 
 from comments.readers import VERIFIED_COOKIE
 
-from . import versions
+from . import query, versions
 
 UNCACHEABLE_PREFIXES = (
     "/admin/",
@@ -169,6 +169,18 @@ def _entry(response, state: dict) -> dict:
     }
 
 
+def page_key(request, version: str) -> str:
+    """The cache key of the page a shared request asks for.
+
+    The request first loses the query parameters its page does not read (``query``), so
+    the key cannot be multiplied by made-up or tracking parameters, and the page made for
+    it is the same bytes as the page made without them.
+    """
+    query.keep_page_parameters(request)
+    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}".encode()
+    return f"pagecache:{version}:{hashlib.blake2b(address, digest_size=16).hexdigest()}"
+
+
 class PageCacheMiddleware:
     """Serve and store whole pages for anonymous GETs; first in MIDDLEWARE.
 
@@ -186,8 +198,7 @@ class PageCacheMiddleware:
         if state is None:  # the shared cache is down: serve the page uncached
             return self.get_response(request)
         _local.keep_only(state["v"])
-        address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}".encode()
-        key = f"pagecache:{state['v']}:{hashlib.blake2b(address, digest_size=16).hexdigest()}"
+        key = page_key(request, state["v"])
         entry = _local.get(key)
         if entry is not None:
             return _respond(request, entry, "hit-local")
