@@ -1,10 +1,13 @@
 import base64
 import json
+import logging
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core import signing
 from django.core.paginator import Paginator
+from django.db.utils import OperationalError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -29,6 +32,8 @@ from .readers import (
     verified_email,
 )
 from .threads import Discussion
+
+logger = logging.getLogger(__name__)
 
 
 def whole_words(selected: str, text: str) -> str:
@@ -86,33 +91,62 @@ def post_comment(request, article_id):
             message = "The passage you commented on has changed. Please choose it again."
             return refuse(request, article, form, message, 400)
         excerpt = whole_words(" ".join(data["excerpt"].split()), " ".join(text.split()))[:500]
-    user = request.user if request.user.is_authenticated else None
-    outcome = moderation.submit(
-        moderation.Submission(
-            article=article,
-            name=data["name"],
-            email=data["email"],
-            body=data["body"],
-            ip=client_ip(request),
-            parent=parent,
-            anchor=anchor,
-            anchor_excerpt=excerpt,
-            user=user,
-            verified_email=verified_email(request),
-            issued_at=issued_at(data["ts"], article.pk),
-            honeypot=data["website"],
-        )
-    )
+    submission = submission_of(request, article, data, parent, excerpt)
+
+    wish = partial(subscribe_if_wished, request, article, data["notify"])
+    try:
+        outcome = moderation.submit(submission, also=wish)
+    except OperationalError as error:  # locked past the wait bound, or unreachable
+        logger.warning("comment on article %s not stored, database busy: %s", article.pk, error)
+        return database_busy(request, article, form)
     if outcome.refusal:
         return refuse(request, article, form, outcome.refusal.message, outcome.refusal.status)
     comment = outcome.comment
-    if data["notify"] and comment.status not in (Comment.Status.SPAM, Comment.Status.REJECTED):
-        subscribe(request, article, comment.email, data["notify"])
     if comment.is_public:
         response = redirect(f"{article.get_absolute_url()}?comment=published#c{comment.pk}")
     else:  # held, rejected or spam: the same words, so spammers learn nothing
         response = redirect(f"{article.get_absolute_url()}?comment=held#comments")
     response.status_code = 303
+    remember_commenter(response, comment)
+    return response
+
+
+def subscribe_if_wished(request, article, notify: str, comment) -> None:
+    """The reader's wish for mail, unless their comment was taken for spam or rejected."""
+    if notify and comment.status not in (Comment.Status.SPAM, Comment.Status.REJECTED):
+        subscribe(request, article, comment.email, notify)
+
+
+def submission_of(request, article, data, parent, excerpt) -> moderation.Submission:
+    """What the moderation pipeline judges: the form's words and where they come from."""
+    return moderation.Submission(
+        article=article,
+        name=data["name"],
+        email=data["email"],
+        body=data["body"],
+        ip=client_ip(request),
+        parent=parent,
+        anchor=data["anchor"],
+        anchor_excerpt=excerpt,
+        user=request.user if request.user.is_authenticated else None,
+        verified_email=verified_email(request),
+        issued_at=issued_at(data["ts"], article.pk),
+        honeypot=data["website"],
+    )
+
+
+def database_busy(request, article, form):
+    """Nothing was stored: the form again with the reader's text, and when to retry."""
+    message = (
+        "Your comment could not be saved because the site is very busy. Nothing was "
+        "posted; your text is below, please send it again in a few seconds."
+    )
+    response = refuse(request, article, form, message, 503)
+    response["Retry-After"] = str(getattr(settings, "DATABASE_RETRY_AFTER", 10))
+    return response
+
+
+def remember_commenter(response, comment) -> None:
     # Read by the form script (hence not HttpOnly): base64 JSON, then Django's signature.
     remembered = json.dumps({"n": comment.name, "e": comment.email}).encode()
     response.set_signed_cookie(
@@ -123,7 +157,6 @@ def post_comment(request, article_id):
         samesite="Lax",
         secure=settings.SESSION_COOKIE_SECURE,
     )
-    return response
 
 
 def subscribe(request, article, email, kind) -> Subscription:
@@ -142,7 +175,9 @@ def subscribe(request, article, email, kind) -> Subscription:
             if not created:
                 subscription.created_at = timezone.now()
                 subscription.save(update_fields=["created_at"])
-            notifications.send_confirmation.enqueue(subscription.pk)
+            # In the comment's transaction: with the database queue, the task is stored
+            # with the comment and this wish, or none of them is.
+            notifications.queue_confirmation(subscription.pk)
     return subscription
 
 
