@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from . import body, publishing, tasks
+from . import body, publishing, storage, tasks
 from .forms import (
     ArticleForm,
     AuthorForm,
@@ -56,8 +56,17 @@ class RegionAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
+class StoredUploadsAdmin(admin.ModelAdmin):
+    """Uploads are stored while the form is validated (``forms.StoresUploads``); one
+    stored by a save that then failed (the database was busy) is removed again."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        with storage.uploads_removed_unless_saved():
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(StoredUploadsAdmin):
     form = AuthorForm
     list_display = ["name", "slug", "user"]
     list_select_related = ["user"]
@@ -67,7 +76,7 @@ class AuthorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Photo)
-class PhotoAdmin(admin.ModelAdmin):
+class PhotoAdmin(StoredUploadsAdmin):
     form = PhotoForm
     list_display = ["thumbnail", "__str__", "photographer", "agency", "uploaded_at"]
     search_fields = ["caption", "alt_text", "photographer", "agency"]

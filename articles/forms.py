@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.text import slugify
 
-from . import body, params
+from . import body, params, storage
 from .images import normalise_upload
 from .markup import clean_editorial
 from .models import Article, Author, Photo, Region, RelatedLink, Section
@@ -30,15 +30,40 @@ class PhotoUploadField(forms.FileField):
         return normalise_upload(data) if data else data
 
 
-class PhotoForm(forms.ModelForm):
+class StoresUploads:
+    """A model form that stores its uploads as the last step of validation, so a storage
+    that cannot take them (read-only, full, unreachable) is a form error beside the field,
+    and the model's save finds them stored."""
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.errors:
+            return
+        for name in self.changed_data:
+            upload = getattr(self.instance, name, None)
+            if not hasattr(upload, "storage") or not upload or upload._committed:
+                continue
+            try:
+                storage.store(upload)
+            except storage.STORAGE_ERRORS as error:
+                storage.logger.error("Upload to media storage failed: %s", error)
+                self.add_error(name, storage.refusal(error, self.stored_thing))
+                return
+
+
+class PhotoForm(StoresUploads, forms.ModelForm):
+    stored_thing = "photo"
+
     class Meta:
         model = Photo
         fields = ["image", "alt_text", "caption", "photographer", "agency"]
         field_classes = {"image": PhotoUploadField}
 
 
-class AuthorForm(forms.ModelForm):
+class AuthorForm(StoresUploads, forms.ModelForm):
     """An author's portrait goes through the same checks as any photo: no GPS kept."""
+
+    stored_thing = "portrait"
 
     class Meta:
         model = Author

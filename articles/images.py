@@ -33,6 +33,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.text import slugify
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from . import storage
+
 logger = logging.getLogger(__name__)
 
 # Formats we accept, and what we store them as.
@@ -146,31 +148,34 @@ def renditions_current(photo) -> bool:
     return bool(photo.image) and photo.renditions.get("source") == photo.image.name
 
 
+class StorageFailed(Exception):
+    """The media storage did not take a rendition; its message says why."""
+
+
 def build_renditions(photo, *, force: bool = False) -> bool:
     """Make the photo's renditions unless they already exist for its current image.
 
     Returns True when renditions were written. A missing or unreadable source file is
     logged and leaves the photo without renditions (pages then use the original), so
-    this never breaks a save or a page. Safe to run twice at once: the second to finish
-    finds the first's renditions recorded and removes its own files. Files left over (the
-    old renditions, or this run's unused ones) go through ``remove_unused_files`` once the
-    change commits, so a file some row still uses is never deleted.
+    this never breaks a save or a page. A storage that does not take the files raises
+    ``StorageFailed``, having removed those it took, so the caller can try again later.
+    Safe to run twice at once: the second to finish finds the first's renditions recorded
+    and removes its own files. Files left over (the old renditions, or this run's unused
+    ones) go through ``remove_unused_files`` once the change commits, so a file some row
+    still uses is never deleted.
     """
     if not photo.pk or not photo.image:
         return False
     if not force and renditions_current(photo):
         return False
     using = router.db_for_write(type(photo), instance=photo)
-    items = []
     try:
         source, source_bytes = _decode_source(photo)
-        # One by one: a failure part-way still knows which files it left behind.
-        for item in _write_renditions(photo, source):
-            items.append(item)
     except (*UNREADABLE, Image.DecompressionBombError) as error:
         logger.warning("No renditions for photo %s (%s): %s", photo.pk, photo.image.name, error)
-        unused = {"source": photo.image.name, "items": items}
-        _remove_on_commit(type(photo), photo.pk, "", unused, using)
+        return False
+    items = _store_renditions(photo, source, using)
+    if items is None:
         return False
     renditions = {"source": photo.image.name, "bytes": source_bytes, "items": items}
     if not _record_renditions(photo, renditions, source.size, force=force, using=using):
@@ -178,6 +183,27 @@ def build_renditions(photo, *, force: bool = False) -> bool:
     photo.renditions = renditions
     photo.width, photo.height = source.size
     return True
+
+
+def _store_renditions(photo, source: Image.Image, using: str) -> list[dict] | None:
+    """Every rendition's record once all are stored; None if one could not be encoded.
+    A storage failure raises ``StorageFailed``. Either way the files this run stored are
+    removed again."""
+    items: list[dict] = []
+    unused = {"source": photo.image.name, "items": items}
+    try:
+        # One by one: a failure part-way still knows which files it left behind.
+        for item in _write_renditions(photo, source):
+            items.append(item)
+    except storage.STORAGE_ERRORS as error:
+        # Removed now: nothing records them, and a task retrying later makes new ones.
+        remove_unused_files(type(photo), photo.pk, "", unused, using=using)
+        raise StorageFailed(storage.problem(error)) from error
+    except (*UNREADABLE, Image.DecompressionBombError) as error:
+        logger.warning("No renditions for photo %s (%s): %s", photo.pk, photo.image.name, error)
+        _remove_on_commit(type(photo), photo.pk, "", unused, using)
+        return None
+    return items
 
 
 def _decode_source(photo) -> tuple[Image.Image, int]:
@@ -202,7 +228,8 @@ def _write_renditions(photo, source: Image.Image) -> Iterator[dict]:
         for kind, (pillow_format, mime, extension) in RENDITION_FORMATS.items():
             buffer = io.BytesIO()
             _save_clean(resized.copy(), buffer, pillow_format, quality=80)
-            name = default_storage.save(
+            name = storage.save(
+                default_storage,
                 f"renditions/{photo.pk}/{stem}-{width}.{extension}",
                 ContentFile(buffer.getvalue()),
             )

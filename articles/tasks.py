@@ -6,27 +6,69 @@ by ``manage.py db_worker`` in production, at once with the immediate backend). U
 has run, pages show the original upload, which is already re-encoded and size-capped.
 """
 
+import logging
+from datetime import timedelta
 from functools import partial
 
 from django.db import transaction
 from django.db.models import Q
-from django_tasks import task
+from django.utils import timezone
+from django_tasks import default_task_backend, task
 
 from . import images
 from .signals import content_changed
 
+logger = logging.getLogger(__name__)
+
+# A media storage that failed (full, read-only, unreachable) is tried again this much
+# later, times the attempt; after the last, `manage.py build_renditions` makes them.
+RETRY_DELAY = timedelta(minutes=10)
+MAX_ATTEMPTS = 5
+
 
 @task()
-def build_photo_renditions(photo_id: int) -> bool:
+def build_photo_renditions(photo_id: int, attempt: int = 1) -> bool:
     """Make a photo's renditions unless they exist; True when this run made them."""
     from .models import Photo
 
     photo = Photo.objects.filter(pk=photo_id).first()
-    if photo is None or not images.build_renditions(photo):
+    try:
+        built = photo is not None and images.build_renditions(photo)
+    except images.StorageFailed as error:
+        retry_renditions(photo_id, attempt, error)
+        return False
+    if not built:
         return False
     # Cached pages were stored with the original's markup; new ones get the srcset.
     content_changed.send(sender=Photo, instance=photo)
     return True
+
+
+def retry_renditions(photo_id: int, attempt: int, error: Exception) -> None:
+    """Pages show the original meanwhile, so a failed storage only delays the renditions."""
+    later = attempt < MAX_ATTEMPTS and default_task_backend.supports_defer
+    logger.warning(
+        "Renditions for photo %s not stored (%s); %s",
+        photo_id,
+        error,
+        "trying again later" if later else "`manage.py build_renditions` makes them later",
+    )
+    if later:
+        run_after = timezone.now() + RETRY_DELAY * attempt
+        enqueue_or_log(build_photo_renditions.using(run_after=run_after), photo_id, attempt + 1)
+
+
+def enqueue_or_log(task_, *args) -> None:
+    """Queue a task; a task queue that is down is logged, never the editor's error: the
+    photo is saved, and pages show its original until renditions exist."""
+    try:
+        task_.enqueue(*args)
+    except Exception:  # the backend's own errors (its table, its broker) are many
+        logger.exception(
+            "Could not queue %s%s; `manage.py build_renditions` makes what is missing",
+            task_.name,
+            args,
+        )
 
 
 def queue_renditions(*photos) -> int:
@@ -46,7 +88,7 @@ def queue_renditions(*photos) -> int:
         }
     )
     for photo_id in wanted:
-        transaction.on_commit(partial(build_photo_renditions.enqueue, photo_id))
+        transaction.on_commit(partial(enqueue_or_log, build_photo_renditions, photo_id))
     return len(wanted)
 
 

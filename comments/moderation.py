@@ -8,6 +8,7 @@ the comment as a ``Reason``, so moderators always see why a comment is where it 
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -233,8 +234,11 @@ def decide(sub: Submission) -> tuple[str | None, Verdict | None, list[Verdict]]:
     return Comment.Status.PENDING, None, verdicts
 
 
-def submit(sub: Submission) -> Outcome:
-    """Moderate a posted comment and store it with its reasons, in one transaction."""
+def submit(sub: Submission, *, also: Callable[[Comment], object] | None = None) -> Outcome:
+    """Moderate a posted comment and store it with its reasons, in one transaction.
+
+    ``also`` runs in that transaction with the stored comment (the reader's wish for
+    mail): if anything in it fails, nothing of the comment is stored either."""
     status, refusal, verdicts = decide(sub)
     if refusal is not None:
         logger.info(
@@ -260,8 +264,11 @@ def submit(sub: Submission) -> Outcome:
             Reason(comment=comment, code=v.code, detail=v.detail[:200], created_at=sub.now)
             for v in verdicts
         )
+        if also is not None:
+            also(comment)
         if status == Comment.Status.APPROVED:
-            transaction.on_commit(lambda: notifications.comment_approved(comment.pk))
+            # Robust: the comment is stored; mail that cannot be queued must not undo the reply.
+            transaction.on_commit(lambda: notifications.comment_approved(comment.pk), robust=True)
     return Outcome(comment, None, verdicts)
 
 
@@ -293,7 +300,7 @@ def set_status(comment: Comment, status: str, *, by=None, detail: str = "") -> b
             discussion_changed.send(sender=Comment, article_ids=[comment.article_id])
         if status == Comment.Status.APPROVED:
             pk = comment.pk
-            transaction.on_commit(lambda: notifications.comment_approved(pk))
+            transaction.on_commit(lambda: notifications.comment_approved(pk), robust=True)
     return True
 
 

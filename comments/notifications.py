@@ -9,11 +9,12 @@ mailbox and per client address, so the form cannot be used to flood someone's in
 
 import hashlib
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMessage
+from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -48,14 +49,70 @@ def absolute(path: str) -> str:
 
 
 def comment_approved(comment_id: int) -> None:
-    """Queue the notifications for a newly approved comment, unless already queued."""
+    """Queue the notifications for a newly approved comment, unless already queued.
+
+    A task queue that is down leaves the comment unclaimed (``notified_at`` empty), and
+    ``queue_pending`` (``manage.py queue_pending_mail``) queues it later."""
     from .models import Comment
 
     claimed = Comment.objects.filter(pk=comment_id, notified_at__isnull=True).update(
         notified_at=timezone.now()
     )
-    if claimed:
+    if not claimed:
+        return
+    try:
         send_notifications.enqueue(comment_id)
+    except Exception:  # the queue's backend, its table or its broker is down
+        Comment.objects.filter(pk=comment_id).update(notified_at=None)
+        logger.exception(
+            "could not queue notifications for comment %s; left pending for "
+            "`manage.py queue_pending_mail`",
+            comment_id,
+        )
+
+
+# A subscription whose confirmation mail could not be queued carries this time instead
+# of when it was sent: posting again with "notify me" asks again, and so does
+# ``queue_pending``.
+NOT_QUEUED = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def queue_confirmation(subscription_id: int) -> None:
+    from .models import Subscription
+
+    try:
+        # A savepoint: a failed insert into the queue's table must not abort the
+        # transaction that stores the comment.
+        with transaction.atomic():
+            send_confirmation.enqueue(subscription_id)
+    except Exception:  # the queue's backend, its table or its broker is down
+        Subscription.objects.filter(pk=subscription_id, confirmed_at__isnull=True).update(
+            created_at=NOT_QUEUED
+        )
+        logger.exception(
+            "could not queue the confirmation mail of subscription %s; left pending for "
+            "`manage.py queue_pending_mail`",
+            subscription_id,
+        )
+
+
+def queue_pending(since: datetime) -> tuple[int, int]:
+    """Queue the mail a task queue that was down left behind: notifications of comments
+    approved since ``since`` that were never queued, and confirmation mails never queued.
+    Returns how many of each."""
+    from .models import Comment, Subscription
+
+    approved = Comment.objects.filter(status=Comment.Status.APPROVED, notified_at__isnull=True)
+    recent = approved.filter(Q(created_at__gte=since) | Q(moderated_at__gte=since))
+    comments = list(recent.values_list("pk", flat=True))
+    for pk in comments:
+        comment_approved(pk)
+    waiting = Subscription.objects.filter(confirmed_at__isnull=True, created_at=NOT_QUEUED)
+    subscriptions = list(waiting.values_list("pk", flat=True))
+    for pk in subscriptions:
+        Subscription.objects.filter(pk=pk).update(created_at=timezone.now())
+        queue_confirmation(pk)
+    return len(comments), len(subscriptions)
 
 
 def recipients(comment) -> dict[str, object]:

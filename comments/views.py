@@ -1,10 +1,13 @@
 import base64
 import json
+import logging
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core import signing
 from django.core.paginator import Paginator
+from django.db.utils import OperationalError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -30,6 +33,8 @@ from .readers import (
     verified_email,
 )
 from .threads import Discussion
+
+logger = logging.getLogger(__name__)
 
 
 def whole_words(selected: str, text: str) -> str:
@@ -97,31 +102,60 @@ def post_comment(request, article_id):
             message = "The passage you commented on has changed. Please choose it again."
             return refuse(request, article, form, message, 400)
         excerpt = whole_words(" ".join(data["excerpt"].split()), " ".join(text.split()))[:500]
-    user = request.user if request.user.is_authenticated else None
-    outcome = moderation.submit(
-        moderation.Submission(
-            article=article,
-            name=data["name"],
-            email=data["email"],
-            body=data["body"],
-            ip=client_ip(request),
-            parent=parent,
-            anchor=anchor,
-            anchor_excerpt=excerpt,
-            user=user,
-            verified_email=verified_email(request),
-            issued_at=issued_at(data["ts"], article.pk),
-            honeypot=data["website"],
-        )
-    )
+    submission = submission_of(request, article, data, parent, excerpt)
+
+    held_mail: dict[str, str] = {}  # why no confirmation mail went out, if it matters
+    wish = partial(subscribe_if_wished, request, article, data["notify"], held_mail)
+    try:
+        outcome = moderation.submit(submission, also=wish)
+    except OperationalError as error:  # locked past the wait bound, or unreachable
+        logger.warning("comment on article %s not stored, database busy: %s", article.pk, error)
+        return database_busy(request, article, form)
     if outcome.refusal:
         return refuse(request, article, form, outcome.refusal.message, outcome.refusal.status)
     comment = outcome.comment
-    held = ""
-    if data["notify"] and comment.status not in (Comment.Status.SPAM, Comment.Status.REJECTED):
-        held = subscribe(request, article, comment.email, data["notify"])
-    response = redirect(posted_url(article, comment, held))
+    response = redirect(posted_url(article, comment, held_mail.get("why", "")))
     response.status_code = 303
+    remember_commenter(response, comment)
+    return response
+
+
+def subscribe_if_wished(request, article, notify: str, held_mail: dict, comment) -> None:
+    """The reader's wish for mail, unless their comment was taken for spam or rejected."""
+    if notify and comment.status not in (Comment.Status.SPAM, Comment.Status.REJECTED):
+        held_mail["why"] = subscribe(request, article, comment.email, notify)
+
+
+def submission_of(request, article, data, parent, excerpt) -> moderation.Submission:
+    """What the moderation pipeline judges: the form's words and where they come from."""
+    return moderation.Submission(
+        article=article,
+        name=data["name"],
+        email=data["email"],
+        body=data["body"],
+        ip=client_ip(request),
+        parent=parent,
+        anchor=data["anchor"],
+        anchor_excerpt=excerpt,
+        user=request.user if request.user.is_authenticated else None,
+        verified_email=verified_email(request),
+        issued_at=issued_at(data["ts"], article.pk),
+        honeypot=data["website"],
+    )
+
+
+def database_busy(request, article, form):
+    """Nothing was stored: the form again with the reader's text, and when to retry."""
+    message = (
+        "Your comment could not be saved because the site is very busy. Nothing was "
+        "posted; your text is below, please send it again in a few seconds."
+    )
+    response = refuse(request, article, form, message, 503)
+    response["Retry-After"] = str(getattr(settings, "DATABASE_RETRY_AFTER", 10))
+    return response
+
+
+def remember_commenter(response, comment) -> None:
     # Read by the form script (hence not HttpOnly): base64 JSON, then Django's signature.
     remembered = json.dumps({"n": comment.name, "e": comment.email}).encode()
     response.set_signed_cookie(
@@ -132,7 +166,6 @@ def post_comment(request, article_id):
         samesite="Lax",
         secure=settings.SESSION_COOKIE_SECURE,
     )
-    return response
 
 
 def subscribe(request, article, email, kind) -> str:
@@ -158,7 +191,9 @@ def subscribe(request, article, email, kind) -> str:
     if held:
         return held
     subscription, _ = Subscription.objects.update_or_create(**wish, defaults={"created_at": now})
-    notifications.send_confirmation.enqueue(subscription.pk)
+    # In the comment's transaction: with the database queue, the task is stored with the
+    # comment and this wish, or none of them is.
+    notifications.queue_confirmation(subscription.pk)
     return ""
 
 

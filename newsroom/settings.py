@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     # Last, so it sees the views' 404s: old WordPress addresses redirect to articles.
     "newsroom.redirects.middleware.LegacyRedirectMiddleware",
+    # A view that meets a busy or unreachable database answers 503 with Retry-After.
+    "newsroom.db.busy.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = env("ROOT_URLCONF", default="newsroom.urls")
@@ -93,6 +95,12 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
+# How long a request waits for a lock (SQLite's writer turn, a PostgreSQL row or table
+# lock) before it gives up with a 503 and Retry-After: a reader is told within seconds
+# instead of hanging. A comment takes milliseconds to write, so 4 s is a queue of
+# hundreds. manage.py (commands, the task worker) waits 20 s: nobody is waiting there.
+DATABASE_WAIT_SECONDS = env.float("DATABASE_WAIT_SECONDS", default=4)
+DATABASE_RETRY_AFTER = env.int("DATABASE_RETRY_AFTER", default=10)  # seconds, in the 503
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside a writer; IMMEDIATE takes the write lock at BEGIN so
     # no transaction fails halfway; newsroom.db.sqlite queues concurrent writers for their
@@ -101,7 +109,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
+            "timeout": DATABASE_WAIT_SECONDS,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
@@ -114,6 +122,12 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     INSTALLED_APPS.append("django.contrib.postgres")  # full-text search (articles/search.py)
+    # The same bound for a lock wait (then "lock timeout", a 503) and for connecting.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options.setdefault("connect_timeout", max(1, round(DATABASE_WAIT_SECONDS)))
+    _options["options"] = (
+        f"{_options.get('options', '')} -c lock_timeout={round(DATABASE_WAIT_SECONDS * 1000)}"
+    ).strip()
 
 # `manage.py backup` writes here unless given a path (README.md, "Backups").
 BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "backups")
