@@ -45,7 +45,7 @@ class Server:
     threaded workers (gunicorn.conf.py), as the comment spike does.
     """
 
-    def __init__(self, env: dict, threaded: bool = False):
+    def __init__(self, env: dict, threaded: bool = False, log=None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         command = [
@@ -62,7 +62,8 @@ class Server:
         ]
         if not threaded:
             command += ["--worker-class", "sync", "--threads", "1"]
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env)
+        # ``log``: an open file for the server's output (default: this terminal).
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
         for _ in range(100):
             try:
                 urllib.request.urlopen(self.url + "/healthz/", timeout=1)
@@ -122,7 +123,26 @@ def paired(measured: str, baseline: str, repeat: int = 3, headers=()) -> tuple[d
     return median(runs_m), median(runs_b)
 
 
-def setup_env(kind: str, workdir: Path) -> dict:
+def postgres_admin():
+    """A connection to the server's maintenance database, to create and drop databases."""
+    import psycopg
+
+    return psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True)
+
+
+def drop_database(name: str) -> None:
+    with postgres_admin() as db:
+        db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def setup_env(
+    kind: str, workdir: Path, database: str = "newsroom_bench", cache: str = "", prefix: str = ""
+) -> dict:
+    """The server's environment for a setup: production settings on 127.0.0.1.
+
+    PostgreSQL gets a new, empty ``database``. Redis is ``cache`` (a redis:// URL) with
+    keys under ``prefix``; without a cache of its own, Redis database 7 is emptied.
+    """
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "newsroom.settings",
@@ -146,16 +166,14 @@ def setup_env(kind: str, workdir: Path) -> dict:
         env["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
         env["CACHE_URL"] = "locmemcache://bench"
     else:
-        import psycopg
-
-        with psycopg.connect(
-            "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True
-        ) as db:
-            db.execute("DROP DATABASE IF EXISTS newsroom_bench")
-            db.execute("CREATE DATABASE newsroom_bench")
-        env["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/newsroom_bench"
-        env["CACHE_URL"] = "redis://127.0.0.1:6379/7"
-        subprocess.run(["redis-cli", "-n", "7", "FLUSHDB"], check=True, capture_output=True)
+        drop_database(database)
+        with postgres_admin() as db:
+            db.execute(f'CREATE DATABASE "{database}"')
+        env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{database}"
+        env["CACHE_URL"] = cache or "redis://127.0.0.1:6379/7"
+        env["CACHE_KEY_PREFIX"] = prefix
+        if not cache:
+            subprocess.run(["redis-cli", "-n", "7", "FLUSHDB"], check=True, capture_output=True)
     return env
 
 
