@@ -328,6 +328,10 @@ X_FRAME_OPTIONS = "DENY"
 # only, so the header cannot be spoofed to dodge comment rate limits, bans or the login
 # throttle (comments/readers.py).
 TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+# The public addresses or networks (CIDR) of those proxies, e.g. a CDN's edge ranges. A
+# comment that reached the app without its X-Forwarded-For hops carries one of them, so
+# the ban form refuses to ban them (private and loopback addresses are refused anyway).
+PROXY_NETWORKS = env.list("PROXY_NETWORKS", default=[])
 
 
 def _media_origin(url: str) -> list[str]:
@@ -397,6 +401,9 @@ COMMENTS_REPORTS_TO_HOLD = env.int("COMMENTS_REPORTS_TO_HOLD", default=3)
 COMMENTS_THREADS_PER_PAGE = env.int("COMMENTS_THREADS_PER_PAGE", default=20)
 COMMENTS_MAX_DEPTH = env.int("COMMENTS_MAX_DEPTH", default=3)
 COMMENTS_CONFIRM_MAX_AGE = env.int("COMMENTS_CONFIRM_MAX_AGE", default=3 * 24 * 3600)
+# How long an IP ban lasts. IP addresses are shared (homes, offices, carrier NAT) and
+# change hands, so an IP ban always ends; an e-mail ban may be permanent.
+COMMENTS_IP_BAN_DAYS = env.int("COMMENTS_IP_BAN_DAYS", default=7)
 # Notification mail is sent by a task: run immediately unless a worker backend is set.
 # Production: TASKS_BACKEND=django_tasks_db.DatabaseBackend and `manage.py db_worker`.
 TASKS = {
