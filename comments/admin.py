@@ -243,7 +243,7 @@ class CommentAdmin(admin.ModelAdmin):
         return format_html(
             '<p class="qc-head">{} <a class="qc-name" href="{}">{}</a>'
             ' <span class="qc-when">{}</span>'
-            ' <span class="qc-history" title="This address\u2019s earlier comments">{}</span>'
+            ' <span class="qc-record">record: <span class="qc-history">{}</span></span>'
             "{}</p>",
             self.status_label(comment),
             reverse("admin:comments_comment_change", args=[comment.pk]),
