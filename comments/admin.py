@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -507,7 +509,16 @@ class BanAdminForm(forms.ModelForm):
         ip = self.cleaned_data.get("ip")
         if ip and (refusal := moderation.ip_ban_refusal(ip)):
             raise forms.ValidationError(f"This address cannot be banned: {refusal}.")
-        return ip
+        return ip or None  # "" is no address: the model's checks must see None
+
+    def clean(self):
+        # An IP ban always ends: the default length unless the moderator chose one, set
+        # here because the model's own checks run after this.
+        data = super().clean()
+        if data.get("ip") and not data.get("ip_expires_at"):
+            days = settings.COMMENTS_IP_BAN_DAYS
+            data["ip_expires_at"] = timezone.now() + timedelta(days=days)
+        return data
 
 
 @admin.register(Ban)

@@ -267,6 +267,18 @@ def test_ban_admin_refuses_a_hand_made_ban_of_a_private_address(moderator_client
     assert not Ban.objects.exists()
 
 
+def test_hand_made_ip_ban_in_the_ban_admin_gets_the_default_end(moderator_client, settings):
+    settings.COMMENTS_IP_BAN_DAYS = 3
+    data = {"ip": "198.51.100.77", "email": "", "note": "seen in the logs"}
+
+    response = moderator_client.post(reverse("admin:comments_ban_add"), data)
+
+    assert response.status_code == 302
+    ban = Ban.objects.get()
+    assert ban.ip_expires_at - timezone.now() > timedelta(days=3) - timedelta(minutes=1)
+    assert ban.ip_expires_at - timezone.now() <= timedelta(days=3)
+
+
 # --- Scope of "reject pending" ----------------------------------------------------------
 
 
