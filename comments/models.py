@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, Count, OuterRef, Q, Subquery, Value, When
@@ -186,14 +188,69 @@ class ModeratedWord(models.Model):
         return self.word
 
 
+class BanQuerySet(models.QuerySet):
+    def active(self, now=None):
+        """Bans not lifted whose e-mail or IP part has not run out yet."""
+        now = now or timezone.now()
+        email_on = ~Q(email="") & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        ip_on = Q(ip__isnull=False, ip_expires_at__gt=now)
+        return self.filter(email_on | ip_on, lifted_at__isnull=True)
+
+    def matching(self, email: str, ip: str | None, now=None):
+        """The bans in force now against this e-mail address or this IP address."""
+        now = now or timezone.now()
+        email_on = (
+            ~Q(email="")
+            & Q(email__iexact=email)
+            & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        )
+        ip_on = Q(ip=ip, ip_expires_at__gt=now) if ip else Q(pk__in=[])
+        return self.filter(email_on | ip_on, lifted_at__isnull=True)
+
+
 class Ban(models.Model):
+    """A moderator's decision to keep one commenter out: their e-mail address, their IP
+    address, or both. The IP part always runs out (an address is shared and reused);
+    the e-mail part may be permanent. Lifting a ban sends what it rejected back to the
+    queue, so the comments it rejected are recorded."""
+
     email = models.EmailField(blank=True, db_index=True)
     ip = models.GenericIPAddressField("IP address", null=True, blank=True, db_index=True)
+    expires_at = models.DateTimeField(
+        "e-mail ban ends",
+        null=True,
+        blank=True,
+        help_text="Empty: the e-mail address stays banned until the ban is lifted.",
+    )
+    ip_expires_at = models.DateTimeField(
+        "IP ban ends",
+        null=True,
+        blank=True,
+        help_text="IP bans always end: addresses are shared and change hands.",
+    )
     note = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    lifted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    rejected = models.ManyToManyField(
+        Comment,
+        blank=True,
+        related_name="rejecting_bans",
+        editable=False,
+        help_text="The comments this ban rejected: lifting it sends them back to the queue.",
+    )
+
+    objects = BanQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -202,11 +259,28 @@ class Ban(models.Model):
                 condition=~Q(email="") | Q(ip__isnull=False),
                 name="ban_has_email_or_ip",
                 violation_error_message="Ban an e-mail address, an IP address, or both.",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(ip__isnull=True) | Q(ip_expires_at__isnull=False),
+                name="ban_ip_expires",
+                violation_error_message="An IP ban needs an end.",
+            ),
         ]
 
     def __str__(self):
         return " / ".join(str(part) for part in (self.email, self.ip) if part)
+
+    def save(self, *args, **kwargs):
+        if self.ip and self.ip_expires_at is None:
+            self.ip_expires_at = timezone.now() + timedelta(days=settings.COMMENTS_IP_BAN_DAYS)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_active(self) -> bool:
+        now = timezone.now()
+        email_on = bool(self.email) and (self.expires_at is None or self.expires_at > now)
+        ip_on = bool(self.ip) and self.ip_expires_at is not None and self.ip_expires_at > now
+        return self.lifted_at is None and (email_on or ip_on)
 
 
 class Subscription(models.Model):

@@ -7,6 +7,7 @@ moderator (recorded, pipeline goes on), or *approve* it. Every verdict is stored
 the comment as a ``Reason``, so moderators always see why a comment is where it is.
 """
 
+import ipaddress
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,7 +15,9 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
+from django.db.models.functions import Lower
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from articles.markup import clean_comment
@@ -38,6 +41,7 @@ class Verdict:
     detail: str = ""
     message: str = ""  # for refusals: what the reader is told
     status: int = 400  # for refusals: the HTTP status of the answer
+    ban_id: int | None = None  # the ban that rejected the comment, recorded on the ban
 
 
 @dataclass
@@ -153,13 +157,11 @@ def suspect_words(sub: Submission) -> Verdict | None:
 
 
 def bans(sub: Submission) -> Verdict | None:
-    match = Q(email__iexact=sub.email) & ~Q(email="")
-    if sub.ip:
-        match |= Q(ip=sub.ip)
-    ban = Ban.objects.filter(match).first()
+    ban = Ban.objects.matching(sub.email, sub.ip, sub.now).first()
     if ban:
-        what = "e-mail" if ban.email and ban.email.lower() == sub.email.lower() else "IP address"
-        return Verdict(REJECT, Reason.Code.BANNED, detail=f"banned {what}")
+        by_email = ban.email and ban.email.lower() == sub.email.lower()
+        what = "e-mail" if by_email else "IP address"
+        return Verdict(REJECT, Reason.Code.BANNED, detail=f"banned {what}", ban_id=ban.pk)
     return None
 
 
@@ -269,6 +271,8 @@ def submit(sub: Submission, *, also: Callable[[Comment], object] | None = None) 
         if status == Comment.Status.APPROVED:
             # Robust: the comment is stored; mail that cannot be queued must not undo the reply.
             transaction.on_commit(lambda: notifications.comment_approved(comment.pk), robust=True)
+        # Lifting the ban sends the comment back to the queue.
+        comment.rejecting_bans.add(*(v.ban_id for v in verdicts if v.ban_id))
     return Outcome(comment, None, verdicts)
 
 
@@ -327,38 +331,220 @@ def set_pick(comment: Comment, featured: bool, *, by) -> bool:
     return True
 
 
+# --- Bans ----------------------------------------------------------------------------------
+#
+# A ban should hit only whom it means. An e-mail address is one commenter; an IP address
+# may be a household, an office, a carrier's NAT, or the site's own proxy. So: the ban
+# form shows who else posted from the address before anything happens, IP bans are
+# opt-in and always end, addresses that cannot be one reader's are never banned, and
+# "reject pending" covers the commenter's own address unless widened to the IP.
+
+# Networks shared by many people or internal to the deployment. Documentation ranges
+# (192.0.2.0/24 and the like) are not here: they never appear in real traffic.
+SHARED_NETWORKS = [
+    ipaddress.ip_network(net)
+    for net in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
+]
+
+
+def ip_ban_refusal(ip: str | None) -> str:
+    """Why an IP ban on this address is refused, or "" when it may be banned.
+
+    The address a comment carries is what ``readers.client_ip`` made of the request: with
+    ``TRUSTED_PROXIES=0`` the connection's address, else the entry that many hops back in
+    X-Forwarded-For (or the connection's address when the header was short). It names a
+    reader only when it is a public address that is not one of the site's proxies:
+
+    - loopback, unspecified, link-local, private and carrier-NAT (100.64.0.0/10) addresses
+      are a proxy in front of the app (``TRUSTED_PROXIES`` too low) or a network shared by
+      many readers, so they are refused whatever the settings;
+    - addresses in ``PROXY_NETWORKS`` (a CDN's or load balancer's public addresses) are
+      the proxy's, seen when a request arrived without its forwarding header: refused.
+    """
+    if not ip:
+        return "no IP address was recorded"
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return "not an IP address"
+    if address.version == 6 and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    hint = " (is TRUSTED_PROXIES set?)" if not settings.TRUSTED_PROXIES else ""
+    if address.is_loopback or address.is_unspecified:
+        return f"{address} is this server's own address, not a reader's{hint}"
+    if address.is_link_local or any(address in net for net in SHARED_NETWORKS):
+        return f"{address} is a private or shared address that may be many readers'{hint}"
+    for net in settings.PROXY_NETWORKS:
+        if address in ipaddress.ip_network(net, strict=False):
+            return f"{address} is a proxy's address (PROXY_NETWORKS), not a reader's"
+    return ""
+
+
+def _pending(**match):
+    return Comment.objects.filter(status=Comment.Status.PENDING, **match)
+
+
+@dataclass
+class BanPreview:
+    """What banning the writer of ``comment`` could affect, shown before anything is done."""
+
+    comment: Comment
+    own_pending: int  # pending comments from the same e-mail address
+    others_on_ip: int  # comments from the same IP by other e-mail addresses
+    others_pending_on_ip: int
+    other_names_on_ip: int
+    ip_refusal: str
+
+    @property
+    def ip_summary(self) -> str:
+        if not self.comment.ip:
+            return "No IP address was recorded for this comment."
+        if not self.others_on_ip:
+            return "No one else has commented from this IP address."
+        names = self.other_names_on_ip
+        return (
+            f"This IP address also posted {self.others_on_ip} comment(s)"
+            f" ({self.others_pending_on_ip} pending) by {names} other name{pluralize(names)}."
+        )
+
+
+def ban_preview(comment: Comment) -> BanPreview:
+    own = _pending(email__iexact=comment.email).count()
+    others = Comment.objects.none()
+    if comment.ip:
+        others = Comment.objects.filter(ip=comment.ip).exclude(email__iexact=comment.email)
+    counts = others.aggregate(
+        total=Count("pk"),
+        pending=Count("pk", filter=Q(status=Comment.Status.PENDING)),
+        names=Count(Lower("name"), distinct=True),
+    )
+    return BanPreview(
+        comment=comment,
+        own_pending=own,
+        others_on_ip=counts["total"] or 0,
+        others_pending_on_ip=counts["pending"] or 0,
+        other_names_on_ip=counts["names"] or 0,
+        ip_refusal=ip_ban_refusal(comment.ip) if comment.ip else "",
+    )
+
+
 @dataclass
 class BanResult:
-    banned: int = 0
-    rejected: int = 0
+    """What one ban did, in the words the moderator is told."""
+
+    comment: Comment
+    ban: Ban | None = None
+    ip_refused: str = ""
+    rejected_own: int | None = None  # None: not asked to reject pending comments
+    rejected_on_ip: int | None = None  # None: not widened to the IP
+
+    @property
+    def message(self) -> str:
+        ban = self.ban
+        if ban is None:
+            return f"{self.comment.name} not banned: {self.ip_refused or 'nothing was chosen'}."
+        parts = []
+        if ban.email:
+            parts.append(f"banned {ban.email} {_for_how_long(ban.created_at, ban.expires_at)}")
+        if self.rejected_own is not None:
+            n = self.rejected_own
+            parts.append(f"rejected {n} of their pending comment{pluralize(n)}")
+        if ban.ip:
+            parts.append(f"banned IP {ban.ip} {_for_how_long(ban.created_at, ban.ip_expires_at)}")
+        else:
+            why = f" ({self.ip_refused})" if self.ip_refused else ""
+            parts.append(f"IP not banned{why}")
+        if self.rejected_on_ip is not None:
+            n = self.rejected_on_ip
+            parts.append(f"rejected {n} pending comment{pluralize(n)} by others from that IP")
+        if not ban.email:
+            parts.append("e-mail address not banned")
+        sentence = "; ".join(parts)
+        return sentence[0].upper() + sentence[1:] + "."
 
 
-def ban(comments, *, by, email: bool = True, ip: bool = True, reject_pending: bool = True):
-    """Ban the commenters of ``comments`` by e-mail and/or IP address.
+def _for_how_long(start: datetime, end: datetime | None) -> str:
+    if end is None:
+        return "permanently"
+    days = round((end - start).total_seconds() / 86400)
+    return f"for {days} day{pluralize(days)}" if days >= 1 else "for less than a day"
 
-    With ``reject_pending``, their comments still waiting for a decision are rejected too.
-    """
-    result = BanResult()
+
+def _reject_for(ban: Ban, comments, by) -> int:
+    rejected = 0
     for comment in comments:
-        banned = Ban(
-            email=comment.email if email else "",
-            ip=comment.ip if ip else None,
-            note=f"From comment {comment.pk}",
-            created_by=by,
-        )
-        if banned.email or banned.ip:
-            banned.save()
-            result.banned += 1
-        if reject_pending:
-            pending = Comment.objects.filter(
-                status=Comment.Status.PENDING, email__iexact=comment.email
-            )
-            if ip and comment.ip:
-                pending = pending | Comment.objects.filter(
-                    status=Comment.Status.PENDING, ip=comment.ip
-                )
-            for other in pending:
-                result.rejected += set_status(
-                    other, Comment.Status.REJECTED, by=by, detail="commenter banned"
-                )
+        if set_status(comment, Comment.Status.REJECTED, by=by, detail="commenter banned"):
+            ban.rejected.add(comment)
+            rejected += 1
+    return rejected
+
+
+@transaction.atomic
+def ban(
+    comment: Comment,
+    *,
+    by,
+    email: bool = True,
+    ip: bool = False,
+    email_days: int | None = None,
+    reject_pending: bool = True,
+    reject_ip_pending: bool = False,
+) -> BanResult:
+    """Ban the writer of ``comment`` by e-mail address and/or IP address.
+
+    The e-mail ban lasts ``email_days`` (None: until lifted); an IP ban lasts
+    ``COMMENTS_IP_BAN_DAYS`` and is skipped for an address ``ip_ban_refusal`` refuses.
+    ``reject_pending`` rejects the comments of the same e-mail address still waiting for
+    a decision; ``reject_ip_pending`` also those of others from the same IP (only for an
+    IP that may be banned). Every comment rejected is recorded on the ban.
+    """
+    now = timezone.now()
+    result = BanResult(comment=comment)
+    refusal = ip_ban_refusal(comment.ip) if (ip or reject_ip_pending) else ""
+    result.ip_refused = refusal
+    ip_ok = bool(comment.ip) and not refusal
+    record = Ban(note=f"From comment {comment.pk}", created_by=by)
+    if email and comment.email:
+        record.email = comment.email
+        record.expires_at = now + timedelta(days=email_days) if email_days else None
+    if ip and ip_ok:
+        record.ip = comment.ip
+        record.ip_expires_at = now + timedelta(days=settings.COMMENTS_IP_BAN_DAYS)
+    if not (record.email or record.ip):
+        return result
+    record.save()
+    result.ban = record
+    if reject_pending:
+        result.rejected_own = _reject_for(record, _pending(email__iexact=comment.email), by)
+    if reject_ip_pending and ip_ok:
+        others = _pending(ip=comment.ip).exclude(email__iexact=comment.email)
+        result.rejected_on_ip = _reject_for(record, others, by)
     return result
+
+
+def ban_commenters(comments, **choices) -> list[BanResult]:
+    """Ban the writers of ``comments``, once per commenter (e-mail address and IP)."""
+    done, results = set(), []
+    for comment in comments:
+        key = (comment.email.lower(), comment.ip)
+        if key not in done:
+            done.add(key)
+            results.append(ban(comment, **choices))
+    return results
+
+
+@transaction.atomic
+def lift(record: Ban, *, by) -> int | None:
+    """End a ban now and send the comments it rejected back to the queue.
+
+    A comment a moderator decided on since (approved, or marked spam) keeps that
+    decision. Returns how many went back, or None when the ban was already lifted.
+    """
+    if record.lifted_at is not None:
+        return None
+    Ban.objects.filter(pk=record.pk).update(lifted_at=timezone.now(), lifted_by=by)
+    record.refresh_from_db(fields=["lifted_at", "lifted_by"])
+    requeued = 0
+    for comment in record.rejected.filter(status=Comment.Status.REJECTED):
+        requeued += set_status(comment, Comment.Status.PENDING, by=by, detail="ban lifted")
+    return requeued

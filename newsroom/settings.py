@@ -342,6 +342,10 @@ X_FRAME_OPTIONS = "DENY"
 # only, so the header cannot be spoofed to dodge comment rate limits, bans or the login
 # throttle (comments/readers.py).
 TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+# The public addresses or networks (CIDR) of those proxies, e.g. a CDN's edge ranges. A
+# comment that reached the app without its X-Forwarded-For hops carries one of them, so
+# the ban form refuses to ban them (private and loopback addresses are refused anyway).
+PROXY_NETWORKS = env.list("PROXY_NETWORKS", default=[])
 
 
 def _media_origin(url: str) -> list[str]:
@@ -417,6 +421,9 @@ CONFIRMATION_MAILS_PER_MAILBOX_PER_HOUR = env.int(
     "CONFIRMATION_MAILS_PER_MAILBOX_PER_HOUR", default=3
 )
 CONFIRMATION_MAILS_PER_IP_PER_HOUR = env.int("CONFIRMATION_MAILS_PER_IP_PER_HOUR", default=10)
+# How long an IP ban lasts. IP addresses are shared (homes, offices, carrier NAT) and
+# change hands, so an IP ban always ends; an e-mail ban may be permanent.
+COMMENTS_IP_BAN_DAYS = env.int("COMMENTS_IP_BAN_DAYS", default=7)
 # Notification mail is sent by a task: run immediately unless a worker backend is set.
 # Production: TASKS_BACKEND=django_tasks_db.DatabaseBackend and `manage.py db_worker`.
 TASKS = {

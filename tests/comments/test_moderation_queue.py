@@ -67,18 +67,33 @@ def text(element) -> str:
     return " ".join("".join(pieces(element)).split())
 
 
+# The parts of a queue card, by the class that marks them.
+CARD_PARTS = {
+    "comment": "qc-main",
+    "head": "qc-head",
+    "name": "qc-name",
+    "on_article": "qc-article",
+    "passage": "qc-passage",
+    "reply": "qc-reply",
+    "body": "qc-body",
+    "why": "qc-reasons",
+    "report_count": "qc-reports",
+    "history": "qc-history",
+    "moderate": "qc-decide",
+}
+
+
 def row(response, comment: Comment) -> dict:
-    """The changelist row of a comment, as {column name: cell element}."""
+    """The changelist card of a comment, as {part name: element}."""
     for tr in parse(response).iter("tr"):
         box = tr.find(".//input[@name='_selected_action']")
         if box is None or box.get("value") != str(comment.pk):
             continue
-        cells = {}
-        for cell in tr:
-            names = [c for c in cell.get("class", "").split() if c.startswith("field-")]
-            if names:
-                cells[names[0].removeprefix("field-")] = cell
-        return cells
+        parts = {"row": tr}
+        for element in tr.iter():
+            classes = element.get("class", "").split()
+            parts.update((name, element) for name, c in CARD_PARTS.items() if c in classes)
+        return parts
     raise AssertionError(f"comment {comment.pk} is not in the changelist")
 
 
@@ -100,24 +115,6 @@ def comment_count_heading(client, article: Article) -> str:
     """The heading above an article's discussion, as a reader's browser shows it."""
     heading = parse(client.get(article.get_absolute_url())).find(".//*[@id='comments-heading']")
     return text(heading)
-
-
-@pytest.fixture
-def moderator(make_staff):
-    return make_staff("Moderator")
-
-
-@pytest.fixture
-def moderator_client(moderator):
-    client = Client()
-    client.force_login(moderator)
-    return client
-
-
-@pytest.fixture
-def reader():
-    """A separate browser for the public site, with no staff session."""
-    return Client()
 
 
 # --- The queue --------------------------------------------------------------------------
@@ -177,15 +174,33 @@ def test_queue_row_shows_headline_excerpt_passage_reasons_reports_and_history(
 
     cells = row(moderator_client.get(CHANGELIST_URL), comment)
 
-    assert text(cells["on_article"].find(".//a")) == "MOSUL: Dam reservoir reaches record level"
-    assert text(cells["on_article"].find(".//small")) == "on “First paragraph.”"
-    assert text(cells["comment"].find(".//strong")) == "Ana"
-    assert "The water level keeps rising" in text(cells["comment"])
+    headline = cells["on_article"].find(".//a")
+    assert text(headline) == "MOSUL: Dam reservoir reaches record level"
+    # Cut to one line in the queue; the whole headline is in the link's title.
+    assert headline.get("title") == "MOSUL: Dam reservoir reaches record level"
+    assert text(cells["passage"]) == "about “First paragraph.”"
+    assert text(cells["name"]) == "Ana"
+    assert "The water level keeps rising" in text(cells["body"])
     assert "TAIL-NOT-SHOWN" not in text(cells["comment"])
-    assert text(cells["why"]) == "Many links: 3 links New commenter"
-    assert text(cells["report_count"]) == "2"
+    badges = [text(b) for b in cells["why"].iter("span") if "badge" in b.get("class", "")]
+    assert badges == ["Many links: 3 links", "New commenter"]
+    assert text(cells["report_count"]) == "2 reports"
     # Addresses match whatever their case; the row's own (pending) comment counts in neither.
     assert text(cells["history"]) == "2 approved, 2 rejected"
+
+
+def test_queue_marks_a_reply_with_its_parents_name_and_excerpt(
+    moderator_client, article, make_comment
+):
+    parent = make_comment(article, name="Bashir", body="The dam was built in 1986. " * 10)
+    reply = make_comment(article, parent=parent, status=Comment.Status.PENDING, body="No, 1984.")
+    response = moderator_client.get(CHANGELIST_URL)
+
+    cells = row(response, reply)
+
+    assert text(cells["reply"]).startswith("↳ reply to Bashir: “The dam was built in 1986.")
+    assert text(cells["reply"]).endswith("…”")
+    assert "reply" not in row(response, parent), "a comment that answers no one says nothing"
 
 
 def test_queue_row_links_to_the_comment_on_the_article(moderator_client, article, make_comment):
@@ -427,7 +442,7 @@ def test_ban_page_offers_email_ip_and_rejecting_pending(moderator_client, articl
 
     form = parse(response).find(".//div[@id='content']//form")
     boxes = {box.get("name") for box in form.iter("input") if box.get("type") == "checkbox"}
-    assert boxes == {"email", "ip", "reject_pending"}
+    assert boxes == {"email", "ip", "reject_pending", "reject_ip_pending"}
     assert "troll@example.net" in text(form)
     assert "198.51.100.9" in text(form)
 
@@ -448,14 +463,16 @@ def test_ban_stores_ban_and_rejects_commenters_pending_comments(
     ban = Ban.objects.get()
     assert (ban.email, ban.ip, ban.created_by) == ("troll@example.net", "198.51.100.9", moderator)
     statuses = {c.pk: c.status for c in Comment.objects.all()}
+    # Someone else on the same IP is rejected only when the moderator widens it to the IP.
     assert statuses == {
         banned.pk: Comment.Status.REJECTED,
         same_email.pk: Comment.Status.REJECTED,
-        same_ip.pk: Comment.Status.REJECTED,
+        same_ip.pk: Comment.Status.PENDING,
         earlier.pk: Comment.Status.APPROVED,
         bystander.pk: Comment.Status.PENDING,
     }
     assert same_email.reasons.get().detail == "commenter banned"
+    assert set(ban.rejected.all()) == {banned, same_email}
 
 
 def test_ban_without_reject_pending_leaves_pending_comments(
@@ -511,12 +528,26 @@ def test_banned_ip_gets_next_comment_rejected(
     assert latest.reasons.filter(code=Reason.Code.BANNED, detail="banned IP address").exists()
 
 
-def test_ban_action_bans_each_selected_commenter(moderator_client, article, make_comment):
+def test_ban_action_bans_each_selected_commenter_after_confirming(
+    moderator_client, article, make_comment
+):
     first = make_comment(article, email="one@example.net", ip="198.51.100.1")
     second = make_comment(article, email="two@example.net", ip=None)
 
-    assert post_action(moderator_client, "ban_commenters", first, second).status_code == 302
+    page = post_action(moderator_client, "ban_commenters", first, second)
+    assert page.status_code == 200
+    assert not Ban.objects.exists(), "the action first shows what it would do"
+    form = parse(page).find(".//div[@id='content']//form")
+    data = {
+        box.get("name"): box.get("value", "on")
+        for box in form.iter("input")
+        if box.get("type") == "hidden" or box.get("checked") is not None
+    }
+    data["_selected_action"] = [first.pk, second.pk]
+    data["ip"] = "on"
+    response = moderator_client.post(CHANGELIST_URL, data)
 
+    assert response.status_code == 302
     assert set(Ban.objects.values_list("email", "ip")) == {
         ("one@example.net", "198.51.100.1"),
         ("two@example.net", None),
@@ -532,6 +563,18 @@ def test_moderator_role_has_exactly_the_comment_permissions(db):
     granted = {(p.content_type.app_label, p.codename) for p in group.permissions.all()}
 
     assert granted == {("comments", codename) for codename in MODERATOR_PERMISSIONS}
+
+
+def test_moderator_sees_only_the_queue_bans_and_word_lists_in_the_admin(moderator_client):
+    response = moderator_client.get(reverse("admin:index"))
+
+    assert response.status_code == 200
+    shown = {
+        (app["app_label"], model["object_name"])
+        for app in response.context["app_list"]
+        for model in app["models"]
+    }
+    assert shown == {("comments", "Ban"), ("comments", "Comment"), ("comments", "ModeratedWord")}
 
 
 @pytest.mark.parametrize("page", ["changelist", "add", "change"])

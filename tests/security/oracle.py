@@ -39,6 +39,7 @@ PAGE_ELEMENTS = {
 ADMIN_ELEMENTS = PAGE_ELEMENTS | {
     "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "colgroup", "col",
     "details", "summary", "dl", "dt", "dd", "h4", "hr", "code", "pre",
+    "kbd",  # the comment queue's keyboard legend
     "svg", "use", "symbol", "path", "g",  # the admin's own icons
 }  # fmt: skip
 
