@@ -497,6 +497,24 @@ class Article(models.Model):
         return f"{kicker}: {self.headline}" if kicker else self.headline
 
     @property
+    def kicker_region(self) -> Region | None:
+        """The region the kicker names, for the kicker to link to; None for a typed kicker
+        that is not the primary region's name (e.g. “ANALYSIS”)."""
+        region = self.primary_region
+        if region and (not self.kicker or self.kicker.casefold() == region.name.casefold()):
+            return region
+        return None
+
+    @property
+    def kind_label(self) -> str:
+        """The type shown beside the section: none for news, nor where the section's name
+        already says it (an opinion piece in “Opinion”)."""
+        if self.kind == self.Kind.NEWS:
+            return ""
+        label = self.get_kind_display()
+        return "" if label.casefold() == self.section.name.casefold() else label
+
+    @property
     def is_opinion(self) -> bool:
         return self.kind == self.Kind.OPINION
 

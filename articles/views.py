@@ -24,8 +24,9 @@ def article_page_queryset():
     return Article.objects.select_related("section", "primary_region", "lead_photo")
 
 
+BYLINES = Prefetch("bylines", queryset=Byline.objects.select_related("author"))
 PARTS = [
-    Prefetch("bylines", queryset=Byline.objects.select_related("author")),
+    BYLINES,
     "regions",
     "quotes",
     "corrections",
@@ -133,30 +134,55 @@ class ArticleListView(StrictPagesMixin, ListView):
 
 
 class HomeView(ArticleListView):
+    """The lead story, each section's newest stories, then "Latest": the rest, newest first.
+
+    Every page of "Latest" leaves out the stories shown above it on page 1, so no story
+    shows twice and page 2 goes on where page 1 stopped. The front costs one query on every
+    page, and the bylines of all cards one more, whatever the number of stories.
+    """
+
     template_name = "articles/home.html"
     per_section = 4
 
+    def get_queryset(self):
+        self.lead, self.section_blocks = self.front()
+        above = [article.pk for article in self.shown_above()]
+        # Bylines are fetched once for the front and this page together (get_context_data).
+        return super().get_queryset().prefetch_related(None).exclude(pk__in=above)
+
+    def front(self):
+        """The lead story and each section's newest stories without it, in one query."""
+        # One more article per section than is shown: whichever leads is taken out.
+        latest = list(
+            Article.objects.published()
+            .select_related("section", "primary_region", "lead_photo")
+            .latest_per_section(self.per_section + 1)
+            .order_by("section__position", "section__name", "section_rank")
+        )
+        if not latest:
+            return None, []
+        # The editors' choice while it is live and its time lasts, else the newest.
+        lead = next((article for article in latest if article.leads), None)
+        lead = lead or max(latest, key=lambda article: (article.publish_at, article.pk))
+        blocks = [
+            (section, [article for article in articles if article.pk != lead.pk])
+            for section, articles in groupby(latest, key=lambda article: article.section)
+        ]
+        return lead, [(section, articles[: self.per_section]) for section, articles in blocks]
+
+    def shown_above(self) -> list[Article]:
+        above = [self.lead] if self.lead else []
+        return above + [article for _, articles in self.section_blocks for article in articles]
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        if context["page_obj"].number == 1 and context["articles"]:
-            # One more article per section than is shown: whichever leads is taken out.
-            latest = list(
-                Article.objects.published()
-                .for_listing()
-                .latest_per_section(self.per_section + 1)
-                .order_by("section__position", "section__name", "section_rank")
-            )
-            # The editors' choice while it is live and its time lasts, else the newest.
-            lead = next((article for article in latest if article.leads), None)
-            lead = lead or context["articles"][0]
-            context["lead"] = lead
-            blocks = [
-                (section, [article for article in articles if article.pk != lead.pk])
-                for section, articles in groupby(latest, key=lambda article: article.section)
-            ]
-            context["section_blocks"] = [
-                (section, articles[: self.per_section]) for section, articles in blocks if articles
-            ]
+        context["articles"] = list(context["articles"])
+        first_page = context["page_obj"].number == 1
+        cards = context["articles"] + (self.shown_above() if first_page else [])
+        prefetch_related_objects(cards, BYLINES)
+        if first_page:
+            context["lead"] = self.lead
+            context["section_blocks"] = [(s, a) for s, a in self.section_blocks if a]
         return context
 
 

@@ -122,10 +122,10 @@ def visit(browser, plain_http, live_server, demo_site):
 def test_pages_load_without_console_errors_or_failed_requests(visit):
     problems = {}
     for name in PAGES:
-        for label, width in WIDTHS.items():
+        for width in WIDTHS.values():
             page = visit(name, width)
             page.scroll_through()
-            page.screenshot(f"{name}-{label}")
+            page.screenshot(f"{name}-{width}")
             if page.problems:
                 problems[f"{name} at {width}px"] = page.problems
     assert problems == {}
@@ -171,7 +171,7 @@ def test_pages_fit_a_phone_without_sideways_scrolling_or_layout_shift(visit):
     article, home = pages["article"], pages["home"]
     body, sidebar = article.box(".article"), article.box(".sidebar")
     assert sidebar["y"] >= body["y"] + body["height"], "the sidebar goes under the article"
-    photo, text = home.box(".lead-photo-link"), home.box(".lead-text")
+    photo, text = home.box(".lead-picture"), home.box(".lead-text")
     assert text["y"] >= photo["y"] + photo["height"] - 1, "lead text under its photo"
 
 
@@ -183,13 +183,84 @@ def test_wide_screen_uses_columns_without_layout_shift(visit):
     article, home = pages["article"], pages["home"]
     body, sidebar = article.box(".article"), article.box(".sidebar")
     assert sidebar["x"] >= body["x"] + body["width"], "the sidebar sits beside the article"
-    photo, text = home.box(".lead-photo-link"), home.box(".lead-text")
+    photo, text = home.box(".lead-picture"), home.box(".lead-text")
     assert text["x"] >= photo["x"] + photo["width"] - 1, "lead text beside its photo"
     lead_image = home.page.query_selector(".lead-story img")
     assert lead_image.get_attribute("loading") is None
     # The browser picked a rendition that suits the slot, not the largest file.
     chosen = lead_image.evaluate("img => img.currentSrc")
     assert "/media/renditions/" in chosen and chosen.endswith(".webp"), chosen
+
+
+MORE_SECTIONS = ["Middle East", "Africa", "Science and Technology", "Climate", "Opinion", "Culture"]
+
+
+def nav_link_positions(page: Visit) -> list[dict]:
+    """Each menu link: where it is at first, and where it is once focused as by keyboard
+    (which scrolls the menu, never the page sideways)."""
+    return page.page.evaluate(
+        """() => {
+            const links = [...document.querySelectorAll('.section-nav a')];
+            const first = links.map(link => link.getBoundingClientRect());
+            return links.map((link, i) => {
+                const menu = link.closest('ul');
+                const style = getComputedStyle(menu);
+                link.focus();
+                const after = link.getBoundingClientRect();
+                return {text: link.textContent, current: link.hasAttribute('aria-current'),
+                        left: first[i].left, right: first[i].right,
+                        focusedLeft: after.left, focusedRight: after.right,
+                        focused: document.activeElement === link, pageScrollX: window.scrollX,
+                        menuScrolls: ['auto', 'scroll'].includes(style.overflowX)
+                                     && menu.scrollWidth > menu.clientWidth};
+            });
+        }"""
+    )
+
+
+def test_phone_menu_sits_near_the_top_and_reaches_every_section(visit, make_section):
+    for name in MORE_SECTIONS:  # before Business (position 1): it is last in the menu
+        make_section(name, position=0)
+    width = WIDTHS["phone"]
+    for name in ("home", "article", "section"):
+        page = visit(name, width)
+        assert page.box(".section-nav")["y"] <= 120, name  # the masthead is one short line
+        assert overflow(page) == 0, name
+        links = nav_link_positions(page)
+        assert len(links) == 3 + len(MORE_SECTIONS), name  # Home, World, Business and more
+        hidden = [link for link in links if link["right"] > width or link["left"] < 0]
+        assert hidden, "the menu is wider than a phone: it must scroll"
+        assert all(link["menuScrolls"] for link in hidden), name
+        for link in links:
+            assert link["focused"] and link["pageScrollX"] == 0, (name, link)
+            assert link["focusedLeft"] >= 0 and link["focusedRight"] <= width, (name, link)
+        current = [link for link in links if link["current"]]
+        if name != "article":  # the menu marks the page it is on, shown without scrolling
+            assert len(current) == 1 and 0 <= current[0]["left"] <= current[0]["right"] <= width
+
+
+def test_phone_masthead_keeps_search_and_support_in_reach(visit):
+    page = visit("home", WIDTHS["phone"])
+    search, support = page.box(".masthead .search-link"), page.box(".masthead .support-button")
+    assert search["y"] + search["height"] <= page.box(".section-nav")["y"]
+    assert support["x"] + support["width"] <= WIDTHS["phone"]
+    assert page.page.get_attribute(".masthead .search-link", "href") == "/search/"
+    # The skip link still comes first and shows when focused.
+    page.page.keyboard.press("Tab")
+    assert page.page.evaluate("document.activeElement.className") == "skip-link"
+    assert page.box(".skip-link")["y"] >= 0
+
+
+def test_home_page_main_content_links_each_article_once(visit, demo_site):
+    for width in WIDTHS.values():
+        page = visit("home", width)
+        hrefs = page.page.evaluate(
+            "[...document.querySelectorAll('main a')].map(a => a.getAttribute('href'))"
+            ".filter(href => /^\\/\\d{4}\\/\\d{2}\\/\\d{2}\\//.test(href))"
+        )
+        assert demo_site["lead"].get_absolute_url() in hrefs  # the page has its stories
+        assert len(hrefs) >= 8, width
+        assert sorted(hrefs) == sorted(set(hrefs)), width
 
 
 def test_comment_script_works_under_the_content_security_policy(
