@@ -277,6 +277,10 @@ def _record_renditions(
 
 
 # --- Files nothing uses any more ----------------------------------------------------------
+# Ours rather than django-cleanup's: that library deletes a FileField's old file on save
+# or delete, but knows nothing of the renditions a photo lists in JSON, and deletes a
+# file without asking whether another row still uses it (a copied photo shares its files,
+# a storage that reuses names may have written the new file over the old one).
 
 # The uploaded file of each model that has one; a Photo also has renditions made from it.
 FILE_FIELDS = {"photo": "image", "author": "photo"}

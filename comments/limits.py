@@ -1,4 +1,12 @@
-"""Counters for abuse limits, kept in the shared cache so every app server sees them."""
+"""Counters for abuse limits, kept in the shared cache so every app server sees them.
+
+Ours rather than django-ratelimit's: that library limits a view by a key taken from the
+request before the view runs, while our limits are steps of the moderation pipeline
+(after the closed-comments and form-timestamp checks, before anything is stored; keyed by
+client address and by the normalised mailbox the reader typed) and of the confirmation
+mail; and their counters fall back to per-process ones while the shared cache is down
+(newsroom/sharedcache.py), where a decorator's cache calls would fail the request.
+"""
 
 from django.core.cache import cache
 
