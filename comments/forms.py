@@ -52,7 +52,7 @@ class CommentForm(ProtectedForm):
     name = forms.CharField(max_length=80, widget=forms.TextInput(attrs={"autocomplete": "name"}))
     email = forms.EmailField(
         label="E-mail",
-        help_text="Never shown. Used to tell you about replies if you ask.",
+        help_text="Never shown. Used only for the mail you ask for below.",
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     body = forms.CharField(
@@ -60,6 +60,12 @@ class CommentForm(ProtectedForm):
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text="Plain text; links become links. Be kind and stay on topic.",
+    )
+    verify = forms.BooleanField(
+        label="Verify my e-mail to skip the queue",
+        required=False,
+        help_text="We mail you a link; once you open it, your comments appear without "
+        "waiting for a moderator when your earlier ones were approved.",
     )
     notify = forms.ChoiceField(
         label="Notify me of",
