@@ -44,6 +44,9 @@
       line.appendChild(out);
     }
     line.hidden = false;
+    // Signed in already: nothing to verify on this device.
+    var verify = form.querySelector(".verify");
+    if (verify && canSignOut) verify.hidden = true;
   }
   if (remembered.v && remembered.e) showReader(remembered.e, true);
 
@@ -90,6 +93,7 @@
         }
         if (data.reader) showReader(data.reader, !!data.verified && !data.staff);
         else if (remembered.v) showReader("", false);
+        form.setAttribute("data-stamped", "");
         return data;
       }).catch(function () { return null; });  // the page's own timestamp stays
     }
