@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# Links in mail lead here when no request says otherwise (the served port, not 8000).
+SITE_URL ?= http://127.0.0.1:$(PORT)
 STAMP := $(VENV)/.installed
 # axe-core and the Nu HTML checker (vnu.jar) come from npm; the tests run them offline.
 NODE_STAMP := node_modules/.installed
@@ -20,7 +22,7 @@ run: $(STAMP)  ## Serve the demo site on http://127.0.0.1:$(PORT) (SQLite, devel
 	DEBUG=1 $(PY) manage.py load_demo
 	DEBUG=1 $(PY) manage.py load_demo_comments
 	DEBUG=1 $(PY) manage.py ensure_admin
-	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	DEBUG=1 SITE_URL=$(SITE_URL) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 $(NODE_STAMP): package.json package-lock.json
 	@command -v npm >/dev/null || { echo "npm is needed for the browser and HTML checks: apt-get install -y nodejs npm (bash .ci/run installs it)"; exit 1; }

@@ -319,3 +319,47 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.email} for comment {self.comment_id}"
+
+
+class Reader(models.Model):
+    """A reader's e-mail address and whether they proved it is theirs: the one record of a
+    confirmed address, kept by mailbox. Trust in comments, the verified cookie and mail to
+    readers (notifications, later newsletters) all go by it; readers have no accounts."""
+
+    mailbox = models.CharField(
+        max_length=254, unique=True, help_text="The address as it delivers (see mailbox())."
+    )
+    email = models.EmailField(help_text="The address as the reader first wrote it.")
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its owner first opened a link mailed to it."
+    )
+
+    class Meta:
+        ordering = ["mailbox"]
+
+    def __str__(self):
+        return self.email
+
+
+class ReaderLink(models.Model):
+    """A sign-in link mailed to a reader: it confirms their address (and the wish for mail
+    that asked for it) and signs in each device it is opened on, until it expires or has
+    signed in ``readers.LINK_USES`` devices. Each use is recorded here."""
+
+    reader = models.ForeignKey(Reader, on_delete=models.CASCADE, related_name="links")
+    article = models.ForeignKey(
+        Article, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    subscription = models.ForeignKey(
+        "Subscription", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    uses = models.PositiveSmallIntegerField(default=0)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"sign-in link for {self.reader} ({self.uses} uses)"

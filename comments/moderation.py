@@ -23,8 +23,9 @@ from django.utils import timezone
 from articles.markup import clean_comment
 from articles.models import Article
 
-from . import limits, notifications, words
+from . import limits, notifications, readers, words
 from .models import Ban, Comment, Reason
+from .notifications import mailbox
 from .signals import discussion_changed
 
 logger = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ class Submission:
     verified_email: str = ""
     issued_at: float | None = None  # from the signed form timestamp
     honeypot: str = ""
+    site: str = ""  # where links in mail lead (the address the post was sent to)
     now: datetime = field(default_factory=timezone.now)
     body_html: str = ""
 
@@ -166,8 +168,13 @@ def bans(sub: Submission) -> Verdict | None:
 
 
 def trust(sub: Submission) -> Verdict | None:
-    """Approve commenters who proved their address and have a clean record."""
-    if sub.verified_email and sub.verified_email.lower() == sub.email.lower():
+    """Approve commenters who proved their address and have a clean record.
+
+    Trust belongs to the address: the browser must carry the proof (a sign-in link opened
+    on it, ``readers``) for the address typed, and the address is judged by its comments
+    from any device. Asking for notifications has nothing to do with it."""
+    proven = sub.verified_email
+    if proven and mailbox(proven) == mailbox(sub.email) and readers.is_confirmed(sub.email):
         history = Comment.objects.filter(email__iexact=sub.email)
         bad = [Comment.Status.REJECTED, Comment.Status.SPAM]
         recent_bad = history.filter(status__in=bad, created_at__gte=sub.now - TRUST_COOLDOWN)
@@ -270,7 +277,9 @@ def submit(sub: Submission, *, also: Callable[[Comment], object] | None = None) 
             also(comment)
         if status == Comment.Status.APPROVED:
             # Robust: the comment is stored; mail that cannot be queued must not undo the reply.
-            transaction.on_commit(lambda: notifications.comment_approved(comment.pk), robust=True)
+            transaction.on_commit(
+                lambda: notifications.comment_approved(comment.pk, sub.site), robust=True
+            )
         # Lifting the ban sends the comment back to the queue.
         comment.rejecting_bans.add(*(v.ban_id for v in verdicts if v.ban_id))
     return Outcome(comment, None, verdicts)

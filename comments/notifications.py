@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import DisallowedHost
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
@@ -34,6 +35,8 @@ DOTS_IGNORED = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
 # Why a confirmation mail was not sent: the mailbox already had its share this hour (the
 # mail sent before is waiting there), or this client asked for too many.
 HELD_FOR_MAILBOX, HELD_FOR_CLIENT = "sent", "later"
+# A link to confirm the address is on its way (or still waiting in the inbox).
+LINK_SENT = "inbox"
 
 
 def confirm_token(subscription) -> str:
@@ -44,11 +47,27 @@ def unsubscribe_token(subscription) -> str:
     return signing.dumps(subscription.pk, salt=UNSUBSCRIBE_SALT)
 
 
-def absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
+def site_root(request=None) -> str:
+    """Where links in mail lead: the scheme and host the request that caused the mail was
+    made to, when the host is one the site answers to (ALLOWED_HOSTS); else SITE_URL."""
+    if request is not None:
+        try:
+            return f"{request.scheme}://{request.get_host()}"
+        except DisallowedHost:
+            pass
+    return settings.SITE_URL.rstrip("/")
 
 
-def comment_approved(comment_id: int) -> None:
+def where(root: str) -> dict[str, str]:
+    """A task's ``root`` argument, given only when it differs from SITE_URL's default."""
+    return {"root": root} if root else {}
+
+
+def absolute(path: str, root: str = "") -> str:
+    return (root or settings.SITE_URL).rstrip("/") + path
+
+
+def comment_approved(comment_id: int, root: str = "") -> None:
     """Queue the notifications for a newly approved comment, unless already queued.
 
     A task queue that is down leaves the comment unclaimed (``notified_at`` empty), and
@@ -61,7 +80,7 @@ def comment_approved(comment_id: int) -> None:
     if not claimed:
         return
     try:
-        send_notifications.enqueue(comment_id)
+        send_notifications.enqueue(comment_id, **where(root))
     except Exception:  # the queue's backend, its table or its broker is down
         Comment.objects.filter(pk=comment_id).update(notified_at=None)
         logger.exception(
@@ -77,14 +96,14 @@ def comment_approved(comment_id: int) -> None:
 NOT_QUEUED = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-def queue_confirmation(subscription_id: int) -> None:
+def queue_confirmation(subscription_id: int, root: str = "") -> None:
     from .models import Subscription
 
     try:
         # A savepoint: a failed insert into the queue's table must not abort the
         # transaction that stores the comment.
         with transaction.atomic():
-            send_confirmation.enqueue(subscription_id)
+            send_confirmation.enqueue(subscription_id, **where(root))
     except Exception:  # the queue's backend, its table or its broker is down
         Subscription.objects.filter(pk=subscription_id, confirmed_at__isnull=True).update(
             created_at=NOT_QUEUED
@@ -134,7 +153,7 @@ def recipients(comment) -> dict[str, object]:
 
 
 @task()
-def send_notifications(comment_id: int, attempt: int = 1) -> int:
+def send_notifications(comment_id: int, attempt: int = 1, root: str = "") -> int:
     """Mail every confirmed subscriber once; returns how many mails went out."""
     from .models import Comment, Delivery
 
@@ -148,7 +167,7 @@ def send_notifications(comment_id: int, attempt: int = 1) -> int:
             continue
         Delivery.objects.filter(pk=delivery.pk).update(attempts=delivery.attempts + 1)
         try:
-            notification_mail(comment, subscription).send()
+            notification_mail(comment, subscription, root).send()
         except Exception:  # SMTP errors are many and varied; all are retried
             logger.exception("notification for comment %s to a subscriber failed", comment_id)
             failed += 1
@@ -156,11 +175,11 @@ def send_notifications(comment_id: int, attempt: int = 1) -> int:
         Delivery.objects.filter(pk=delivery.pk).update(sent_at=timezone.now())
         sent += 1
     if failed:
-        retry(comment_id, attempt)
+        retry(comment_id, attempt, root)
     return sent
 
 
-def retry(comment_id: int, attempt: int) -> None:
+def retry(comment_id: int, attempt: int, root: str = "") -> None:
     if attempt >= settings.NOTIFICATION_MAX_ATTEMPTS:
         logger.error(
             "giving up notifications for comment %s after %s attempts", comment_id, attempt
@@ -168,7 +187,8 @@ def retry(comment_id: int, attempt: int) -> None:
         return
     if default_task_backend.supports_defer:
         run_after = timezone.now() + RETRY_DELAY * attempt
-        send_notifications.using(run_after=run_after).enqueue(comment_id, attempt + 1)
+        later = send_notifications.using(run_after=run_after)
+        later.enqueue(comment_id, attempt + 1, **where(root))
     else:
         logger.warning(
             "task backend cannot defer; comment %s notifications not retried", comment_id
@@ -181,14 +201,15 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def notification_mail(comment, subscription) -> EmailMessage:
-    unsubscribe = absolute(reverse("comments:unsubscribe", args=[unsubscribe_token(subscription)]))
+def notification_mail(comment, subscription, root: str = "") -> EmailMessage:
+    token = unsubscribe_token(subscription)
+    unsubscribe = absolute(reverse("comments:unsubscribe", args=[token]), root)
     is_reply = subscription.kind == subscription.Kind.REPLIES
     context = {
         "comment": comment,
         "article": comment.article,
         "is_reply": is_reply,
-        "comment_url": absolute(comment.get_absolute_url()),
+        "comment_url": absolute(comment.get_absolute_url(), root),
         "unsubscribe_url": unsubscribe,
         "site_name": settings.SITE_NAME,
     }
@@ -238,22 +259,53 @@ def confirmation_held(email: str, ip: str | None) -> str:
 
 
 @task()
-def send_confirmation(subscription_id: int) -> None:
-    """The one mail that goes to an unconfirmed address: the request to confirm it."""
+def send_confirmation(subscription_id: int, root: str = "") -> None:
+    """The one mail that goes to an unconfirmed address for a wish for mail: a sign-in link
+    that confirms the address and the wish."""
     from .models import Subscription
 
     subscription = Subscription.objects.select_related("article").get(pk=subscription_id)
     if subscription.confirmed_at:
         return
+    send_link(subscription.email, subscription.article, subscription, root)
+
+
+def queue_sign_in(email: str, article_id: int, root: str = "") -> None:
+    """Queue a sign-in link for ``email`` (the reader asked to verify it); a queue that is
+    down loses only this mail, never the comment (asking again later works)."""
+    try:
+        with transaction.atomic():
+            send_sign_in.enqueue(email, article_id, **where(root))
+    except Exception:  # the queue's backend, its table or its broker is down
+        logger.exception("could not queue a sign-in mail for article %s", article_id)
+
+
+@task()
+def send_sign_in(email: str, article_id: int, root: str = "") -> None:
+    """A sign-in link for a reader who asked to verify their address."""
+    from articles.models import Article
+
+    send_link(email, Article.objects.filter(pk=article_id).first(), None, root)
+
+
+def send_link(email: str, article, subscription, root: str) -> None:
+    from . import readers
+    from .models import ReaderLink
+
+    link = ReaderLink.objects.create(
+        reader=readers.reader_for(email), article=article, subscription=subscription
+    )
+    url = absolute(reverse("comments:sign_in", args=[readers.link_token(link)]), root)
     context = {
         "subscription": subscription,
-        "article": subscription.article,
-        "confirm_url": absolute(reverse("comments:confirm", args=[confirm_token(subscription)])),
+        "article": article,
+        "confirm_url": url,
         "days": settings.COMMENTS_CONFIRM_MAX_AGE // 86400,
+        "devices": readers.LINK_USES,
         "site_name": settings.SITE_NAME,
     }
     EmailMessage(
         subject=one_line(f"Please confirm your e-mail address for {settings.SITE_NAME}"),
         body=render_to_string("comments/mail/confirm.txt", context),
-        to=[subscription.email],
+        to=[email],
     ).send()

@@ -11,4 +11,8 @@ urlpatterns = [
     path("<id:comment_id>/report/send/", views.report_comment, name="report"),
     path("confirm/<token:token>/", views.confirm_subscription, name="confirm"),
     path("unsubscribe/<token:token>/", views.unsubscribe, name="unsubscribe"),
+    # Never cached (listed in the page cache's uncacheable prefixes): the reader's own.
+    path("reader/state/", views.reader_state, name="reader_state"),
+    path("reader/sign-in/<token:token>/", views.sign_in, name="sign_in"),
+    path("reader/sign-out/", views.sign_out, name="sign_out"),
 ]

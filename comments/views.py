@@ -7,10 +7,13 @@ from functools import partial
 from django.conf import settings
 from django.core import signing
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.db.utils import OperationalError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -18,18 +21,19 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from articles.models import Article
 from articles.params import parse_id
 
-from . import moderation, notifications
+from . import moderation, notifications, readers
 from .forms import CommentForm, ReportForm, form_token, issued_at
-from .models import Comment, Report, Subscription
+from .models import Comment, ReaderLink, Report, Subscription
 from .readers import (
     COMMENTER_COOKIE,
     COMMENTER_SALT,
     COOKIE_AGE,
     VERIFIED_COOKIE,
-    VERIFIED_SALT,
     client_ip,
     csrf_when_ambient,
     has_ambient_authority,
+    proves,
+    remember_proof,
     verified_email,
 )
 from .threads import Discussion
@@ -70,12 +74,18 @@ def refuse(request, article, form, message, status):
     return render(request, "comments/form_page.html", context, status=status)
 
 
-def posted_url(article, comment, held_mail: str) -> str:
-    """Where a posted comment's reader is sent: the article, with what to tell them."""
-    # Held, rejected or spam: the same words, so spammers learn nothing.
-    notices = f"?comment={'published' if comment.is_public else 'held'}"
-    if held_mail:
-        notices += f"&mail={held_mail}"
+def posted_url(article, comment, mail_notice: str) -> str:
+    """Where a posted comment's reader is sent: the article, with what to tell them.
+
+    ``c`` names the comment for the reader's own browser (the form script shows a held
+    comment to its author from what it kept of the form; the page cache ignores ``c``).
+    It also makes each answer a new address, so no browser shows a copy it cached before.
+    """
+    # Held, rejected or spam (a banned commenter's comments are rejected): the same words,
+    # so spammers and banned commenters learn nothing; to its author, each looks held.
+    notices = f"?comment={'published' if comment.is_public else 'held'}&c={comment.pk}"
+    if mail_notice:
+        notices += f"&mail={mail_notice}"
     where = f"#c{comment.pk}" if comment.is_public else "#comments"
     return f"{article.get_absolute_url()}{notices}{where}"
 
@@ -104,8 +114,8 @@ def post_comment(request, article_id):
         excerpt = whole_words(" ".join(data["excerpt"].split()), " ".join(text.split()))[:500]
     submission = submission_of(request, article, data, parent, excerpt)
 
-    held_mail: dict[str, str] = {}  # why no confirmation mail went out, if it matters
-    wish = partial(subscribe_if_wished, request, article, data["notify"], held_mail)
+    mail_notice: dict[str, str] = {}  # what to tell the reader about the mail they asked for
+    wish = partial(ask_for_mail, request, article, data, mail_notice)
     try:
         outcome = moderation.submit(submission, also=wish)
     except OperationalError as error:  # locked past the wait bound, or unreachable
@@ -114,16 +124,46 @@ def post_comment(request, article_id):
     if outcome.refusal:
         return refuse(request, article, form, outcome.refusal.message, outcome.refusal.status)
     comment = outcome.comment
-    response = redirect(posted_url(article, comment, held_mail.get("why", "")))
+    response = redirect(posted_url(article, comment, mail_notice.get("why", "")))
     response.status_code = 303
-    remember_commenter(response, comment)
+    remember_commenter(response, comment.name, comment.email, proves(request, comment.email))
     return response
 
 
-def subscribe_if_wished(request, article, notify: str, held_mail: dict, comment) -> None:
-    """The reader's wish for mail, unless their comment was taken for spam or rejected."""
-    if notify and comment.status not in (Comment.Status.SPAM, Comment.Status.REJECTED):
-        held_mail["why"] = subscribe(request, article, comment.email, notify)
+def ask_for_mail(request, article, data, mail_notice: dict, comment) -> None:
+    """The reader's wishes for mail (notifications, a link to verify their address), in
+    the comment's transaction; ``mail_notice["why"]`` is what to tell them about it."""
+    notify, verify = data["notify"], data["verify"]
+    if not (notify or verify):
+        return
+    proven = proves(request, comment.email)
+    # A comment taken for spam or rejected (a banned address) gets no mail, but its
+    # author is told what anyone would be told, so the answer gives nothing away.
+    mail_notice["why"] = "" if proven else notifications.LINK_SENT
+    if comment.status in (Comment.Status.SPAM, Comment.Status.REJECTED):
+        return
+    root = notifications.site_root(request)
+    answer = subscribe(request, article, comment.email, notify, root) if notify else ""
+    if verify and not answer and not proven:
+        answer = send_sign_in_link(request, article, comment.email, root)
+    mail_notice["why"] = answer
+
+
+def send_sign_in_link(request, article, email, root) -> str:
+    """A link to verify ``email`` (and sign in), within the hourly caps on such mail; one
+    an hour is enough while the last one is unused (it is waiting in the inbox)."""
+    recent = ReaderLink.objects.filter(
+        reader__mailbox=notifications.mailbox(email),
+        uses=0,
+        created_at__gte=timezone.now() - timedelta(hours=1),
+    )
+    if recent.exists():
+        return notifications.LINK_SENT
+    held = notifications.confirmation_held(email, client_ip(request))
+    if held:
+        return held
+    notifications.queue_sign_in(email, article.pk, root)
+    return notifications.LINK_SENT
 
 
 def submission_of(request, article, data, parent, excerpt) -> moderation.Submission:
@@ -141,6 +181,7 @@ def submission_of(request, article, data, parent, excerpt) -> moderation.Submiss
         verified_email=verified_email(request),
         issued_at=issued_at(data["ts"], article.pk),
         honeypot=data["website"],
+        site=notifications.site_root(request),
     )
 
 
@@ -155,9 +196,12 @@ def database_busy(request, article, form):
     return response
 
 
-def remember_commenter(response, comment) -> None:
+def remember_commenter(response, name: str, email: str, verified: bool = False) -> None:
     # Read by the form script (hence not HttpOnly): base64 JSON, then Django's signature.
-    remembered = json.dumps({"n": comment.name, "e": comment.email}).encode()
+    # "v" tells the script this browser is signed in as that address (the proof itself
+    # is the HttpOnly verified cookie, which no script can read).
+    fields = {"n": name, "e": email, **({"v": 1} if verified else {})}
+    remembered = json.dumps(fields).encode()
     response.set_signed_cookie(
         COMMENTER_COOKIE,
         base64.urlsafe_b64encode(remembered).decode().rstrip("="),
@@ -168,11 +212,14 @@ def remember_commenter(response, comment) -> None:
     )
 
 
-def subscribe(request, article, email, kind) -> str:
-    """Record the reader's wish to be notified; returns why no mail went out, if it matters.
+def subscribe(request, article, email, kind, root: str = "") -> str:
+    """Record the reader's wish to be notified; returns what to tell them about mail:
+    ``LINK_SENT`` (a link to confirm is on its way, or still waiting in their inbox), ""
+    (nothing to confirm), or why no mail went out.
 
     One confirmation mail per wish, a new one only once the last link expired, and none
     over the hourly caps (the wish is then not recorded, so asking again later works).
+    The mail is a sign-in link: it confirms the address, the wish, and signs in.
     """
     address = email.lower()
     wish = {"article": article, "email": address, "kind": kind}
@@ -180,21 +227,21 @@ def subscribe(request, article, email, kind) -> str:
     if subscription is not None and subscription.confirmed_at is not None:
         return ""
     now = timezone.now()
-    if verified_email(request).lower() == address:
+    if proves(request, address):
         # This browser already proved the address: no need to ask again.
         Subscription.objects.update_or_create(**wish, defaults={"confirmed_at": now})
         return ""
     expired = now - timedelta(seconds=settings.COMMENTS_CONFIRM_MAX_AGE)
     if subscription is not None and subscription.created_at >= expired:
-        return ""
+        return notifications.LINK_SENT
     held = notifications.confirmation_held(email, client_ip(request))
     if held:
         return held
     subscription, _ = Subscription.objects.update_or_create(**wish, defaults={"created_at": now})
     # In the comment's transaction: with the database queue, the task is stored with the
     # comment and this wish, or none of them is.
-    notifications.queue_confirmation(subscription.pk)
-    return ""
+    notifications.queue_confirmation(subscription.pk, root)
+    return notifications.LINK_SENT
 
 
 @require_safe
@@ -287,7 +334,9 @@ def load_subscription(token, salt, max_age=None) -> Subscription | None:
 @require_http_methods(["GET", "HEAD", "POST"])
 @csrf_protect
 def confirm_subscription(request, token):
-    """GET shows a button (mail scanners follow links); POST confirms the address."""
+    """GET shows a button (mail scanners follow links); POST confirms the address.
+
+    The links of mails sent before sign-in links existed; new mails link to ``sign_in``."""
     subscription = load_subscription(
         token, notifications.CONFIRM_SALT, settings.COMMENTS_CONFIRM_MAX_AGE
     )
@@ -297,21 +346,14 @@ def confirm_subscription(request, token):
         if subscription.confirmed_at is None:
             subscription.confirmed_at = timezone.now()
             subscription.save(update_fields=["confirmed_at"])
+        readers.confirm(readers.reader_for(subscription.email))
         response = render(
             request,
             "comments/subscription.html",
             {"subscription": subscription, "article": subscription.article, "done": "confirmed"},
         )
         # The reader proved this address: their comments can now earn trust.
-        response.set_signed_cookie(
-            VERIFIED_COOKIE,
-            subscription.email,
-            salt=VERIFIED_SALT,
-            max_age=COOKIE_AGE,
-            httponly=True,
-            samesite="Lax",
-            secure=settings.SESSION_COOKIE_SECURE,
-        )
+        remember_proof(response, subscription.email)
         return response
     action = "already-confirmed" if subscription.confirmed_at else "confirm"
     context = {"subscription": subscription, "article": subscription.article, "action": action}
@@ -339,3 +381,92 @@ def unsubscribe(request, token):
         "comments/subscription.html",
         {"subscription": subscription, "article": subscription.article, "action": "unsubscribe"},
     )
+
+
+# --- The reader's own state, never cached -------------------------------------------------
+
+
+@never_cache
+@require_safe
+def reader_state(request):
+    """What the comment form script needs that a page cached for everyone cannot carry:
+    a timestamp of when this reader's form was shown (the "too fast" check), who this
+    browser comments as, and, for a browser with a session or a proven address, a CSRF
+    token (used only where it sends neither Origin nor Sec-Fetch-Site; see readers)."""
+    article_id = parse_id(request.GET.get("article", ""))
+    if article_id is None:
+        raise Http404("No such article.")
+    article = get_object_or_404(Article.objects.published(), pk=article_id)
+    state: dict[str, object] = {"ts": form_token(article.pk)}
+    if has_ambient_authority(request):
+        state["csrf"] = get_token(request)
+        proven = verified_email(request)
+        if proven:
+            state.update(reader=proven, verified=True)
+        user = request.user
+        if user.is_authenticated:
+            state.update(reader=user.get_full_name() or user.get_username(), staff=True)
+    return JsonResponse(state)
+
+
+def load_link(token) -> ReaderLink:
+    try:
+        pk = signing.loads(
+            token, salt=readers.SIGN_IN_SALT, max_age=settings.COMMENTS_CONFIRM_MAX_AGE
+        )
+    except signing.BadSignature as error:
+        raise Http404("This link is invalid or has expired.") from error
+    link = ReaderLink.objects.select_related("reader", "article", "subscription").filter(pk=pk)
+    found = link.first()
+    if found is None:
+        raise Http404("This link no longer exists.")
+    return found
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+@csrf_protect
+def sign_in(request, token):
+    """A mailed sign-in link. GET shows a button (mail scanners follow links); POST
+    confirms the address (and the wish for mail that asked for the link) and signs this
+    browser in. One link signs in up to ``readers.LINK_USES`` devices, each use recorded,
+    until it expires (COMMENTS_CONFIRM_MAX_AGE)."""
+    link = load_link(token)
+    context = {"link": link, "reader": link.reader, "article": link.article}
+    context["subscription"] = link.subscription
+    if request.method != "POST":
+        context["action"] = "used-up" if link.uses >= readers.LINK_USES else "confirm"
+        return render(request, "comments/sign_in.html", context)
+    now = timezone.now()
+    counted = ReaderLink.objects.filter(pk=link.pk, uses__lt=readers.LINK_USES).update(
+        uses=F("uses") + 1, last_used_at=now
+    )
+    if not counted:
+        context["action"] = "used-up"
+        return render(request, "comments/sign_in.html", context, status=410)
+    readers.confirm(link.reader)
+    if link.subscription is not None:
+        Subscription.objects.filter(pk=link.subscription.pk, confirmed_at__isnull=True).update(
+            confirmed_at=now
+        )
+    context["done"] = "signed-in"
+    response = render(request, "comments/sign_in.html", context)
+    email = link.reader.email
+    remember_proof(response, email)
+    latest = Comment.objects.filter(email__iexact=email).order_by("-created_at").first()
+    remember_commenter(response, latest.name if latest else "", email, verified=True)
+    return response
+
+
+@require_POST
+@csrf_when_ambient
+def sign_out(request):
+    """Forget who this browser comments as (the proof, the remembered name and address)."""
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        back = "/"
+    response = redirect(back)
+    response.status_code = 303
+    response.delete_cookie(VERIFIED_COOKIE, samesite="Lax")
+    response.delete_cookie(COMMENTER_COOKIE, samesite="Lax")
+    return response

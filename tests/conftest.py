@@ -221,7 +221,7 @@ def old_token(settings):
 def post_comment(client, old_token):
     """POST the comment form as a reader's browser would, filling what a person fills."""
 
-    def post(article, using=None, **fields):
+    def post(article, using=None, headers=None, **fields):
         data = {
             "name": "Reader One",
             "email": "reader@example.org",
@@ -238,6 +238,7 @@ def post_comment(client, old_token):
             f"/comments/article/{article.pk}/post/",
             data,
             REMOTE_ADDR=fields.pop("ip", "203.0.113.7"),
+            headers=headers,
         )
 
     return post
@@ -255,6 +256,21 @@ def make_comment(db):
         return Comment.objects.create(article=article, **kwargs)
 
     return make
+
+
+@pytest.fixture
+def confirmed_address(db):
+    """An address its owner proved by opening a mailed link (what trust requires, with the
+    browser's verified cookie for it)."""
+
+    def confirm(email):
+        from comments.readers import confirm, reader_for
+
+        reader = reader_for(email)
+        confirm(reader)
+        return reader
+
+    return confirm
 
 
 @pytest.fixture(scope="session")

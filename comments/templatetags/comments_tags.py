@@ -14,12 +14,15 @@ register = template.Library()
 
 NOTICES = {
     "published": "Thank you — your comment is published.",
-    "held": "Thank you — your comment is awaiting review and will appear once a moderator "
-    "has read it.",
+    # Also what the author of a comment taken for spam or rejected is told (see views).
+    "held": "Thank you — your comment is awaiting review: it will appear for everyone once "
+    "a moderator approves it.",
     "reported": "Thank you for your report. A moderator will look at the comment.",
 }
 # Why no confirmation mail was sent for a "notify me" wish (see notifications).
 MAIL_NOTICES = {
+    notifications.LINK_SENT: "Please check your inbox: we have sent you a link to confirm "
+    "your e-mail address (it may take a minute, and may land in your spam folder).",
     notifications.HELD_FOR_MAILBOX: "We have already sent a confirmation mail to this "
     "address within the hour, so we did not send another: please check your inbox (and "
     "your spam folder) for it.",

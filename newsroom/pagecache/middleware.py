@@ -26,6 +26,7 @@ UNCACHEABLE_PREFIXES = (
     "/preview/",
     "/comments/confirm/",
     "/comments/unsubscribe/",
+    "/comments/reader/",
     "/healthz/",
     "/readyz/",
 )

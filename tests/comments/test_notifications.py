@@ -29,8 +29,8 @@ from django_tasks import default_task_backend
 from django_tasks_db.models import DBTaskResult
 
 from comments import notifications
-from comments.models import Comment, Delivery, Subscription
-from comments.readers import VERIFIED_COOKIE, VERIFIED_SALT, verified_email
+from comments.models import Comment, Delivery, ReaderLink, Subscription
+from comments.readers import SIGN_IN_SALT, VERIFIED_COOKIE, VERIFIED_SALT, verified_email
 
 BROKEN_BACKEND = f"{__name__}.BrokenBackend"
 PICKY_BACKEND = f"{__name__}.PickyBackend"
@@ -144,8 +144,9 @@ def test_posting_with_notify_asks_once_to_confirm_the_address(article, post_comm
     assert subscription.confirmed_at is None
     [message] = mail.outbox
     assert message.to == ["ana@example.org"]
-    token = resolve(link_in(message, "confirm")).kwargs["token"]
-    assert signing.loads(token, salt=notifications.CONFIRM_SALT) == subscription.pk
+    token = resolve(link_in(message, "sign_in")).kwargs["token"]
+    link = ReaderLink.objects.get(pk=signing.loads(token, salt=SIGN_IN_SALT))
+    assert link.subscription == subscription and link.reader.email == "ana@example.org"
 
 
 def test_posting_without_notify_subscribes_nobody_and_mails_nothing(article, post_comment):
@@ -173,7 +174,7 @@ def test_confirm_link_opened_shows_a_button_and_confirms_nothing(article, post_c
     post_comment(article, email="ana@example.org", notify=Subscription.Kind.ALL)
     [message] = mail.outbox
 
-    response = Client().get(link_in(message, "confirm"))
+    response = Client().get(link_in(message, "sign_in"))
 
     assert response.status_code == 200
     assert re.search(r'<form method="post">.*<button[^>]*>Yes, confirm</button>', response.text)
@@ -185,7 +186,7 @@ def test_confirm_button_confirms_and_remembers_the_proven_address(article, post_
     post_comment(article, email="ana@example.org", notify=Subscription.Kind.ALL)
     [message] = mail.outbox
 
-    response = Client().post(link_in(message, "confirm"))
+    response = Client().post(link_in(message, "sign_in"))
 
     assert response.status_code == 200
     assert Subscription.objects.get().confirmed_at is not None
@@ -197,7 +198,7 @@ def test_confirm_button_confirms_and_remembers_the_proven_address(article, post_
 def test_expired_confirm_link_is_not_found(article, post_comment, settings, monkeypatch):
     issued = time.time()
     post_comment(article, email="ana@example.org", notify=Subscription.Kind.ALL)
-    link = link_in(mail.outbox[0], "confirm")
+    link = link_in(mail.outbox[0], "sign_in")
 
     def clock_at(seconds_later: float) -> None:
         # Only the signer's clock moves; the rest of the process keeps real time.
@@ -251,8 +252,14 @@ def test_staff_comment_approved_on_posting_notifies_confirmed_subscribers(
 
 
 def test_trusted_commenter_comment_notifies_confirmed_subscribers(
-    article, post_comment, subscribe, make_comment, django_capture_on_commit_callbacks
+    article,
+    post_comment,
+    subscribe,
+    make_comment,
+    django_capture_on_commit_callbacks,
+    confirmed_address,
 ):
+    confirmed_address("ana@example.org")
     make_comment(article, email="ana@example.org", status=Comment.Status.APPROVED, body="Hi.")
     subscribe("bob@example.org")
     browser = verified(Client(), "ana@example.org")
@@ -620,4 +627,4 @@ def test_confirmation_mail_is_queued_on_posting_and_sent_by_the_worker(
     run_worker()
     [message] = mail.outbox
     assert message.to == ["ana@example.org"]
-    assert link_in(message, "confirm")
+    assert link_in(message, "sign_in")

@@ -130,7 +130,10 @@ def test_banned_email_or_ip_is_rejected(submission):
     assert status == Comment.Status.REJECTED and verdicts[-1].detail == "banned IP address"
 
 
-def test_verified_commenter_with_approved_history_is_approved(submission, make_comment, article):
+def test_verified_commenter_with_approved_history_is_approved(
+    submission, make_comment, article, confirmed_address
+):
+    confirmed_address("reader@example.org")
     make_comment(article, email="reader@example.org", body="Earlier, approved.")
     status, _, verdicts = moderation.decide(submission(verified_email="READER@example.org"))
     assert status == Comment.Status.APPROVED and codes(verdicts) == [Reason.Code.TRUSTED]
@@ -143,14 +146,18 @@ def test_trust_cannot_be_claimed_by_typing_someone_elses_email(submission, make_
     assert moderation.decide(forged)[0] == Comment.Status.PENDING
 
 
-def test_recent_rejection_suspends_trust(submission, make_comment, article):
+def test_recent_rejection_suspends_trust(submission, make_comment, article, confirmed_address):
+    confirmed_address("reader@example.org")
     make_comment(article, email="reader@example.org", body="Approved once.")
     make_comment(article, email="reader@example.org", body="Rejected.", status="rejected")
     status, _, verdicts = moderation.decide(submission(verified_email="reader@example.org"))
     assert status == "pending" and codes(verdicts) == [Reason.Code.RECENT_REJECTION]
 
 
-def test_trusted_commenter_is_still_held_for_suspect_words(submission, make_comment, article):
+def test_trusted_commenter_is_still_held_for_suspect_words(
+    submission, make_comment, article, confirmed_address
+):
+    confirmed_address("reader@example.org")
     ModeratedWord.objects.create(word="idiot", action="hold")
     make_comment(article, email="reader@example.org", body="Approved once.")
     sub = submission(verified_email="reader@example.org", body="You idiot")

@@ -42,8 +42,10 @@ def test_staff_article_page_carries_a_csrf_token(client, article, make_staff):
 def test_anonymous_comment_is_held_and_reader_is_told(client, article, post_comment):
     response = post_comment(article, body="First!  Really.")
     assert response.status_code == 303
-    assert response["Location"] == f"{article.get_absolute_url()}?comment=held#comments"
     comment = Comment.objects.get()
+    assert response["Location"] == (
+        f"{article.get_absolute_url()}?comment=held&c={comment.pk}#comments"
+    )
     assert (comment.status, comment.name, comment.ip) == ("pending", "Reader One", "203.0.113.7")
     page = client.get(response["Location"]).content.decode()
     assert "awaiting review" in page
@@ -70,6 +72,93 @@ def test_post_with_a_verified_address_but_no_csrf_token_is_refused(article, post
     assert post_comment(article, using=browser).status_code == 403
 
 
+# A browser posting the form of a page it got from this site, and one posting a copy of
+# the form from another site: what Chromium, Firefox and Safari send with each.
+SAME_ORIGIN = {"Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"}
+CROSS_SITE = {"Origin": "https://attacker.example", "Sec-Fetch-Site": "cross-site"}
+
+
+def verified_browser(email="reader@example.org") -> Client:
+    browser = Client(enforce_csrf_checks=True)
+    browser.cookies[VERIFIED_COOKIE] = signed_cookie(VERIFIED_COOKIE, VERIFIED_SALT, email)
+    return browser
+
+
+def test_verified_reader_posts_from_the_cached_page_without_a_token(article, post_comment):
+    response = post_comment(article, using=verified_browser(), headers=SAME_ORIGIN)
+    assert response.status_code == 303
+    assert Comment.objects.get().email == "reader@example.org"
+
+
+def test_staff_post_from_the_cached_page_without_a_token_is_published(
+    client, article, post_comment, make_staff
+):
+    cached = client.get(article.get_absolute_url()).content.decode()
+    assert 'id="respond"' in cached and "csrfmiddlewaretoken" not in cached
+    staff_browser = Client(enforce_csrf_checks=True)
+    staff_browser.force_login(make_staff("Editor"))
+    response = post_comment(article, using=staff_browser, headers=SAME_ORIGIN)
+    assert response.status_code == 303 and Comment.objects.get().status == "approved"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "same-origin"},  # no Origin: the fetch metadata decides
+        {"Origin": "http://testserver"},  # no fetch metadata: the origin decides
+        {"Origin": "https://www.example.org", "Sec-Fetch-Site": "same-site"},  # trusted
+    ],
+)
+def test_post_from_one_of_the_sites_own_origins_is_accepted(
+    article, post_comment, settings, headers
+):
+    settings.CSRF_TRUSTED_ORIGINS = ["https://www.example.org"]
+    assert post_comment(article, using=verified_browser(), headers=headers).status_code == 303
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        CROSS_SITE,
+        {"Origin": "https://attacker.example"},
+        {"Origin": "http://testserver", "Sec-Fetch-Site": "cross-site"},  # the header wins
+        {"Origin": "null", "Sec-Fetch-Site": "same-origin"},  # a sandboxed frame
+        {"Origin": "http://testserver.attacker.example"},
+        {"Sec-Fetch-Site": "same-site"},  # a sibling site, no origin to check
+        {"Sec-Fetch-Site": "none"},
+    ],
+)
+@pytest.mark.parametrize("authority", ["verified", "staff"])
+def test_forged_cross_site_post_with_the_readers_cookies_is_refused(
+    article, post_comment, make_staff, headers, authority
+):
+    browser = verified_browser()
+    if authority == "staff":
+        browser = Client(enforce_csrf_checks=True)
+        browser.force_login(make_staff("Editor"))
+    response = post_comment(article, using=browser, headers=headers)
+    assert response.status_code == 403
+    assert "Your form could not be checked" in response.content.decode()  # the 403 page
+    assert not Comment.objects.exists()
+
+
+def test_anonymous_post_from_another_site_is_judged_like_any_anonymous_post(article, post_comment):
+    """No cookie of ours, no authority to abuse: the timestamp and honeypot protect it."""
+    anonymous = Client(enforce_csrf_checks=True)
+    assert post_comment(article, using=anonymous, headers=CROSS_SITE).status_code == 303
+    assert Comment.objects.get().status == "pending"
+
+
+def test_browser_sending_no_origin_posts_with_the_token_the_form_script_fetches(
+    article, post_comment
+):
+    browser = verified_browser()
+    assert post_comment(article, using=browser).status_code == 403  # no headers, no token
+    state = browser.get(f"/comments/reader/state/?article={article.pk}").json()
+    response = post_comment(article, using=browser, csrfmiddlewaretoken=state["csrf"])
+    assert response.status_code == 303 and Comment.objects.count() == 1
+
+
 def test_staff_comment_with_csrf_token_is_published(article, make_staff, old_token):
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(make_staff("Editor"))
@@ -81,7 +170,7 @@ def test_staff_comment_with_csrf_token_is_published(article, make_staff, old_tok
     })  # fmt: skip
     comment = Comment.objects.get()
     assert comment.status == "approved" and comment.user is not None
-    assert response["Location"].endswith(f"?comment=published#c{comment.pk}")
+    assert response["Location"].endswith(f"?comment=published&c={comment.pk}#c{comment.pk}")
 
 
 def test_name_and_email_are_remembered_in_a_signed_cookie(article, post_comment):
@@ -154,8 +243,9 @@ def test_posting_to_a_draft_is_404(make_article, post_comment):
 
 def test_honeypot_post_is_stored_as_spam_and_reader_sees_held(article, post_comment):
     response = post_comment(article, website="http://buy.example")
-    assert response["Location"].endswith("?comment=held#comments")
-    assert Comment.objects.get().status == Comment.Status.SPAM
+    spam = Comment.objects.get()
+    assert response["Location"].endswith(f"?comment=held&c={spam.pk}#comments")
+    assert spam.status == Comment.Status.SPAM
 
 
 # --- Replies and passages ----------------------------------------------------------------

@@ -20,9 +20,9 @@ from django.utils import timezone
 
 from articles.models import Article, Correction, Quote, RelatedLink
 from articles.previews import PREVIEW_SALT, preview_token
-from comments import notifications
+from comments import notifications, readers
 from comments.forms import FORM_SALT
-from comments.models import Comment, Subscription
+from comments.models import Comment, ReaderLink, Subscription
 from newsroom.redirects.models import LegacyPath
 
 # Far ahead, so a scheduled article stays in the future whatever the clock says.
@@ -226,6 +226,15 @@ def fillings(site, settings) -> dict[str, list[str]]:
             reverse("comments:unsubscribe", args=[notifications.unsubscribe_token(s)])
             for s in subscriptions
         ],
+        "comments:reader_state": [f"/comments/reader/state/?article={a.pk}" for a in articles],
+        "comments:sign_in": [
+            reverse("comments:sign_in", args=[readers.link_token(link)])
+            for link in (
+                ReaderLink.objects.create(reader=readers.reader_for(s.email), article=s.article)
+                for s in subscriptions
+            )
+        ],
+        "comments:sign_out": [reverse("comments:sign_out")],
         "legacy addresses": [f"/old/{state}/" for state in ("draft", "unpublished")],
         "view-on-site": [
             reverse("view-on-site", args=[ContentType.objects.get_for_model(a).pk, a.pk])
