@@ -1,11 +1,11 @@
-from itertools import groupby
-
 from django.conf import settings
 from django.core import signing
-from django.db.models import Prefetch, prefetch_related_objects
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -105,12 +105,30 @@ def preview(request, token):
     return response
 
 
+class BoundedPaginator(Paginator):
+    """Counts no further than ``LISTING_MAX_PAGES`` pages.
+
+    The count reads at most that many rows, and the deepest page skips no more, so every
+    page costs the same however large the archive. ``truncated`` says there is more.
+    """
+
+    truncated = False
+
+    @cached_property
+    def count(self) -> int:
+        most = settings.LISTING_MAX_PAGES * self.per_page
+        found = self.object_list.order_by()[: most + 1].count()
+        self.truncated = found > most
+        return min(found, most)
+
+
 class ArticleListView(ListView):
     """A paginated list of published articles, narrowed by ``filter_articles``."""
 
     template_name = "articles/article_list.html"
     context_object_name = "articles"
     paginate_by = settings.ARTICLES_PER_PAGE
+    paginator_class = BoundedPaginator
 
     def filter_articles(self, articles):
         return articles
@@ -126,20 +144,20 @@ class HomeView(ArticleListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if context["page_obj"].number == 1 and context["articles"]:
+            sections = list(Section.objects.all())
             # One more article per section than is shown: whichever leads is taken out.
-            latest = list(
+            latest = (
                 Article.objects.published()
                 .for_listing()
-                .latest_per_section(self.per_section + 1)
-                .order_by("section__position", "section__name", "section_rank")
+                .latest_per_section(self.per_section + 1, sections)
             )
             # The editors' choice while it is live and its time lasts, else the newest.
             lead = next((article for article in latest if article.leads), None)
             lead = lead or context["articles"][0]
             context["lead"] = lead
             blocks = [
-                (section, [article for article in articles if article.pk != lead.pk])
-                for section, articles in groupby(latest, key=lambda article: article.section)
+                (section, [a for a in latest if a.section_id == section.pk and a.pk != lead.pk])
+                for section in sections
             ]
             context["section_blocks"] = [
                 (section, articles[: self.per_section]) for section, articles in blocks if articles
@@ -171,11 +189,15 @@ class CorrectionsView(ListView):
     template_name = "articles/corrections.html"
     context_object_name = "corrections"
     paginate_by = settings.ARTICLES_PER_PAGE
+    paginator_class = BoundedPaginator
 
     def get_queryset(self):
         return (
+            # Each correction checks its own article (by key), newest first on the
+            # correction_recent_idx index: no list of every published article is built.
             Correction.objects.filter(
-                article__in=Article.objects.published(), created_at__lte=timezone.now()
+                Exists(Article.objects.published().filter(pk=OuterRef("article_id"))),
+                created_at__lte=timezone.now(),
             )
             .select_related("article__primary_region", "article__section")
             .order_by("-created_at", "-pk")
@@ -188,10 +210,11 @@ class SearchView(ListView):
     template_name = "articles/search.html"
     context_object_name = "articles"
     paginate_by = settings.ARTICLES_PER_PAGE
+    paginator_class = BoundedPaginator
 
     def get_queryset(self):
         self.form = SearchForm(self.request.GET or None)
-        self.query = ""
+        self.query, self.window = "", None
         if not self.form.is_valid():
             return Article.objects.none()
         data = self.form.cleaned_data
@@ -208,6 +231,7 @@ class SearchView(ListView):
         if data["date_to"]:
             articles = articles.filter(publish_at__date__lte=data["date_to"])
         if self.query:
+            self.window = search.window(articles)
             return search.search(articles, self.query)
         if self.form.has_filters:
             return articles
@@ -228,5 +252,6 @@ class SearchView(ListView):
             "form": self.form,
             "searched": searched and (self.query or self.form.has_filters),
             "search_query": self.query,
+            "search_window": self.window,
             "canonical_path": f"{self.request.path}?{urlencode(params)}" if searched else "",
         }
