@@ -73,9 +73,10 @@ class ArticleView(DetailView):
     template_name = "articles/article.html"
 
     def get_object(self, queryset=None):
+        # Checked by its own key: ``pk__in=published()`` listed every published article.
+        live = Article.objects.published().filter(pk=OuterRef("pk"))
         return get_object_or_404(
-            article_page_queryset().filter(pk__in=Article.objects.published().values("pk")),
-            slug=self.kwargs["slug"],
+            article_page_queryset().filter(Exists(live)), slug=self.kwargs["slug"]
         )
 
     def get(self, request, *args, **kwargs):

@@ -16,8 +16,10 @@ on_sqlite = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's b
 
 
 def public_urls(section, region, authors) -> list[str]:
+    newest = Article.objects.published().first()
     return [
         "/",
+        newest.get_absolute_url(),
         "/?page=2",
         section.get_absolute_url(),
         section.get_absolute_url() + "?page=2",
@@ -105,3 +107,25 @@ def test_public_pages_do_no_more_database_work_with_a_larger_archive(
     large = {url: sqlite_steps(client, url) for url in urls}
     grown = {url: (small[url], large[url]) for url in urls if large[url] > small[url] * 1.2 + 2}
     assert grown == {}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's GIN index")
+def test_postgresql_search_page_finds_matches_through_the_gin_index(
+    client, grow_archive, make_article
+):
+    grow_archive(300)
+    make_article("Hailstones fall on the desert")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE articles_article")  # statistics, as a live database has
+    with override_settings(PAGE_CACHE_SECONDS=0), CaptureQueriesContext(connection) as queries:
+        page = parse(client.get("/search/", {"q": "hailstones"}))
+    assert len(find(page, "h3", "headline")) == 1  # the one article with the word
+    # The count and the page of results (quotes and regions are looked up before them).
+    matching = [q["sql"] for q in queries if "@@" in q["sql"] and q["sql"].startswith("SELECT")]
+    assert len(matching) == 2
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # as on a table of thousands
+        for sql in matching:
+            cursor.execute("EXPLAIN " + sql)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "article_search_idx" in plan, plan
