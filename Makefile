@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # axe-core and the Nu HTML checker (vnu.jar) come from npm; the tests run them offline.
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test lint format lock clean bench bench-faults
+.PHONY: run test lint format lock clean bench bench-faults bench-scale
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ bench: $(STAMP)  ## Speed goals under load (needs wrk; PostgreSQL and Redis for 
 
 bench-faults: $(STAMP)  ## Faults against the real server: strange input, floods, abuse, cache/database/storage down, kill -9
 	$(PY) bench/faults.py
+
+bench-scale: $(STAMP)  ## Every page uncached on the demo and on 100,000 articles (SQLite, PostgreSQL)
+	$(PY) bench/run.py --scale
 
 lint: $(STAMP)  ## Style, complexity, formatting, the dependency rule and missing migrations
 	$(VENV)/bin/ruff check .

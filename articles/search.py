@@ -38,7 +38,8 @@ def is_postgresql(articles: QuerySet) -> bool:
 
 
 def search(articles: QuerySet, query: str) -> QuerySet:
-    """``articles`` that match ``query``, best first."""
+    """``articles`` that match ``query``, best first (on SQLite, among the newest
+    ``SEARCH_WINDOW`` of them, as cards: see ``window``)."""
     if is_postgresql(articles):
         return _postgres_search(articles, query)
     return _simple_search(articles, query)
@@ -156,11 +157,15 @@ def _terms(query: str) -> list[str]:
     return [word for excluded, word in _words(query) if not excluded]
 
 
-def _matches(term: str) -> Q:
+def _matches(term: str, among: QuerySet) -> Q:
+    """Articles with ``term`` in their text, quotes or regions, among the keys ``among``."""
     quoted = Quote.objects.filter(
-        Q(speaker__icontains=term) | Q(speaker_role__icontains=term) | Q(text__icontains=term)
+        Q(speaker__icontains=term) | Q(speaker_role__icontains=term) | Q(text__icontains=term),
+        article__in=among,
     ).values("article_id")
-    tagged = TaggedRegion.objects.filter(tag__name__icontains=term).values("content_object_id")
+    tagged = TaggedRegion.objects.filter(
+        tag__name__icontains=term, content_object__in=among
+    ).values("content_object_id")
     return (
         Q(headline__icontains=term)
         | Q(kicker__icontains=term)
@@ -171,15 +176,31 @@ def _matches(term: str) -> Q:
     )
 
 
+def window(articles: QuerySet) -> int | None:
+    """How many of ``articles`` (the newest) a search looks through, when not all of them.
+
+    On PostgreSQL the index finds matches among all of them: None. Elsewhere a search reads
+    the text of every article it looks at, so it looks at the newest ``SEARCH_WINDOW``.
+    """
+    if is_postgresql(articles):
+        return None
+    most = settings.SEARCH_WINDOW
+    return most if articles.order_by()[: most + 1].count() > most else None
+
+
 def _simple_search(articles: QuerySet, query: str) -> QuerySet:
     terms = _terms(query)
     if not terms:
         return articles.none()
+    # Bounded: only the newest SEARCH_WINDOW articles that fit the filters are read (see
+    # ``window``), looked up by key, as cards with their bodies (for the snippets).
+    newest = articles.order_by("-publish_at", "-pk").values("pk")[: settings.SEARCH_WINDOW]
+    articles = Article.objects.for_listing().defer(None).filter(pk__in=newest)
     for excluded in (word for minus, word in _words(query) if minus):
-        articles = articles.exclude(_matches(excluded))
+        articles = articles.exclude(_matches(excluded, newest))
     rank = Value(0)
     for term in terms:
-        articles = articles.filter(_matches(term))
+        articles = articles.filter(_matches(term, newest))
         rank = rank + Case(
             When(Q(headline__icontains=term) | Q(kicker__icontains=term), then=Value(4)),
             When(standfirst__icontains=term, then=Value(2)),

@@ -24,6 +24,7 @@ urlpatterns = [
     path("search/", views.SearchView.as_view(), name="search"),
     path("sitemap.xml", sitemaps.sitemap, name="sitemap"),
     path("sitemap-news.xml", sitemaps.news_sitemap, name="sitemap-news"),
+    path("sitemap-articles-<int:number>.xml", sitemaps.article_sitemap, name="sitemap-articles"),
     path("sitemap-<slug:section>.xml", sitemaps.sitemap_section, name="sitemap-section"),
     path("rss/", feeds.LatestFeed(), name="feed-rss"),
     path("atom/", feeds.LatestAtomFeed(), name="feed-atom"),

@@ -1,11 +1,11 @@
-from itertools import groupby
-
 from django.conf import settings
 from django.core import signing
-from django.db.models import Prefetch, prefetch_related_objects
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -75,9 +75,10 @@ class ArticleView(DetailView):
     template_name = "articles/article.html"
 
     def get_object(self, queryset=None):
+        # Checked by its own key: ``pk__in=published()`` listed every published article.
+        live = Article.objects.published().filter(pk=OuterRef("pk"))
         return get_object_or_404(
-            article_page_queryset().filter(pk__in=Article.objects.published().values("pk")),
-            slug=self.kwargs["slug"],
+            article_page_queryset().filter(Exists(live)), slug=self.kwargs["slug"]
         )
 
     def get(self, request, *args, **kwargs):
@@ -119,12 +120,30 @@ class StrictPagesMixin:
         return super().paginate_queryset(queryset, page_size)
 
 
+class BoundedPaginator(Paginator):
+    """Counts no further than ``LISTING_MAX_PAGES`` pages.
+
+    The count reads at most that many rows, and the deepest page skips no more, so every
+    page costs the same however large the archive. ``truncated`` says there is more.
+    """
+
+    truncated = False
+
+    @cached_property
+    def count(self) -> int:
+        most = settings.LISTING_MAX_PAGES * self.per_page
+        found = self.object_list.order_by()[: most + 1].count()
+        self.truncated = found > most
+        return min(found, most)
+
+
 class ArticleListView(StrictPagesMixin, ListView):
     """A paginated list of published articles, narrowed by ``filter_articles``."""
 
     template_name = "articles/article_list.html"
     context_object_name = "articles"
     paginate_by = settings.ARTICLES_PER_PAGE
+    paginator_class = BoundedPaginator
 
     def filter_articles(self, articles):
         return articles
@@ -151,22 +170,18 @@ class HomeView(ArticleListView):
         return super().get_queryset().prefetch_related(None).exclude(pk__in=above)
 
     def front(self):
-        """The lead story and each section's newest stories without it, in one query."""
+        """The lead story and each section's newest stories without it."""
+        sections = list(Section.objects.all())
         # One more article per section than is shown: whichever leads is taken out.
-        latest = list(
-            Article.objects.published()
-            .select_related("section", "primary_region", "lead_photo")
-            .latest_per_section(self.per_section + 1)
-            .order_by("section__position", "section__name", "section_rank")
-        )
+        latest = Article.objects.published().latest_per_section(self.per_section + 1, sections)
         if not latest:
             return None, []
         # The editors' choice while it is live and its time lasts, else the newest.
         lead = next((article for article in latest if article.leads), None)
         lead = lead or max(latest, key=lambda article: (article.publish_at, article.pk))
         blocks = [
-            (section, [article for article in articles if article.pk != lead.pk])
-            for section, articles in groupby(latest, key=lambda article: article.section)
+            (section, [a for a in latest if a.section_id == section.pk and a.pk != lead.pk])
+            for section in sections
         ]
         return lead, [(section, articles[: self.per_section]) for section, articles in blocks]
 
@@ -210,11 +225,15 @@ class CorrectionsView(StrictPagesMixin, ListView):
     template_name = "articles/corrections.html"
     context_object_name = "corrections"
     paginate_by = settings.ARTICLES_PER_PAGE
+    paginator_class = BoundedPaginator
 
     def get_queryset(self):
         return (
+            # Each correction checks its own article (by key), newest first on the
+            # correction_recent_idx index: no list of every published article is built.
             Correction.objects.filter(
-                article__in=Article.objects.published(), created_at__lte=timezone.now()
+                Exists(Article.objects.published().filter(pk=OuterRef("article_id"))),
+                created_at__lte=timezone.now(),
             )
             .select_related("article__primary_region", "article__section")
             .order_by("-created_at", "-pk")
@@ -227,10 +246,11 @@ class SearchView(StrictPagesMixin, ListView):
     template_name = "articles/search.html"
     context_object_name = "articles"
     paginate_by = settings.ARTICLES_PER_PAGE
+    paginator_class = BoundedPaginator
 
     def get_queryset(self):
         self.form = SearchForm(self.request.GET or None)
-        self.query = ""
+        self.query, self.window = "", None
         if not self.form.is_valid():
             return Article.objects.none()
         data = self.form.cleaned_data
@@ -247,6 +267,7 @@ class SearchView(StrictPagesMixin, ListView):
         if data["date_to"]:
             articles = articles.filter(publish_at__date__lte=data["date_to"])
         if self.query:
+            self.window = search.window(articles)
             return search.search(articles, self.query)
         if self.form.has_filters:
             return articles
@@ -267,5 +288,6 @@ class SearchView(StrictPagesMixin, ListView):
             "form": self.form,
             "searched": searched and (self.query or self.form.has_filters),
             "search_query": self.query,
+            "search_window": self.window,
             "canonical_path": f"{self.request.path}?{urlencode(params)}" if searched else "",
         }

@@ -9,6 +9,7 @@ Prints and saves a table; exits non-zero when a goal is missed.
     python bench/run.py --setup sqlite       # SQLite + local-memory cache
     python bench/run.py --setup postgres     # PostgreSQL + Redis
     python bench/run.py --setup cache-down   # SQLite + a Redis that does not answer
+    python bench/run.py --scale              # every page uncached: demo vs a large archive
 """
 
 import argparse
@@ -163,7 +164,7 @@ def setup_env(
         "BENCH_ARTICLES": os.environ.get("BENCH_ARTICLES", "200"),
     }
     if kind == "sqlite":
-        env["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+        env["DATABASE_URL"] = f"sqlite:///{workdir / (database + '.sqlite3')}"
         env["CACHE_URL"] = "locmemcache://bench"
     else:
         drop_database(database)
@@ -464,10 +465,74 @@ def table(kind: str, rows, goals) -> str:
     return "\n".join(lines)
 
 
+SCALE_ARTICLES = int(os.environ.get("BENCH_SCALE_ARTICLES", "100000"))
+SCALE_RATIO, SCALE_MS = 1.5, 50
+
+
+def scale_site(kind: str, articles: int, workdir: Path) -> dict:
+    """Build a site of ``articles`` and time its pages uncached (bench/scale.py)."""
+    env = setup_env(kind, workdir, database=f"newsroom_scale_{articles}")
+    env["BENCH_ARTICLES"] = str(articles)
+    env["CACHE_URL"] = "locmemcache://scale"  # pages are rendered afresh anyway
+    done = subprocess.run(
+        [PYTHON, "bench/scale.py"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if done.returncode:
+        raise SystemExit(f"bench/scale.py failed ({kind}, {articles} articles):\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_scale(kind: str) -> tuple[str, bool]:
+    """The scale table of one database: each page on the demo and on a large archive."""
+    workdir = Path(tempfile.mkdtemp(prefix="newsroom-scale-"))
+    try:
+        demo = scale_site(kind, int(os.environ.get("BENCH_ARTICLES", "34")), workdir)
+        large = scale_site(kind, SCALE_ARTICLES, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    lines = [
+        f"Newsroom scale — {kind} — {time.strftime('%Y-%m-%d %H:%M')} — load average "
+        + " ".join(f"{n:.2f}" for n in os.getloadavg()),
+        f"built {large['articles']} articles in {large['build_seconds']:.0f} s",
+        "",
+        f"{'page (uncached, median ms)':30} {demo['articles']:>8} {large['articles']:>9}"
+        f" {'ratio':>7}",
+    ]
+    goals = []
+    for page, before in demo["pages"].items():
+        after = large["pages"][page]
+        ratio = after / before
+        lines.append(f"{page:30} {before:8.1f} {after:9.1f} {ratio:6.2f}×")
+        ok = ratio <= SCALE_RATIO and after <= SCALE_MS
+        goals.append((page, ok, f"{after:.1f} ms, {ratio:.2f}× the demo"))
+    lines += ["", f"goals: every page within {SCALE_RATIO}× its demo time, none over {SCALE_MS} ms"]
+    lines += [f"  {'PASS' if ok else 'FAIL'}  {name}: {figure}" for name, ok, figure in goals]
+    return "\n".join(lines), all(ok for _name, ok, _figure in goals)
+
+
+def main_scale(kinds: list[str]) -> int:
+    results = ROOT / "bench-results"
+    results.mkdir(exist_ok=True)
+    failed = False
+    for kind in kinds:
+        text, ok = run_scale(kind)
+        print(text, "\n", flush=True)
+        (results / f"scale-{kind}.txt").write_text(text + "\n")
+        failed |= not ok
+    return 1 if failed else 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--setup", choices=["sqlite", "postgres", "cache-down"], action="append")
+    parser.add_argument(
+        "--scale", action="store_true", help="time every page uncached, demo vs a large archive"
+    )
     args = parser.parse_args()
+    if args.scale:
+        return main_scale(
+            [kind for kind in args.setup or ["sqlite", "postgres"] if kind != "cache-down"]
+        )
     if shutil.which("wrk") is None:
         print("wrk is missing: install it with `apt-get install wrk`.", file=sys.stderr)
         return 2

@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from articles import sitemaps
 from articles.models import Article
-from articles.sitemaps import NewsroomSitemap
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +31,18 @@ def locations(root) -> dict[str, str | None]:
     }
 
 
+def every_url(client) -> dict[str, str | None]:
+    """Every URL of every file the sitemap index names, with its lastmod."""
+    index = xml(client, "/sitemap.xml")
+    assert index.tag == f"{{{SITEMAP_NS}}}sitemapindex"
+    found = {}
+    for part in index.findall("sm:sitemap/sm:loc", NS):
+        child = xml(client, part.text.removeprefix("http://testserver"))
+        assert child.tag == f"{{{SITEMAP_NS}}}urlset"
+        found |= locations(child)
+    return found
+
+
 @pytest.fixture
 def site(make_article, make_region, make_author, make_section):
     kenya, writer = make_region("Kenya"), make_author("Jo Writer")
@@ -50,9 +62,7 @@ def site(make_article, make_region, make_author, make_section):
 
 
 def test_sitemap_lists_published_articles_sections_regions_and_authors(client, site):
-    root = xml(client, "/sitemap.xml")
-    assert root.tag == f"{{{SITEMAP_NS}}}urlset"
-    urls = locations(root)
+    urls = every_url(client)
     base = "http://testserver"
     live = site["live"]
     assert parse_datetime(urls[base + live.get_absolute_url()]) == live.updated_at
@@ -68,29 +78,38 @@ def test_sitemap_lists_published_articles_sections_regions_and_authors(client, s
 
 
 def test_section_lastmod_is_its_newest_published_article(client, site):
-    urls = locations(xml(client, "/sitemap.xml"))
+    urls = every_url(client)
     section_url = "http://testserver" + site["live"].section.get_absolute_url()
     lastmod = parse_datetime(urls[section_url])
     assert abs(lastmod - site["live"].publish_at) < timedelta(seconds=1)
 
 
-def test_sitemap_becomes_an_index_once_it_outgrows_one_file(client, site, make_article,
-                                                             monkeypatch):  # fmt: skip
-    for _ in range(3):
+def test_sitemap_index_splits_articles_into_files_of_at_most_the_file_size(
+    client, site, make_article, monkeypatch
+):
+    for _ in range(4):
         make_article()
-    monkeypatch.setattr(NewsroomSitemap, "limit", 3)
-    root = xml(client, "/sitemap.xml")
-    assert root.tag == f"{{{SITEMAP_NS}}}sitemapindex"
-    parts = [loc.text for loc in root.findall("sm:sitemap/sm:loc", NS)]
-    assert "http://testserver/sitemap-articles.xml" in parts
-    assert "http://testserver/sitemap-articles.xml?p=2" in parts
-    listed = set()
-    for part in parts:
-        child = xml(client, part.removeprefix("http://testserver"))
-        assert child.tag == f"{{{SITEMAP_NS}}}urlset"
-        listed |= set(locations(child))
+    monkeypatch.setattr(sitemaps, "ARTICLES_PER_FILE", 3)
+    index = xml(client, "/sitemap.xml")
+    parts = [loc.text for loc in index.findall("sm:sitemap/sm:loc", NS)]
+    article_files = [part for part in parts if "/sitemap-articles-" in part]
+    highest = Article.objects.order_by("-pk").first().pk
+    assert len(article_files) == -(-highest // 3) > 1
+    listed = {}
+    for part in article_files:
+        urls = locations(xml(client, part.removeprefix("http://testserver")))
+        assert len(urls) <= 3
+        listed |= urls
     published = Article.objects.published()
-    assert {f"http://testserver{a.get_absolute_url()}" for a in published} <= listed
+    assert {f"http://testserver{a.get_absolute_url()}" for a in published} == set(listed)
+
+
+@pytest.mark.parametrize("past", [None, 1, 10**20])
+def test_sitemap_file_past_the_last_article_is_not_found(client, site, past):
+    last = -(-Article.objects.order_by("-pk").first().pk // sitemaps.ARTICLES_PER_FILE)
+    assert client.get(f"/sitemap-articles-{last}.xml").status_code == 200
+    number = 0 if past is None else last + past
+    assert client.get(f"/sitemap-articles-{number}.xml").status_code == 404
 
 
 def test_news_sitemap_has_recent_articles_with_publication_and_language(

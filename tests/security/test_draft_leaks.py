@@ -18,6 +18,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from articles import sitemaps
 from articles.models import Article, Correction, Quote, RelatedLink
 from articles.previews import PREVIEW_SALT, preview_token
 from comments import notifications, readers
@@ -181,7 +182,13 @@ def fillings(site, settings) -> dict[str, list[str]]:
         "articles:search": [f"/search/?{urlencode(query)}" for query in searches],
         "articles:sitemap": ["/sitemap.xml"],
         "articles:sitemap-news": ["/sitemap-news.xml"],
-        "articles:sitemap-section": each("articles:sitemap-section", sections, "section"),
+        "articles:sitemap-section": each(
+            "articles:sitemap-section", [*sections, "sections", "regions", "authors"], "section"
+        ),
+        "articles:sitemap-articles": [
+            reverse("articles:sitemap-articles", args=[number])
+            for number in sorted({-(-a.pk // sitemaps.ARTICLES_PER_FILE) for a in articles})
+        ],
         "articles:feed-rss": ["/rss/"],
         "articles:feed-atom": ["/atom/"],
         "articles:section-feed-rss": each("articles:section-feed-rss", sections),

@@ -10,7 +10,7 @@ from django.utils.text import slugify
 from PIL import Image, ImageDraw
 
 from articles import images
-from articles.demo import content
+from articles.demo import archive, content
 from articles.models import (
     Article,
     Author,
@@ -107,8 +107,14 @@ class Command(BaseCommand):
             sections, regions, authors = self.vocabulary()
             photos = [self.photo(i) for i in range(12)]
             created = 0
-            for i in range(articles):
+            stories = min(articles, len(content.STORIES))
+            for i in range(stories):
                 created += self.story(i, rng, now, sections, regions, authors, photos)
+            # Past the demo's own stories, an archive of older ones, written in bulk.
+            created += archive.add_articles(range(stories, articles), seed=seed,
+                                            before=now - timedelta(hours=5 * stories),
+                                            sections=sections, regions=regions,
+                                            authors=authors, photos=photos)  # fmt: skip
             created += self.reference_article(sections, regions, authors, photos, now)
         self.stdout.write(
             self.style.SUCCESS(

@@ -1,0 +1,131 @@
+"""Costs that do not grow with the archive: 50 articles cost what 300 do."""
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+
+from articles import sitemaps
+from articles.models import Article
+from tests.helpers.html import find, parse, text_of
+from tests.helpers.queries import count_queries, sqlite_steps
+
+pytestmark = pytest.mark.django_db
+
+on_sqlite = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's bounded search")
+
+
+def public_urls(section, region, authors) -> list[str]:
+    newest = Article.objects.published().first()
+    return [
+        "/",
+        newest.get_absolute_url(),
+        "/?page=2",
+        section.get_absolute_url(),
+        section.get_absolute_url() + "?page=2",
+        region.get_absolute_url(),
+        authors[0].get_absolute_url(),
+        "/rss/",
+        "/atom/",
+        section.get_absolute_url() + "rss/",
+        region.get_absolute_url() + "rss/",
+        authors[0].get_absolute_url() + "atom/",
+        "/sitemap.xml",
+        "/sitemap-sections.xml",
+        "/sitemap-regions.xml",
+        "/sitemap-authors.xml",
+        "/sitemap-articles-1.xml",
+        "/sitemap-news.xml",
+        "/search/?q=storm+archive",
+        "/search/?q=storm&section=" + str(section.pk),
+        "/corrections/",
+    ]
+
+
+@override_settings(LISTING_MAX_PAGES=3, SEARCH_WINDOW=50)
+def test_public_page_queries_do_not_grow_with_the_archive(client, grow_archive, section):
+    region, authors = grow_archive(50)  # 25 in the section: two pages
+    urls = public_urls(section, region, authors)
+    for url in urls:  # the site's navigation is cached after the first page
+        count_queries(client, url)
+    small = {url: count_queries(client, url) for url in urls}
+    grow_archive(250)
+    large = {url: count_queries(client, url) for url in urls}
+    assert large == small
+    assert max(large.values()) <= 9
+
+
+def test_listings_and_feeds_do_not_read_article_bodies(client, grow_archive, section):
+    region, authors = grow_archive(30)
+    listings = [section, region, authors[0]]
+    for url in ["/", "/rss/", *(listing.get_absolute_url() for listing in listings),
+                section.get_absolute_url() + "rss/"]:  # fmt: skip
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert b"Archived story" in response.content, url  # the cards are there
+        assert not [q for q in queries if '"articles_article"."body"' in q["sql"]], url
+
+
+@override_settings(LISTING_MAX_PAGES=2)
+def test_lists_go_no_deeper_than_the_page_limit_and_say_where_older_articles_are(
+    client, grow_archive, section
+):
+    grow_archive(100)  # 50 in the section, more than two pages of 20 hold
+    url = section.get_absolute_url()
+    last = parse(client.get(url + "?page=2"))
+    assert len(find(last, "h3", "headline")) == 20
+    nav = find(last, "nav", "pagination")[0]
+    assert "Page 2 of the first 2" in text_of(nav)
+    assert find(nav, "a", "older-in-search")[0].getAttribute("href") == "/search/"
+    assert client.get(url + "?page=3").status_code == 404
+
+
+@on_sqlite
+@override_settings(SEARCH_WINDOW=10)
+def test_sqlite_search_looks_through_the_newest_articles_and_says_so(client, grow_archive):
+    grow_archive(30)
+    page = parse(client.get("/search/", {"q": "storm"}))
+    headlines = {text_of(h) for h in find(page, "h3", "headline")}
+    newest = Article.objects.published().order_by("-publish_at")[:10]
+    assert headlines == {article.display_headline for article in newest}
+    note = find(page, "p", "search-window")[0]
+    assert "Searched the newest 10 articles" in text_of(note)
+
+
+@on_sqlite
+@override_settings(LISTING_MAX_PAGES=3, SEARCH_WINDOW=50)
+def test_public_pages_do_no_more_database_work_with_a_larger_archive(
+    client, grow_archive, section, monkeypatch
+):
+    monkeypatch.setattr(sitemaps, "ARTICLES_PER_FILE", 20)  # the first file is full at once
+    region, authors = grow_archive(100)  # every page shown is full already
+    urls = public_urls(section, region, authors)
+    for url in urls:  # the site's navigation is cached after the first page
+        sqlite_steps(client, url)
+    small = {url: sqlite_steps(client, url) for url in urls}
+    grow_archive(300)
+    large = {url: sqlite_steps(client, url) for url in urls}
+    grown = {url: (small[url], large[url]) for url in urls if large[url] > small[url] * 1.2 + 2}
+    assert grown == {}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's GIN index")
+def test_postgresql_search_page_finds_matches_through_the_gin_index(
+    client, grow_archive, make_article
+):
+    grow_archive(300)
+    make_article("Hailstones fall on the desert")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE articles_article")  # statistics, as a live database has
+    with override_settings(PAGE_CACHE_SECONDS=0), CaptureQueriesContext(connection) as queries:
+        page = parse(client.get("/search/", {"q": "hailstones"}))
+    assert len(find(page, "h3", "headline")) == 1  # the one article with the word
+    # The count and the page of results (quotes and regions are looked up before them).
+    matching = [q["sql"] for q in queries if "@@" in q["sql"] and q["sql"].startswith("SELECT")]
+    assert len(matching) == 2
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # as on a table of thousands
+        for sql in matching:
+            cursor.execute("EXPLAIN " + sql)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "article_search_idx" in plan, plan
