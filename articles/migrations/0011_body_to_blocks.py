@@ -13,7 +13,7 @@ Sidebar links keep their order as ``position``.
 
 The splitting and anchoring code of the old ``articles/body.py`` is written out here as
 it was, so that later changes to the code cannot change what this migration does. Going
-back is not supported: restore a backup taken before.
+back writes each body as HTML with numbered placeholders again (an embed becomes a link).
 """
 
 import hashlib
@@ -176,7 +176,10 @@ class Conversion:
         self.placed[kind][number] = times
         key = f"{kind}-{number}" if times == 1 else f"{kind}-{number}-{times}"
         if times > 1 and kind != "readmore":
-            row.pk = None  # placed twice: the second place gets a block of its own
+            # Placed twice: the second place gets a block of its own (its number, gone
+            # after 0012, only has to be free until then).
+            row.pk = None
+            row.number = max(self.rows[kind]) + sum(map(len, self.placed.values())) + 1000
         self.put(kind, row, position, key, "body")
 
     def put(self, kind, row, position, key, region):
@@ -198,6 +201,47 @@ def forwards(apps, schema_editor):
     related.filter(placement="inline").delete()
     for link in related.filter(placement="sidebar").only("pk", "number"):
         related.filter(pk=link.pk).update(position=link.number)
+
+
+KINDS = {"textblock": "text", "quote": "quote", "bodyphoto": "photo", "readmore": "readmore",
+         "embed": "embed"}  # fmt: skip
+
+
+def _placeholders(apps, article):
+    """The article's blocks in order, as the old body and its numbered rows."""
+    blocks = [
+        (block.region != "body", block.ordering, block.pk, kind, block)
+        for model, kind in KINDS.items()
+        for block in apps.get_model("articles", model).objects.filter(article=article)
+    ]
+    parts, numbers = [], {"quote": 0, "photo": 0, "readmore": 0}
+    for unplaced, _, _, kind, block in sorted(blocks, key=lambda item: item[:3]):
+        if kind == "text":
+            parts.append(block.text)
+        elif kind == "embed":
+            parts.append(f'<p><a href="{html.escape(block.url)}">{html.escape(block.url)}</a></p>')
+        else:
+            numbers[kind] += 1
+            if not unplaced:
+                parts.append(f"<p>[{kind} {numbers[kind]}]</p>")
+            yield kind, numbers[kind], block
+    article.body = "\n".join(parts)
+    article.save(update_fields=["body"])
+
+
+def backwards(apps, schema_editor):
+    related = apps.get_model("articles", "RelatedLink").objects
+    for article in apps.get_model("articles", "Article").objects.all():
+        for kind, number, block in list(_placeholders(apps, article)):
+            if kind == "readmore":
+                related.create(article=article, placement="inline", number=number,
+                               target_id=block.target_id, url=block.url, title=block.title)  # fmt: skip
+            else:
+                block.number = number
+                block.save(update_fields=["number"])
+        sidebar = related.filter(article=article, placement="sidebar").order_by("position", "pk")
+        for number, link in enumerate(sidebar, start=1):
+            related.filter(pk=link.pk).update(number=number)
 
 
 # Authors and editors work on every kind of block, as on quotes and body photos before.
@@ -227,6 +271,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(forwards, elidable=False),
-        migrations.RunPython(grant_blocks, elidable=False),
+        migrations.RunPython(forwards, backwards, elidable=False),
+        migrations.RunPython(grant_blocks, migrations.RunPython.noop, elidable=False),
     ]
