@@ -1,7 +1,11 @@
+import base64
 import copy
+import hashlib
+import re
 
 from content_editor.admin import ContentEditor, ContentEditorInline
 from content_editor.models import Region as BodyRegion
+from csp.constants import UNSAFE_INLINE
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -245,6 +249,19 @@ class RegionFilter(admin.SimpleListFilter):
 
 # content-editor's "regions" are places for blocks; an article's body is the only one.
 BODY_REGIONS = [BodyRegion(key=Block.BODY, title="Body")]
+_IMPORT_MAP = re.compile(r'<script type="importmap"[^>]*>(.*?)</script>', re.S)
+
+
+def inline_script_hashes(media) -> list[str]:
+    """CSP sources for the import map the block editor's modules are found through.
+
+    Scripts come from files only (``'self'``); the import map is the one inline script
+    the editor needs, allowed by its hash on this page alone.
+    """
+    return [
+        f"'sha256-{base64.b64encode(hashlib.sha256(found.encode()).digest()).decode()}'"
+        for found in _IMPORT_MAP.findall(str(media))
+    ]
 
 
 @admin.register(Article)
@@ -301,6 +318,13 @@ class ArticleAdmin(ContentEditor, VersionAdmin):
         article.regions = BODY_REGIONS
         stand_in = type("StandIn", (), {"form": type("Form", (), {"instance": article})})
         return super()._content_editor_context(request, {**context, "adminform": stand_in})
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        response = super().render_change_form(request, context, *args, **kwargs)
+        hashes = inline_script_hashes(response.context_data["media"])
+        if hashes:  # the admin's inline styles stay allowed (newsroom/security.py)
+            response._csp_update = {"script-src": hashes, "style-src": [UNSAFE_INLINE]}
+        return response
 
     def get_queryset(self, request):
         bylines = Prefetch("bylines", queryset=Byline.objects.select_related("author"))

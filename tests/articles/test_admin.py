@@ -5,6 +5,9 @@ back (management forms of every inline included) and then edited, so a test fail
 the form, an inline or a permission stops working the way the newsroom relies on.
 """
 
+import base64
+import hashlib
+import re
 import time
 from datetime import timedelta
 from types import SimpleNamespace
@@ -833,3 +836,21 @@ def test_changelist_search_finds_region_and_author_names(
     for term in ("kenya", "okafor"):
         response = client.get(CHANGELIST_URL, {"q": term})
         assert [a.headline for a in response.context["cl"].result_list] == ["Transit line opens"]
+
+
+def test_block_editor_import_map_is_allowed_by_its_hash_and_nothing_else_inline(
+    client, editor_user, make_article
+):
+    article = make_article(status=Article.Status.DRAFT)
+    client.force_login(editor_user)
+
+    response = client.get(change_url(article))
+
+    html = response.content.decode()
+    [import_map] = re.findall(r'<script type="importmap">(.*?)</script>', html, re.S)
+    assert "content-editor/" in import_map and "django-prose-editor/" in import_map
+    digest = base64.b64encode(hashlib.sha256(import_map.encode()).digest()).decode()
+    policy = response["Content-Security-Policy"]
+    script_src = next(part for part in policy.split("; ") if part.startswith("script-src"))
+    assert script_src.split() == ["script-src", "'self'", f"'sha256-{digest}'"]
+    assert "'unsafe-inline'" in next(p for p in policy.split("; ") if p.startswith("style-src"))
