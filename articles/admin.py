@@ -1,3 +1,11 @@
+import base64
+import copy
+import hashlib
+import re
+
+from content_editor.admin import ContentEditor, ContentEditorInline
+from content_editor.models import Region as BodyRegion
+from csp.constants import UNSAFE_INLINE
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -11,27 +19,31 @@ from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from . import body, publishing, storage, tasks
+from . import publishing, storage, tasks
 from .forms import (
     ArticleForm,
     AuthorForm,
-    BodyPhotoFormSet,
+    BodyPhotoForm,
     BylineFormSet,
+    EmbedForm,
     PhotoForm,
-    QuoteFormSet,
-    RelatedLinkFormSet,
+    TextBlockForm,
 )
 from .models import (
     Article,
     Author,
+    Block,
     BodyPhoto,
     Byline,
     Correction,
+    Embed,
     Photo,
     Quote,
+    ReadMore,
     Region,
     RelatedLink,
     Section,
+    TextBlock,
 )
 from .permissions import can_change_photo, can_edit, can_publish
 from .previews import preview_url
@@ -131,27 +143,79 @@ class BylineInline(ArticleInlineMixin, admin.TabularInline):
     verbose_name_plural = "Authors (in byline order)"
 
 
-class QuoteInline(ArticleInlineMixin, admin.StackedInline):
+class BlockInline(ArticleInlineMixin, ContentEditorInline):
+    """One kind of body block, edited by django-content-editor.
+
+    With JavaScript the blocks of every kind show as one sequence: added between any two
+    blocks, dragged or moved by keyboard, removed. Without it they are plain inline
+    forms with a visible position; ``?more_blocks=1`` adds an empty one of each kind.
+    """
+
+    fk_name = "article"
+    formfield_overrides = URL_FIELDS
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return 1 if request.GET.get("more_blocks") else 0
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "ordering":
+            # Visible, so the order can be changed without JavaScript; the content editor
+            # hides it (see static/css/admin-blocks.css) and keeps it up to date.
+            return super(ContentEditorInline, self).formfield_for_dbfield(
+                db_field, request, **kwargs
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class TextBlockInline(BlockInline):
+    model = TextBlock
+    form = TextBlockForm
+    icon = "notes"
+
+    def get_extra(self, request, obj=None, **kwargs):
+        # Somewhere to start writing, with or without JavaScript.
+        return 1
+
+
+class QuoteInline(BlockInline):
     model = Quote
-    formset = QuoteFormSet
-    fields = [("number", "speaker", "speaker_role"), "text", "source_url"]
-    verbose_name_plural = "Quotes — place each with [quote N] in the body"
+    fields = [("speaker", "speaker_role"), "text", "source_url", "ordering", "region"]
+    icon = "format_quote"
 
 
-class BodyPhotoInline(ArticleInlineMixin, admin.TabularInline):
+class BodyPhotoInline(BlockInline):
     model = BodyPhoto
-    formset = BodyPhotoFormSet
-    autocomplete_fields = ["photo"]
-    verbose_name_plural = "Body photos — place each with [photo N] in the body"
+    form = BodyPhotoForm
+    fieldsets = [
+        (None, {"fields": ["photo", "caption", "credit", "ordering", "region"]}),
+        (
+            "Upload a new photo",
+            {"fields": ["new_image", "new_alt_text", ("new_photographer", "new_agency")]},
+        ),
+    ]
+    icon = "image"
 
 
-class RelatedLinkInline(ArticleInlineMixin, admin.StackedInline):
+class ReadMoreInline(BlockInline):
+    model = ReadMore
+    fields = ["target", ("url", "title"), "ordering", "region"]
+    autocomplete_fields = ["target"]
+    icon = "read_more"
+
+
+class EmbedInline(BlockInline):
+    model = Embed
+    form = EmbedForm
+    icon = "smart_display"
+
+
+class RelatedLinkInline(ArticleInlineMixin, admin.TabularInline):
     model = RelatedLink
     fk_name = "article"
-    formset = RelatedLinkFormSet
-    fields = [("placement", "number"), "target", ("url", "title")]
+    fields = ["target", "url", "title", "position"]
     autocomplete_fields = ["target"]
-    verbose_name_plural = "Related links — READ MORE with [readmore N], or in the sidebar"
+    verbose_name = "sidebar link"
+    verbose_name_plural = "Sidebar links (related articles, in order)"
 
 
 class CorrectionInline(admin.TabularInline):
@@ -192,8 +256,25 @@ class RegionFilter(admin.SimpleListFilter):
         return queryset.filter(regions__slug=self.value()) if self.value() else queryset
 
 
+# content-editor's "regions" are places for blocks; an article's body is the only one.
+BODY_REGIONS = [BodyRegion(key=Block.BODY, title="Body")]
+_IMPORT_MAP = re.compile(r'<script type="importmap"[^>]*>(.*?)</script>', re.S)
+
+
+def inline_script_hashes(media) -> list[str]:
+    """CSP sources for the import map the block editor's modules are found through.
+
+    Scripts come from files only (``'self'``); the import map is the one inline script
+    the editor needs, allowed by its hash on this page alone.
+    """
+    return [
+        f"'sha256-{base64.b64encode(hashlib.sha256(found.encode()).digest()).decode()}'"
+        for found in _IMPORT_MAP.findall(str(media))
+    ]
+
+
 @admin.register(Article)
-class ArticleAdmin(VersionAdmin):
+class ArticleAdmin(ContentEditor, VersionAdmin):
     form = ArticleForm
     # History lists every kept version, newest first; reverting is for whoever may edit.
     object_history_template = "admin/articles/article/object_history.html"
@@ -223,7 +304,6 @@ class ArticleAdmin(VersionAdmin):
         (None, {"fields": ["headline", "slug", "kicker", "standfirst", "kind", "section"]}),
         ("Regions", {"fields": ["regions", "primary_region"]}),
         ("Lead photo", {"fields": ["lead_photo"]}),
-        ("Body", {"fields": ["body"]}),
         ("Comments", {"fields": ["comments_enabled", "comments_close_after_days"]}),
         (
             "Publishing",
@@ -232,7 +312,28 @@ class ArticleAdmin(VersionAdmin):
         ),
         ("Home page", {"fields": ["is_lead", "lead_until"]}),
     ]  # fmt: skip
-    inlines = [BylineInline, QuoteInline, BodyPhotoInline, RelatedLinkInline, CorrectionInline]
+    inlines = [
+        BylineInline, TextBlockInline, QuoteInline, BodyPhotoInline, ReadMoreInline,
+        EmbedInline, RelatedLinkInline, CorrectionInline,
+    ]  # fmt: skip
+
+    class Media:
+        css = {"all": ["css/admin-blocks.css"]}
+
+    def _content_editor_context(self, request, context):
+        """content-editor reads ``instance.regions``; an article's are its place tags."""
+        form = context["adminform"].form
+        article = copy.copy(form.instance)
+        article.regions = BODY_REGIONS
+        stand_in = type("StandIn", (), {"form": type("Form", (), {"instance": article})})
+        return super()._content_editor_context(request, {**context, "adminform": stand_in})
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        response = super().render_change_form(request, context, *args, **kwargs)
+        hashes = inline_script_hashes(response.context_data["media"])
+        if hashes:  # the admin's inline styles stay allowed (newsroom/security.py)
+            response._csp_update = {"script-src": hashes, "style-src": [UNSAFE_INLINE]}
+        return response
 
     def get_queryset(self, request):
         bylines = Prefetch("bylines", queryset=Byline.objects.select_related("author"))
@@ -240,7 +341,8 @@ class ArticleAdmin(VersionAdmin):
         return articles.editable_by(request.user)
 
     def get_search_results(self, request, queryset, search_term):
-        if request.GET.get("model_name") == "relatedlink" and not can_publish(request.user):
+        linking = request.GET.get("model_name") in ("relatedlink", "readmore")
+        if linking and not can_publish(request.user):
             # Authors link to anything readers can see, not only to their own articles.
             queryset = queryset | Article.objects.published()
         return super().get_search_results(request, queryset, search_term)
@@ -360,25 +462,8 @@ class ArticleAdmin(VersionAdmin):
             Byline.objects.create(article=article, author=profile)
         # Photos imported or added without renditions get them before readers see them.
         tasks.queue_article_renditions(article)
-        self.warn_about_unplaced_rows(request, article)
-
-    def warn_about_unplaced_rows(self, request, article):
-        """Rows no placeholder refers to are kept but never shown: say so."""
-        used = body.placeholders(article.body)
-        rows = {
-            "quote": article.quotes.values_list("number", flat=True),
-            "photo": article.body_photos.values_list("number", flat=True),
-            "readmore": article.related_links.filter(
-                placement=RelatedLink.Placement.INLINE
-            ).values_list("number", flat=True),
-        }
-        for kind, numbers in rows.items():
-            for number in sorted(set(numbers) - set(used[kind])):
-                self.message_user(
-                    request,
-                    f"[{kind} {number}] is not in the body, so that row is not shown.",
-                    messages.WARNING,
-                )
+        # The words search reads, from the blocks just saved.
+        article.refresh_body_text()
 
     @admin.display(description="headline", ordering="headline")
     def display_headline(self, article):

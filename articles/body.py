@@ -1,36 +1,18 @@
-"""Article bodies: splitting sanitised HTML into blocks and resolving placeholders.
+"""Writing an article's body from code: HTML from elsewhere becomes blocks.
 
-Editors place quotes, photos and READ MORE links by writing a placeholder on a line of
-its own, e.g. ``[quote 1]``, ``[photo 2]`` or ``[readmore 1]``; the number refers to a
-row of the matching inline in the admin. A placeholder is tied to its row, not to a
-position, so paragraphs can be moved freely. Unknown or malformed placeholders are
-validation errors (see ``placeholder_errors``), never silent blanks.
+The admin edits blocks directly; the demo content, the WordPress import and the tests
+write bodies with ``write_blocks``, and cut HTML into one text block per top-level
+element (paragraph, heading, list…) with ``text_blocks``, so that readers can comment
+on each paragraph.
 """
 
-import hashlib
-import re
-from dataclasses import dataclass
+from collections.abc import Iterable
 from html.parser import HTMLParser
 
-from .markup import plain_text
+from .markup import clean_editorial
+from .models import Article, Block, TextBlock
 
-KINDS = ("quote", "photo", "readmore")
-_PLACEHOLDER = re.compile(r"\[(quote|photo|readmore) ([1-9]\d{0,3})\]", re.I)
-_BRACKETED = re.compile(r"\[[^\[\]]*\]")
-# A placeholder-like token inside running text, e.g. "see [quote 1] below" or "[photo]".
-_EMBEDDED = re.compile(r"\[\s*(quote|photo|read\s*more)\b[^\[\]]*\]", re.I)
-USAGE = "Use [quote N], [photo N] or [readmore N], each on a line of its own."
 _VOID = {"br", "hr", "img", "wbr", "col"}
-
-
-@dataclass(frozen=True)
-class Block:
-    """One top-level piece of a body: plain HTML or a placeholder to be resolved."""
-
-    html: str
-    kind: str = "html"  # "html" or one of KINDS
-    number: int | None = None
-    anchor: str = ""
 
 
 class _TopLevelSplitter(HTMLParser):
@@ -94,54 +76,22 @@ def split_blocks(markup: str) -> list[str]:
     return splitter.blocks
 
 
-def _placeholder(block_html: str) -> tuple[str, int] | None:
-    match = _PLACEHOLDER.fullmatch(plain_text(block_html))
-    return (match[1].lower(), int(match[2])) if match else None
+def text_blocks(markup: str) -> list[TextBlock]:
+    """Unsaved text blocks, one per top-level element of ``markup`` once sanitised."""
+    return [TextBlock(text=element) for element in split_blocks(clean_editorial(markup))]
 
 
-def parse(markup: str) -> list[Block]:
-    """Blocks of a sanitised body, each paragraph with a stable, content-derived anchor.
+def write_blocks(article: Article, blocks: Iterable[Block], *, start: int = 0) -> list[Block]:
+    """Save ``blocks`` (unsaved, of any kind) as the article's body from ``start`` on.
 
-    The anchor hashes the paragraph's text, so it survives paragraphs being moved
-    around; an edited paragraph gets a new anchor.
+    Positions go up in tens, as the admin's editor numbers them; the text search reads
+    is refreshed once at the end.
     """
-    blocks, seen = [], {}
-    for block_html in split_blocks(markup):
-        placeholder = _placeholder(block_html)
-        if placeholder:
-            kind, number = placeholder
-            blocks.append(Block(html="", kind=kind, number=number, anchor=f"{kind}-{number}"))
-            continue
-        digest = hashlib.sha1(plain_text(block_html).encode(), usedforsecurity=False)
-        anchor = f"p-{digest.hexdigest()[:8]}"
-        seen[anchor] = seen.get(anchor, 0) + 1
-        if seen[anchor] > 1:
-            anchor = f"{anchor}-{seen[anchor]}"
-        blocks.append(Block(html=block_html, anchor=anchor))
-    return blocks
-
-
-def placeholder_errors(markup: str) -> list[str]:
-    """Messages for every placeholder that is unknown, malformed or inside running text."""
-    errors = []
-    for block_html in split_blocks(markup):
-        if _placeholder(block_html):
-            continue
-        text = plain_text(block_html)
-        if _BRACKETED.fullmatch(text):
-            errors.append(f"Unknown placeholder “{text}”. {USAGE}")
-            continue
-        errors.extend(
-            f"Placeholder “{match[0]}” must be written exactly and stand alone. {USAGE}"
-            for match in _EMBEDDED.finditer(text)
-        )
-    return errors
-
-
-def placeholders(markup: str) -> dict[str, list[int]]:
-    """Placeholder numbers used in a body, per kind, in order of appearance."""
-    used: dict[str, list[int]] = {kind: [] for kind in KINDS}
-    for block in parse(markup):
-        if block.kind != "html":
-            used[block.kind].append(block.number)
-    return used
+    written = []
+    for position, block in enumerate(blocks, start=1):
+        block.article = article
+        block.ordering = start + 10 * position
+        block.save()
+        written.append(block)
+    article.refresh_body_text()
+    return written

@@ -3,11 +3,12 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 from django.utils.text import slugify
+from django_prose_editor.fields import ProseEditorFormField, create_sanitizer
 
-from . import body, params, storage
+from . import params, storage
 from .images import normalise_upload
 from .markup import clean_editorial
-from .models import Article, Author, Photo, Region, RelatedLink, Section
+from .models import Article, Author, BodyPhoto, Embed, Photo, Region, Section, TextBlock
 from .revisions import conflict_message
 
 
@@ -71,13 +72,6 @@ class AuthorForm(StoresUploads, forms.ModelForm):
         field_classes = {"photo": PhotoUploadField}
 
 
-class BodyField(forms.CharField):
-    """Browsers send CRLF line endings; store LF so an untouched body is unchanged."""
-
-    def to_python(self, value):
-        return super().to_python(value).replace("\r\n", "\n")
-
-
 class ArticleForm(forms.ModelForm):
     # The version the editor started from; a mismatch on save means someone else saved
     # in between, and saving would silently overwrite their work.
@@ -85,15 +79,13 @@ class ArticleForm(forms.ModelForm):
 
     class Meta:
         model = Article
-        field_classes = {"body": BodyField}
         widgets = {
             "headline": forms.TextInput(attrs={"style": "width: min(100%, 48em)"}),
             "standfirst": forms.Textarea(attrs={"rows": 3, "style": "width: min(100%, 48em)"}),
-            "body": forms.Textarea(attrs={"rows": 28, "style": "width: min(100%, 48em)"}),
         }
         fields = [
             "headline", "slug", "kicker", "standfirst", "kind", "section", "regions",
-            "primary_region", "lead_photo", "body", "status", "publish_at", "updated_at",
+            "primary_region", "lead_photo", "status", "publish_at", "updated_at",
             "is_lead", "lead_until", "comments_enabled", "comments_close_after_days",
         ]  # fmt: skip
 
@@ -155,43 +147,6 @@ class ArticleForm(forms.ModelForm):
             self.add_error("lead_until", "This time has passed; choose a later one.")
 
 
-class PlaceholderFormSet(forms.BaseInlineFormSet):
-    """Checks that every [kind N] placeholder in the body has a row numbered N."""
-
-    kind = ""
-
-    def row_key(self, row):
-        return row.get("number")
-
-    def placed_number(self, row) -> int | None:
-        """The N a placeholder uses to refer to this row, if it can be placed."""
-        return row.get("number")
-
-    def clean(self):
-        super().clean()
-        if any(self.errors):
-            return
-        rows = [
-            form.cleaned_data
-            for form in self.forms
-            if form.cleaned_data and not form.cleaned_data.get("DELETE")
-        ]
-        keys = [self.row_key(row) for row in rows]
-        if len(keys) != len(set(keys)):
-            raise forms.ValidationError("Two rows have the same number; give each its own.")
-        available = {self.placed_number(row) for row in rows}
-        used = body.placeholders(clean_editorial(self.instance.body))[self.kind]
-        missing = sorted(set(used) - available)
-        if missing:
-            raise forms.ValidationError(
-                [
-                    f"The body uses [{self.kind} {number}], but no row here is numbered "
-                    f"{number}. Add it, or take the placeholder out of the body."
-                    for number in missing
-                ]
-            )
-
-
 class BylineFormSet(forms.BaseInlineFormSet):
     def clean(self):
         super().clean()
@@ -203,23 +158,119 @@ class BylineFormSet(forms.BaseInlineFormSet):
             raise forms.ValidationError("A published article needs at least one author.")
 
 
-class QuoteFormSet(PlaceholderFormSet):
-    kind = "quote"
+# What the rich-text editor offers, and so what its own sanitiser keeps: paragraphs,
+# headings, lists, bold, italic and links; nothing more. ``clean_editorial`` runs after
+# it and again when the block is saved, so text typed without the editor (no JavaScript)
+# is held to the same editorial policy.
+RICH_TEXT = {
+    "extensions": {
+        "Bold": True,
+        "Italic": True,
+        "Heading": {"levels": [2, 3, 4]},
+        "BulletList": True,
+        "OrderedList": True,
+        "ListItem": True,
+        "HardBreak": True,
+        "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto"]},
+        "History": True,
+    }
+}
 
 
-class BodyPhotoFormSet(PlaceholderFormSet):
-    kind = "photo"
+class TextBlockForm(forms.ModelForm):
+    text = ProseEditorFormField(
+        config=RICH_TEXT,
+        # Applied last to first: the editor's allowlist, then ours, the boundary.
+        sanitize=[clean_editorial, create_sanitizer],
+        help_text="Paragraphs, headings and lists, with bold, italic and links.",
+    )
+
+    class Meta:
+        model = TextBlock
+        fields = ["text", "ordering", "region"]
 
 
-class RelatedLinkFormSet(PlaceholderFormSet):
-    kind = "readmore"
+class PhotoChoice(forms.RadioSelect):
+    """The photo library as thumbnails to choose from, one radio button each.
 
-    def row_key(self, row):
-        # READ MORE 1 and sidebar link 1 may coexist.
-        return (row.get("placement"), row.get("number"))
+    Plain radio buttons, so choosing works without JavaScript; the choices are the
+    newest photos and the one already chosen.
+    """
 
-    def placed_number(self, row) -> int | None:
-        return row.get("number") if row.get("placement") == RelatedLink.Placement.INLINE else None
+    option_template_name = "admin/articles/widgets/photo_option.html"
+    template_name = "admin/articles/widgets/photo_choice.html"
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        option["photo"] = label if isinstance(label, Photo) else None
+        return option
+
+
+class BodyPhotoForm(forms.ModelForm):
+    """Choose a photo by its thumbnail, or upload a new one here; caption and credit may
+    be given for this place only."""
+
+    LIBRARY_SHOWN = 24
+
+    photo = forms.ModelChoiceField(
+        Photo.objects.all(), required=False, widget=PhotoChoice, label="From the library"
+    )
+    new_image = PhotoUploadField(label="…or upload a photo", required=False)
+    new_alt_text = forms.CharField(
+        label="What the new photo shows",
+        max_length=250,
+        required=False,
+        help_text="For readers using a screen reader. Needed with an upload.",
+    )
+    new_photographer = forms.CharField(label="Photographer", max_length=120, required=False)
+    new_agency = forms.CharField(label="Agency", max_length=120, required=False)
+
+    class Meta:
+        model = BodyPhoto
+        fields = ["photo", "caption", "credit", "ordering", "region"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        shown = list(Photo.objects.exclude(image="")[: self.LIBRARY_SHOWN])
+        current = self.instance.photo if self.instance.photo_id else None
+        if current and current not in shown:
+            shown.insert(0, current)
+        self.fields["photo"].widget.choices = [(photo.pk, photo) for photo in shown]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("new_image"):
+            if not cleaned.get("new_alt_text"):
+                self.add_error("new_alt_text", "Say what the photo shows.")
+        elif not cleaned.get("photo") and not self.errors:
+            self.add_error("photo", "Choose a photo, or upload one.")
+        return cleaned
+
+    def save(self, commit=True):
+        data = self.cleaned_data
+        if data.get("new_image"):
+            photo = Photo(
+                image=data["new_image"],
+                alt_text=data["new_alt_text"],
+                photographer=data["new_photographer"],
+                agency=data["new_agency"],
+            )
+            photo.save()
+            self.instance.photo = photo
+        return super().save(commit)
+
+
+class EmbedForm(forms.ModelForm):
+    url = forms.URLField(
+        label="Address",
+        max_length=500,
+        assume_scheme="https",
+        help_text="The address of the video, as you would share it.",
+    )
+
+    class Meta:
+        model = Embed
+        fields = ["url", "ordering", "region"]
 
 
 class DateInput(forms.DateInput):

@@ -1,3 +1,6 @@
+import html
+import re
+import secrets
 from datetime import timedelta
 
 import reversion
@@ -13,7 +16,7 @@ from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
-from . import body, images
+from . import embeds, images
 from .markup import clean_editorial, plain_text
 
 
@@ -229,7 +232,7 @@ class ArticleQuerySet(models.QuerySet):
             .prefetch_related(
                 models.Prefetch("bylines", queryset=Byline.objects.select_related("author"))
             )
-            .defer("body")
+            .defer("body_text")
         )
 
     def editable_by(self, user):
@@ -295,7 +298,11 @@ class ArticleQuerySet(models.QuerySet):
 # Every save through the admin keeps a revision of the article with its inline rows and
 # regions, so an earlier version can be restored whole (see ArticleAdmin).
 @reversion.register(
-    follow=["bylines", "quotes", "body_photos", "related_links", "corrections", "taggedregion_set"],
+    follow=[
+        "bylines",
+        *("text_blocks", "quotes", "body_photos", "read_mores", "embeds"),
+        *("related_links", "corrections", "taggedregion_set"),
+    ],
     # Which article leads the home page is today's choice, not part of an article's past:
     # restoring a version keeps the row's current lead fields (see ArticleAdmin).
     exclude=["is_lead", "lead_until"],
@@ -326,16 +333,9 @@ class Article(models.Model):
     standfirst = models.TextField(
         blank=True, help_text="One or two sentences under the headline. Plain text."
     )
-    body = models.TextField(
-        blank=True,
-        help_text=(
-            "HTML, or plain paragraphs separated by blank lines. To place a quote, a photo or "
-            "a READ MORE link, put its placeholder on a line of its own, e.g. [quote 1], "
-            "[photo 1] or [readmore 1]; the number is the one you give the row in the "
-            "Quotes, Body photos or Related links section below. Placeholders move with "
-            "their paragraph."
-        ),
-    )
+    # The words of the body's text blocks, kept by ``refresh_body_text`` after its blocks
+    # are saved: what search indexes (the body itself is the blocks, see ``blocks()``).
+    body_text = models.TextField(blank=True, editable=False)
     kind = models.CharField("type", max_length=10, choices=Kind, default=Kind.NEWS)
     section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="articles")
     regions = TaggableManager(
@@ -444,7 +444,6 @@ class Article(models.Model):
         return self.display_headline
 
     def save(self, *args, **kwargs):
-        self.body = clean_editorial(self.body)
         if not self.slug:
             self.slug = slugify(self.headline)[:200]
         if self.status == self.Status.PUBLISHED and self.publish_at is None:
@@ -489,11 +488,6 @@ class Article(models.Model):
         if reversion.is_active():
             for article in Article.objects.filter(pk__in=stepping_down):
                 reversion.add_to_revision(article)
-
-    def clean(self):
-        errors = body.placeholder_errors(clean_editorial(self.body))
-        if errors:
-            raise ValidationError({"body": errors})
 
     def validate_constraints(self, exclude=None):
         # Choosing a new lead is not a clash with the old one: saving releases it (see
@@ -584,48 +578,48 @@ class Article(models.Model):
         """Bylines in order; uses prefetched bylines when present."""
         return [byline.author for byline in self.bylines.all()]
 
-    def blocks(self) -> list[dict]:
-        """The body as a list of blocks with their quotes, photos and links resolved.
+    def blocks(self) -> list["Block"]:
+        """The body: its blocks of every kind, in order, as readers see them.
 
-        Expects quotes, body photos and related links to be prefetched (see the article
-        view); placeholders whose row is gone are left out rather than shown raw.
+        Expects the block relations (``BLOCK_RELATIONS``) to be prefetched for a page (see
+        the article view); READ MORE links to articles not live yet are left out.
         """
-        rows = {
-            "quote": {quote.number: quote for quote in self.quotes.all()},
-            "photo": {placement.number: placement for placement in self.body_photos.all()},
-            "readmore": {
-                link.number: link
-                for link in self.related_links.all()
-                if link.placement == RelatedLink.Placement.INLINE and link.is_visible
-            },
-        }
-        resolved = []
-        for block in body.parse(self.body):
-            item = rows.get(block.kind, {}).get(block.number) if block.kind != "html" else None
-            if block.kind == "html" or item is not None:
-                resolved.append(
-                    {"kind": block.kind, "html": block.html, "anchor": block.anchor, "item": item}
-                )
-        return resolved
+        found = [
+            block
+            for relation in BLOCK_RELATIONS
+            for block in getattr(self, relation).all()
+            if block.region == Block.BODY and block.is_visible
+        ]
+        return sorted(found, key=lambda block: (block.ordering, block.pk or 0))
 
     def passage(self, anchor: str) -> str | None:
-        """The current text of a paragraph or quote of the body, by its anchor."""
-        for block in body.parse(self.body):
-            if block.anchor != anchor:
-                continue
-            if block.kind == "quote":
-                quote = self.quotes.filter(number=block.number).first()
-                return quote.text if quote else None
-            return plain_text(block.html) if block.kind == "html" else None
+        """The current text of a text block or quote of the body, by its anchor (key)."""
+        if not anchor:
+            return None
+        for relation in ("text_blocks", "quotes"):
+            block = getattr(self, relation).filter(key=anchor, region=Block.BODY).first()
+            if block is not None:
+                return block.passage_text
         return None
+
+    def refresh_body_text(self) -> None:
+        """Store the words of the body's text blocks for search; call after saving blocks.
+
+        Every text block is held to the editorial policy on the way: rows restored from
+        a revision are written without their ``save()``.
+        """
+        texts = list(self.text_blocks.filter(region=Block.BODY).order_by("ordering", "pk"))
+        for block in texts:
+            cleaned = clean_editorial(block.text)
+            if cleaned != block.text:
+                TextBlock.objects.filter(pk=block.pk).update(text=cleaned)
+                block.text = cleaned
+        self.body_text = body_text([block.text for block in texts])
+        Article.objects.filter(pk=self.pk).update(body_text=self.body_text)
 
     def sidebar_links(self, limit: int = 5) -> list:
         """The editor's sidebar choices, else recent articles of the region, then section."""
-        chosen = [
-            link
-            for link in self.related_links.all()
-            if link.placement == RelatedLink.Placement.SIDEBAR and link.is_visible
-        ]
+        chosen = [link for link in self.related_links.all() if link.is_visible]
         if chosen:
             return chosen
         # One query: same primary region first, then the rest of the section, newest first.
@@ -665,10 +659,92 @@ class Byline(models.Model):
         return self.author.name
 
 
+_TAG = re.compile(r"<[^>]+>")
+_SPACES = re.compile(r"[ \t\r\f\v]+")
+# Where a line ends: the end of a block element, or a line break.
+_BREAK = re.compile(r"</(?:p|h[1-6]|li|dt|dd|pre|blockquote|tr|caption)>|<br>", re.I)
+
+
+def body_text(texts: list[str]) -> str:
+    """Plain words of sanitised HTML blocks, a line per paragraph, heading or list item."""
+    lines = []
+    for markup in texts:
+        words = html.unescape(_TAG.sub("", _BREAK.sub("\n", markup)))
+        lines += [line for line in (_SPACES.sub(" ", part).strip() for part in words.split("\n"))
+                  if line]  # fmt: skip
+    return "\n".join(lines)
+
+
+def new_block_key() -> str:
+    return f"b-{secrets.token_hex(5)}"
+
+
+class Block(models.Model):
+    """One piece of an article's body; the body is its blocks, by ``ordering``.
+
+    The shape django-content-editor edits in the admin: ``region`` (``body``) and
+    ``ordering``; the editor numbers blocks 10, 20, 30… as they are moved. ``key`` is the
+    block's stable id, given once and kept through edits and moves: its HTML id on the
+    page and the anchor inline comments point at. Bodies migrated from the numbered
+    placeholders kept their paragraphs' and quotes' earlier anchors as keys.
+    """
+
+    BODY = "body"
+    kind = ""  # the template that shows it: articles/blocks/<kind>.html
+
+    region = models.CharField(max_length=20, default=BODY)
+    ordering = models.IntegerField(
+        "position", default=0, help_text="Blocks are shown in order of this number."
+    )
+    key = models.CharField(max_length=40, default=new_block_key, editable=False)
+
+    class Meta:
+        abstract = True
+        ordering = ["ordering", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "key"], name="unique_%(class)s_key")
+        ]
+
+    @property
+    def is_visible(self) -> bool:
+        return True
+
+    @property
+    def template_name(self) -> str:
+        return f"articles/blocks/{self.kind}.html"
+
+
 @reversion.register()
-class Quote(models.Model):
+class TextBlock(Block):
+    kind = "text"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="text_blocks")
+    text = models.TextField(
+        help_text="Paragraphs, headings and lists, with bold, italic and links."
+    )
+
+    class Meta(Block.Meta):
+        verbose_name = "text"
+        verbose_name_plural = "text"
+
+    def __str__(self):
+        return plain_text(self.text)[:50]
+
+    def save(self, *args, **kwargs):
+        # Whatever the editor (or a form without it) sent, the editorial policy decides.
+        self.text = clean_editorial(self.text)
+        super().save(*args, **kwargs)
+
+    @property
+    def passage_text(self) -> str:
+        return body_text([self.text])
+
+
+@reversion.register()
+class Quote(Block):
+    kind = "quote"
+
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="quotes")
-    number = models.PositiveSmallIntegerField(help_text="Placed by [quote N] in the body.")
     text = models.TextField(help_text="The words quoted, without quotation marks. Plain text.")
     speaker = models.CharField(max_length=120, db_index=True)
     speaker_role = models.CharField(
@@ -676,69 +752,67 @@ class Quote(models.Model):
     )
     source_url = models.URLField(blank=True, help_text="Where the words were said, if online.")
 
-    class Meta:
-        ordering = ["number"]
-        constraints = [
-            models.UniqueConstraint(fields=["article", "number"], name="unique_quote_number")
-        ]
+    class Meta(Block.Meta):
+        pass
 
     def __str__(self):
         return f"{self.speaker}: {self.text[:50]}"
 
+    @property
+    def passage_text(self) -> str:
+        return self.text
+
 
 @reversion.register()
-class BodyPhoto(models.Model):
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="body_photos")
-    number = models.PositiveSmallIntegerField(help_text="Placed by [photo N] in the body.")
-    photo = models.ForeignKey(Photo, on_delete=models.PROTECT, related_name="+")
+class BodyPhoto(Block):
+    kind = "photo"
 
-    class Meta:
-        ordering = ["number"]
-        constraints = [
-            models.UniqueConstraint(fields=["article", "number"], name="unique_body_photo_number")
-        ]
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="body_photos")
+    photo = models.ForeignKey(Photo, on_delete=models.PROTECT, related_name="+")
+    caption = models.TextField(
+        "caption here",
+        blank=True,
+        help_text="Leave empty to show the photo's own caption. Plain text.",
+    )
+    credit = models.CharField(
+        "credit here",
+        max_length=250,
+        blank=True,
+        help_text="Leave empty to show the photo's own credit, e.g. “Photo by NAME/AGENCY”.",
+    )
+
+    class Meta(Block.Meta):
+        verbose_name = "photo"
+        verbose_name_plural = "photos"
 
     def __str__(self):
-        return f"[photo {self.number}]"
+        return str(self.photo)
+
+    @property
+    def shown_caption(self) -> str:
+        return self.caption or self.photo.caption
+
+    @property
+    def shown_credit(self) -> str:
+        return self.credit or self.photo.credit
 
 
-@reversion.register()
-class RelatedLink(models.Model):
-    class Placement(models.TextChoices):
-        INLINE = "inline", "READ MORE in the body"
-        SIDEBAR = "sidebar", "Sidebar"
+class Link(models.Model):
+    """A link to one of our articles, or to a page elsewhere with its title."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="related_links")
-    placement = models.CharField(max_length=10, choices=Placement, default=Placement.SIDEBAR)
-    number = models.PositiveSmallIntegerField(
-        help_text="For READ MORE: placed by [readmore N] in the body. For the sidebar: order."
-    )
     target = models.ForeignKey(
         Article,
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="+",
-        help_text="Another article of ours…",
+        help_text="Another article of ours (search by headline)…",
     )
     url = models.URLField("external URL", blank=True, help_text="…or a page elsewhere.")
     title = models.CharField(max_length=200, blank=True, help_text="Link text for an external URL.")
 
     class Meta:
-        ordering = ["placement", "number"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["article", "placement", "number"], name="unique_related_link_number"
-            ),
-            models.CheckConstraint(
-                condition=(Q(target__isnull=False) & Q(url=""))
-                | (Q(target__isnull=True) & ~Q(url="") & ~Q(title="")),
-                name="related_link_has_one_destination",
-                violation_error_message=(
-                    "Choose either one of our articles, or an external URL with a title."
-                ),
-            ),
-        ]
+        abstract = True
 
     def __str__(self):
         return self.label
@@ -763,6 +837,77 @@ class RelatedLink(models.Model):
     @property
     def href(self) -> str:
         return self.target.get_absolute_url() if self.target_id else self.url
+
+
+def one_destination(name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=(Q(target__isnull=False) & Q(url=""))
+        | (Q(target__isnull=True) & ~Q(url="") & ~Q(title="")),
+        name=name,
+        violation_error_message=(
+            "Choose either one of our articles, or an external URL with a title."
+        ),
+    )
+
+
+@reversion.register()
+class ReadMore(Block, Link):
+    """A READ MORE link between two blocks of the body."""
+
+    kind = "readmore"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="read_mores")
+
+    is_visible = Link.is_visible  # not Block's: a link to an article not live is left out
+
+    class Meta(Block.Meta):
+        verbose_name = "READ MORE link"
+        constraints = [*Block.Meta.constraints, one_destination("read_more_has_one_destination")]
+
+
+@reversion.register()
+class Embed(Block):
+    """A video, post, chart or map from an allowed provider (see ``articles.embeds``)."""
+
+    kind = "embed"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="embeds")
+    url = models.URLField(
+        "address",
+        max_length=500,
+        help_text="The address of the video or post, as you would share it.",
+    )
+    provider = models.CharField(max_length=40, editable=False)
+
+    class Meta(Block.Meta):
+        pass
+
+    def __str__(self):
+        return f"{self.provider or 'Embed'}: {self.url}"
+
+    def clean(self):
+        if self.url:
+            self.provider = embeds.parse(self.url).provider
+
+    @property
+    def player_url(self) -> str:
+        return embeds.parse(self.url).player_url
+
+
+# The relations that hold an article's body blocks, one per kind.
+BLOCK_RELATIONS = ["text_blocks", "quotes", "body_photos", "read_mores", "embeds"]
+
+
+@reversion.register()
+class RelatedLink(Link):
+    """A link in the article's sidebar, chosen by the editor."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="related_links")
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order in the sidebar.")
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [one_destination("related_link_has_one_destination")]
 
 
 @reversion.register()

@@ -1,8 +1,10 @@
 """Searching published articles: headline, kicker, standfirst, body, quotes and regions.
 
+The body is searched through ``Article.body_text``, the words of its text blocks.
+
 On PostgreSQL this is full-text search in the configured language (``SEARCH_CONFIG``):
 a weighted document (headline and kicker > standfirst > body) matched through a GIN
-index (migration 0005), ranked, with matches highlighted by ``ts_headline``. Elsewhere
+index (migrations 0005 and 0012), ranked, with matches highlighted by ``ts_headline``. Elsewhere
 (SQLite) every word of the query must appear somewhere, headline matches rank first,
 and matches are highlighted in Python. Both take the reader's text as data only: no
 query syntax can make them fail.
@@ -11,12 +13,11 @@ query syntax can make them fail.
 with ``headline_html``, ``standfirst_html`` and ``snippet_html`` (escaped, with <mark>).
 """
 
-import html
 import re
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import Case, F, Func, Q, QuerySet, Value, When
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -30,7 +31,6 @@ SNIPPET_WORDS = 30
 START, STOP = "\ue000", "\ue001"
 _MARKED = re.compile(f"{START}([^{START}{STOP}]*){STOP}")
 _WORD = re.compile(r"\w+")
-_TAG = re.compile(r"<[^>]+>")  # bodies are sanitised: any "<" in text is written "&lt;"
 
 
 def is_postgresql(articles: QuerySet) -> bool:
@@ -50,14 +50,12 @@ def highlight(articles: list[Article], query: str) -> None:
         if hasattr(article, "hl_headline"):
             article.headline_html = _marked(article.hl_headline)
             article.standfirst_html = _marked(article.hl_standfirst)
-            # The body is sanitised HTML with its tags removed: decode its entities first.
-            article.snippet_html = _marked(html.unescape(article.hl_body))
+            article.snippet_html = _marked(article.hl_body)
         else:
             terms = _terms(query)
             article.headline_html = _mark_terms(article.headline, terms)
             article.standfirst_html = _mark_terms(article.standfirst, terms)
-            text = html.unescape(_TAG.sub(" ", article.body))
-            article.snippet_html = _mark_terms(_snippet(text, terms), terms)
+            article.snippet_html = _mark_terms(_snippet(article.body_text, terms), terms)
 
 
 # --- PostgreSQL ------------------------------------------------------------------------
@@ -72,7 +70,7 @@ def document():
         SearchVector("headline", weight="A", config=config)
         + SearchVector("kicker", weight="A", config=config)
         + SearchVector("standfirst", weight="B", config=config)
-        + SearchVector("body", weight="C", config=config)
+        + SearchVector("body_text", weight="C", config=config)
     )
 
 
@@ -90,9 +88,6 @@ def _postgres_search(articles: QuerySet, query: str) -> QuerySet:
     for word in (word for excluded, word in _words(query) if excluded):
         unwanted = SearchQuery(word, search_type="plain", config=config)
         articles = articles.exclude(pk__in=list(_related_matches(articles, unwanted, config)))
-    body_text = Func(
-        F("body"), Value(_TAG.pattern), Value(" "), Value("g"), function="regexp_replace"
-    )
     marks = {"start_sel": START, "stop_sel": STOP, "config": config}
     return (
         articles.annotate(document=document())
@@ -103,7 +98,7 @@ def _postgres_search(articles: QuerySet, query: str) -> QuerySet:
             hl_headline=SearchHeadline("headline", tsquery, highlight_all=True, **marks),
             hl_standfirst=SearchHeadline("standfirst", tsquery, highlight_all=True, **marks),
             hl_body=SearchHeadline(
-                body_text,
+                "body_text",
                 tsquery,
                 max_words=SNIPPET_WORDS,
                 min_words=15,
@@ -170,7 +165,7 @@ def _matches(term: str, among: QuerySet) -> Q:
         Q(headline__icontains=term)
         | Q(kicker__icontains=term)
         | Q(standfirst__icontains=term)
-        | Q(body__icontains=term)
+        | Q(body_text__icontains=term)
         | Q(pk__in=quoted)
         | Q(pk__in=tagged)
     )

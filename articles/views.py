@@ -15,7 +15,7 @@ from . import fragments, search
 from .feeds import feed_links
 from .forms import SearchForm
 from .metadata import article_metadata
-from .models import Article, BodyPhoto, Byline, Correction, RelatedLink, Section
+from .models import Article, BodyPhoto, Byline, Correction, ReadMore, RelatedLink, Section
 from .params import is_token, parse_id
 from .previews import previewed_article_id
 
@@ -28,9 +28,12 @@ BYLINES = Prefetch("bylines", queryset=Byline.objects.select_related("author"))
 PARTS = [
     BYLINES,
     "regions",
+    "text_blocks",
     "quotes",
+    "embeds",
     "corrections",
     Prefetch("body_photos", queryset=BodyPhoto.objects.select_related("photo")),
+    Prefetch("read_mores", queryset=ReadMore.objects.select_related("target__primary_region")),
     Prefetch(
         "related_links", queryset=RelatedLink.objects.select_related("target__primary_region")
     ),
@@ -38,7 +41,7 @@ PARTS = [
 
 
 def article_parts(article: Article) -> dict:
-    """Bylines, regions, quotes, photos, links, corrections, sidebar and neighbours.
+    """Bylines, regions, body blocks, links, corrections, sidebar and neighbours.
 
     Only editors change these, so they are cached under the editorial version: a page
     re-rendered because a comment was approved costs two queries, not a dozen.

@@ -22,7 +22,7 @@ from django.test import Client, override_settings  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from articles.models import Article, Byline, Quote, RelatedLink  # noqa: E402
+from articles.models import Article, Byline, RelatedLink  # noqa: E402
 from comments.models import Comment  # noqa: E402
 
 
@@ -36,7 +36,7 @@ def thread_article(reference: Article, comments: int) -> Article:
         slug=slug,
         headline=f"{reference.headline} ({comments} comments)",
         standfirst=reference.standfirst,
-        body=reference.body,
+        body_text=reference.body_text,
         section=reference.section,
         primary_region=reference.primary_region,
         lead_photo=reference.lead_photo,
@@ -46,20 +46,14 @@ def thread_article(reference: Article, comments: int) -> Article:
     article.regions.set(reference.regions.all())
     for byline in reference.bylines.all():
         Byline.objects.create(article=article, author=byline.author, position=byline.position)
-    for quote in reference.quotes.all():
-        Quote.objects.create(
-            article=article,
-            number=quote.number,
-            text=quote.text,
-            speaker=quote.speaker,
-            speaker_role=quote.speaker_role,
-        )
-    for placement in reference.body_photos.all():
-        article.body_photos.create(number=placement.number, photo=placement.photo)
+    for block in reference.blocks():  # a copy of each block, in place, with its key
+        block.pk, block.article = None, article
+        block.save()
     for link in reference.related_links.all():
         RelatedLink.objects.create(
-            article=article, placement=link.placement, number=link.number, target=link.target
-        )
+            article=article, position=link.position, target=link.target, url=link.url,
+            title=link.title,
+        )  # fmt: skip
     parent = None
     for i in range(comments):  # threads of five: a comment and a chain of replies
         parent = Comment.objects.create(

@@ -32,12 +32,17 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "django.forms",
     "taggit",
     "reversion",
     "django_tasks",
     "django_tasks_db",
     "csp",
     "axes",
+    # The article body's block editor: ordered blocks (content_editor) and rich text
+    # (django_prose_editor), their scripts and styles served from the packages.
+    "content_editor",
+    "django_prose_editor",
     "articles",
     "comments",
     "newsroom",
@@ -75,6 +80,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = env("ROOT_URLCONF", default="newsroom.urls")
 WSGI_APPLICATION = "newsroom.wsgi.application"
 
+# Form widgets render through the templates above, so the project's own widget templates
+# (templates/admin/articles/widgets/) are found like any other.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from articles import body
 from articles.images import build_renditions
 from articles.models import (
     Article,
@@ -18,9 +19,11 @@ from articles.models import (
     Correction,
     Photo,
     Quote,
+    ReadMore,
     Region,
     RelatedLink,
     Section,
+    TextBlock,
 )
 from comments.forms import form_token
 from comments.models import Comment
@@ -96,20 +99,33 @@ def make_photo(db):
     return make
 
 
+def write_body(article, body_or_blocks) -> None:
+    """An article's body from HTML (a text block per paragraph) or from unsaved blocks."""
+    if isinstance(body_or_blocks, str):
+        body_or_blocks = body.text_blocks(body_or_blocks)
+    body.write_blocks(article, body_or_blocks)
+
+
 @pytest.fixture
 def make_article(db, section):
-    """Build an article; published an hour ago unless told otherwise."""
+    """Build an article; published an hour ago unless told otherwise.
 
-    def make(headline=None, *, regions=(), authors=(), **kwargs):
+    Its body is ``blocks`` (unsaved blocks of any kind, in order), else ``body``: HTML
+    cut into one text block per paragraph.
+    """
+
+    def make(headline=None, *, regions=(), authors=(), body=None, blocks=None, **kwargs):
         n = next(_counter)
         kwargs.setdefault("status", Article.Status.PUBLISHED)
         if kwargs["status"] == Article.Status.PUBLISHED:
             kwargs.setdefault("publish_at", timezone.now() - timedelta(hours=1, minutes=n))
         kwargs.setdefault("section", section)
-        kwargs.setdefault("body", f"<p>Paragraph one of story {n}.</p><p>Paragraph two.</p>")
+        if body is None:
+            body = f"<p>Paragraph one of story {n}.</p><p>Paragraph two.</p>"
         article = Article.objects.create(
             headline=headline or f"Story number {n}", slug=f"story-{n}", **kwargs
         )
+        write_body(article, blocks if blocks is not None else body)
         if regions:
             article.regions.set(regions)
         for position, author in enumerate(authors):
@@ -137,39 +153,28 @@ def reference_article(make_article, make_region, make_author, make_photo):
             alt_text="A street of ruined houses",
         ),
         standfirst="Every contract will be published online.",
-        body=(
-            "<p>First paragraph about the register.</p>\n[quote 1]\n"
-            "<p>Second paragraph about donors.</p>\n[readmore 1]\n"
-            "<p>Third paragraph.</p>\n[quote 2]\n[photo 1]\n<p>Last paragraph.</p>"
-        ),
+        blocks=[
+            TextBlock(text="<p>First paragraph about the register.</p>"),
+            Quote(
+                text="Every dinar belongs to the people.",
+                speaker="Karim al-Naseri",
+                speaker_role="Iraq's Vice President",
+            ),
+            TextBlock(text="<p>Second paragraph about donors.</p>"),
+            ReadMore(target=other),
+            TextBlock(text="<p>Third paragraph.</p>"),
+            Quote(
+                text="A list is only a beginning.",
+                speaker="Samira Yousef",
+                speaker_role="coalition director",
+            ),
+            BodyPhoto(photo=make_photo(caption="Surveyors at work", alt_text="Surveyors")),
+            TextBlock(text="<p>Last paragraph.</p>"),
+        ],
     )
-    Quote.objects.create(
-        article=article,
-        number=1,
-        text="Every dinar belongs to the people.",
-        speaker="Karim al-Naseri",
-        speaker_role="Iraq's Vice President",
-    )
-    Quote.objects.create(
-        article=article,
-        number=2,
-        text="A list is only a beginning.",
-        speaker="Samira Yousef",
-        speaker_role="coalition director",
-    )
-    BodyPhoto.objects.create(
-        article=article,
-        number=1,
-        photo=make_photo(caption="Surveyors at work", alt_text="Surveyors"),
-    )
-    RelatedLink.objects.create(article=article, placement="inline", number=1, target=other)
-    RelatedLink.objects.create(article=article, placement="sidebar", number=1, target=sidebar)
+    RelatedLink.objects.create(article=article, position=1, target=sidebar)
     RelatedLink.objects.create(
-        article=article,
-        placement="sidebar",
-        number=2,
-        url="https://example.org/report",
-        title="The auditors' report",
+        article=article, position=2, url="https://example.org/report", title="The auditors' report"
     )
     Correction.objects.create(article=article, text="The register is updated monthly, not weekly.")
     article.refresh_from_db()

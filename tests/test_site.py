@@ -51,10 +51,13 @@ def test_demo_reference_article_has_every_part(client):
     assert article.is_published and article.primary_region and article.lead_photo
     assert article.lead_photo.credit and article.lead_photo.caption
     assert article.quotes.count() >= 2
-    assert article.related_links.filter(placement="inline").exists()
-    assert article.related_links.filter(placement="sidebar").exists()
+    assert article.read_mores.exists() and article.body_photos.exists()
+    assert article.related_links.exists()
     assert article.corrections.exists()
-    article.full_clean()  # its placeholders are valid
+    assert [block.kind for block in article.blocks()] == [
+        "text", "text", "quote", "text", "readmore", "text", "quote", "photo", "text", "text",
+    ]  # fmt: skip
+    assert "Vice President" in article.body_text
     page = client.get(article.get_absolute_url()).content.decode()
     assert "READ MORE" in page and "IRAQ:" in page and "[quote" not in page
 

@@ -146,30 +146,31 @@ REFERENCE = {
     "regions": ["Iraq", "Syria"],
     "section": "world",
     "authors": ["Amira Khalil", "Leila Farouk"],
-    "body": (
+    # Text blocks (HTML) and the places of the quotes, the photo and the READ MORE link.
+    "body": [
         "<p>The government will publish every reconstruction contract worth more than one "
         "million dollars, Vice President Karim al-Naseri said on Wednesday, in a move aimed "
-        "at calming donors who have grown uneasy about where their money goes.</p>\n"
+        "at calming donors who have grown uneasy about where their money goes.</p>",
         "<p>Speaking at a press conference in the capital, al-Naseri said an online register "
         "would list each contract, its value, the company awarded it and the progress of "
-        "the work, updated every month.</p>\n"
-        "[quote 1]\n"
+        "the work, updated every month.</p>",
+        ("quote", 0),
         "<p>Donor governments have pledged several billion dollars for housing, schools and "
         "water networks in the north since fighting ended there. Auditors from two "
         "international agencies said last year that they could trace only part of that "
-        "spending to finished projects.</p>\n"
-        "[readmore 1]\n"
+        "spending to finished projects.</p>",
+        ("readmore",),
         "<p>Civil society groups welcomed the announcement but asked for independent "
         "verification. Samira Yousef, who leads a transparency coalition in Mosul, said "
-        "publication alone would not be enough.</p>\n"
-        "[quote 2]\n"
-        "[photo 1]\n"
+        "publication alone would not be enough.</p>",
+        ("quote", 1),
+        ("photo",),
         "<p>The register is due to go live within ninety days. Contractors who fail to "
-        "report progress will be barred from new tenders, the Vice President said.</p>\n"
+        "report progress will be barred from new tenders, the Vice President said.</p>",
         "<p>Residents of the city's old quarter, where many homes remain roofless, were "
         "sceptical. Several said they had seen surveyors come and go without any building "
-        "work following.</p>"
-    ),
+        "work following.</p>",
+    ],
     "quotes": [
         (
             "Every dinar and every dollar spent on rebuilding our cities belongs to the "

@@ -1,15 +1,15 @@
-"""Turning WordPress post content (either editor) into a Newsroom body.
+"""Turning WordPress post content (either editor) into the blocks of a Newsroom body.
 
-Shortcodes never reach readers; captions, figures and images become ``[photo N]``
-placeholders with the image each one stands for; text written in the classic editor
-gets its paragraphs; the result is sanitised by ``clean_editorial``.
+Shortcodes never reach readers; captions, figures and images become photo blocks with
+the image each one stands for; text written in the classic editor gets its paragraphs;
+the text is sanitised by ``clean_editorial`` and cut into one text block per paragraph.
 """
 
 import html
 import re
 from dataclasses import dataclass
 
-from articles import body as article_body
+from articles.body import split_blocks
 from articles.markup import clean_editorial, plain_text
 
 
@@ -25,9 +25,15 @@ class ImageRef:
 
 @dataclass
 class Converted:
-    html: str
-    images: dict[int, ImageRef]  # placeholder number → image
+    # The body in order: sanitised HTML of a text block, or the number of an image.
+    parts: list[str | int]
+    images: dict[int, ImageRef]  # image number → image
     notes: list[str]
+
+    @property
+    def html(self) -> str:
+        """The text blocks' HTML, one per line (the images left out)."""
+        return "\n".join(part for part in self.parts if isinstance(part, str))
 
 
 _BLOCK_COMMENT = re.compile(r"<!--.*?-->", re.S)
@@ -48,8 +54,6 @@ _EMPTY_BLOCK = re.compile(r"<(p|h2|h3|h4)>(?:\s|&nbsp;|\u00a0|<br>)*</\1>")
 _TOKEN = re.compile(r"\u27e6photo:(\d+)\u27e7")  # ⟦photo:N⟧ marks where a photo goes
 # Shortcodes with no text of their own worth keeping; they are dropped and reported.
 _DROPPED_SHORTCODES = {"audio", "video", "playlist", "embed", "wp_playlist", "gallery"}
-# Invisible, and enough to stop bracketed text reading as one of our placeholders.
-WORD_JOINER = "\u2060"
 
 
 def _attrs(tag: str) -> dict[str, str]:
@@ -76,15 +80,6 @@ def _autop(text: str) -> str:
         else:
             out.append("<p>" + re.sub(r"\s*\n\s*", "<br>\n", chunk) + "</p>")
     return "\n".join(out)
-
-
-def _neutralise(block_html: str) -> str:
-    """Keep bracketed text as text: no bracket may start a placeholder or stand alone."""
-    parts = re.split(r"(<[^>]*>)", block_html)
-    return "".join(
-        part if part.startswith("<") else part.replace("[", f"{WORD_JOINER}[{WORD_JOINER}")
-        for part in parts
-    )
 
 
 def _image_ref(img_tag: str, caption: str = "", attachment_id: str = "") -> ImageRef:
@@ -159,42 +154,27 @@ class _Conversion:
         self.enclosing = {name.lower() for name in re.findall(r"\[/([A-Za-z][\w-]*)\]", text)}
         return _SHORTCODE.sub(self.shortcode, text)
 
-    def placed(self, cleaned: str) -> tuple[str, dict[int, ImageRef]]:
-        """The body with ``[photo N]`` placeholders for the markers, and what each shows.
-
-        Our photo markers must stand alone; brackets of the old text must never look like
-        placeholders, so the body passes the admin's placeholder checks unchanged.
-        """
-        blocks, used = [], {}
-        for block_html in article_body.split_blocks(cleaned):
-            if "[" not in block_html and "\u27e6" not in block_html:
-                blocks.append(block_html)
-                continue
+    def placed(self, cleaned: str) -> tuple[list[str | int], dict[int, ImageRef]]:
+        """The body's parts in order (HTML of text blocks, image numbers), and the images."""
+        parts, used = [], {}
+        for block_html in split_blocks(cleaned):
             marker = _TOKEN.fullmatch(plain_text(block_html))
             if marker and int(marker[1]) in self.images:
                 number = len(used) + 1
                 used[number] = self.images[int(marker[1])]
-                blocks.append(f"<p>[photo {number}]</p>")
+                parts.append(number)
                 continue
             if _TOKEN.search(block_html):
                 self.notes.append("an image inside a list or table was left out")
                 block_html = _TOKEN.sub("", block_html)
-            if (
-                article_body.placeholder_errors(block_html)
-                or article_body.parse(block_html)[0].kind != "html"
-            ):
-                block_html = _neutralise(block_html)
-            blocks.append(block_html)
-        return "\n".join(blocks), used
+            parts.append(block_html)
+        return parts, used
 
 
 def convert_body(content: str) -> Converted:
-    """WordPress post content (either editor) → sanitised body, its images and notes."""
+    """WordPress post content (either editor) → the body's parts, its images and notes."""
     conversion = _Conversion()
     cleaned = _EMPTY_BLOCK.sub("", clean_editorial(_autop(conversion.markup(content))))
-    final, used = conversion.placed(cleaned)
+    parts, used = conversion.placed(cleaned)
     notes = conversion.notes
-    errors = article_body.placeholder_errors(final)
-    if errors:  # should not happen; say so rather than store a body the admin refuses
-        notes.extend(errors)
-    return Converted(html=final, images=used, notes=sorted(set(notes), key=notes.index))
+    return Converted(parts=parts, images=used, notes=sorted(set(notes), key=notes.index))

@@ -7,7 +7,7 @@ everything it creates (``ImportedItem``) so a second run, or a run after an
 interruption, adds only what is missing.
 
 Bodies go through ``converter`` and ``clean_editorial``, comments through
-``clean_comment``; images become ``Photo`` rows placed with ``[photo N]`` placeholders,
+``clean_comment``; images become ``Photo`` rows placed as photo blocks,
 their renditions queued when their article is published.
 """
 
@@ -23,7 +23,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F
 
 from articles import tasks as article_tasks
-from articles.models import Article, BodyPhoto, Byline, TaggedRegion
+from articles.models import BLOCK_RELATIONS, Article, BodyPhoto, Byline, TaggedRegion, TextBlock
 from comments.models import Comment
 from newsroom.redirects.models import LegacyPath
 
@@ -276,25 +276,26 @@ class Importer:
         Article.objects.filter(pk=p.article.pk).update(version=F("version") + 1)
         Byline.objects.filter(article=p.article).delete()
         TaggedRegion.objects.filter(content_object=p.article).delete()
-        BodyPhoto.objects.filter(article=p.article).delete()
+        for relation in BLOCK_RELATIONS:
+            getattr(p.article, relation).all().delete()
         ImportedItem.objects.filter(kind="post", wp_id=p.post.wp_id).update(sticky=p.post.sticky)
 
     @staticmethod
     def write_article_rows(written: list[Prepared]) -> None:
-        """Bylines, regions and body photos of the articles written."""
+        """Bylines, regions and body blocks of the articles written."""
         Byline.objects.bulk_create(
             [Byline(article=p.article, author=p.author) for p in written if p.author]
         )
         TaggedRegion.objects.bulk_create(
             [TaggedRegion(content_object=p.article, tag=r) for p in written for r in p.regions]
         )
-        BodyPhoto.objects.bulk_create(
-            [
-                BodyPhoto(article=p.article, number=n, photo=photo)
-                for p in written
-                for n, photo in p.body_photos.items()
-            ]
-        )
+        for p in written:
+            for block in p.blocks:
+                block.article = p.article
+        for kind in (TextBlock, BodyPhoto):
+            kind.objects.bulk_create(
+                [block for p in written for block in p.blocks if isinstance(block, kind)]
+            )
 
     def queue_renditions(self, written: list[Prepared]) -> None:
         """Photos of published (or scheduled) articles get their srcset renditions.
@@ -310,7 +311,10 @@ class Importer:
                 photo
                 for p in written
                 if p.article.status == Article.Status.PUBLISHED
-                for photo in (p.article.lead_photo, *p.body_photos.values())
+                for photo in (
+                    p.article.lead_photo,
+                    *(b.photo for b in p.blocks if b.kind == "photo"),
+                )
             )
         )
 

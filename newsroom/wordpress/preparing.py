@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from articles.markup import clean_comment, plain_text
-from articles.models import Article, Author, Photo, Region
+from articles.models import Article, Author, Block, BodyPhoto, Region, TextBlock, body_text
 from comments.models import Comment
 
 from .converter import ImageRef, convert_body
@@ -58,7 +58,7 @@ class Prepared:
     write_article: bool = True  # False: imported before and left alone (no --update)
     author: Author | None = None
     regions: list[Region] = field(default_factory=list)
-    body_photos: dict[int, Photo] = field(default_factory=dict)
+    blocks: list[Block] = field(default_factory=list)  # the body, unsaved, in order
     comments: list[tuple[WPComment, Comment]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -180,17 +180,20 @@ class Preparer:
         # Body images first: their alt text and caption were written for this post.
         body_photos = {n: self.lookups.photo(ref, label) for n, ref in converted.images.items()}
         article.lead_photo = self.lookups.photo(ImageRef(attachment_id=post.thumbnail_id), label)
-        for number in [n for n, photo in body_photos.items() if photo is None]:
-            converted.html = converted.html.replace(f"<p>[photo {number}]</p>\n", "")
-            converted.html = converted.html.replace(f"<p>[photo {number}]</p>", "")
-            del body_photos[number]
-        # Already sanitised (and bulk inserts skip save(), which would clean it again).
-        article.body = converted.html
+        # Text already sanitised (bulk inserts skip save(), which would clean it again); a
+        # photo that could not be had is left out.
+        blocks = [
+            TextBlock(text=part) if isinstance(part, str) else BodyPhoto(photo=body_photos[part])
+            for part in converted.parts
+            if isinstance(part, str) or body_photos[part] is not None
+        ]
+        for position, block in enumerate(blocks, start=1):
+            block.ordering = 10 * position
+        article.body_text = body_text([b.text for b in blocks if isinstance(b, TextBlock)])
         article.section = section
         article.primary_region = primary
         return Prepared(
-            post, label, article, created, author=author, regions=regions,
-            body_photos=body_photos,
+            post, label, article, created, author=author, regions=regions, blocks=blocks,
         )  # fmt: skip
 
     def article_fields(self, post: Post, label: str) -> dict:

@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from articles.models import Article, Byline, Correction, TaggedRegion
+from articles.models import Article, Byline, Correction, TaggedRegion, TextBlock
 
 _numbers = itertools.count(1)
 
@@ -30,7 +30,7 @@ def grow_archive(section, make_section, make_region, make_author, make_photo):
                 headline=f"Archived story {i}",
                 slug=f"archived-{i}",
                 standfirst="An older story.",
-                body=f"<p>Storm over the archive, story {i}.</p>",
+                body_text=f"Storm over the archive, story {i}.",
                 section=(section, other)[i % 2],
                 primary_region=region,
                 lead_photo=photo,
@@ -41,6 +41,9 @@ def grow_archive(section, make_section, make_region, make_author, make_photo):
         )
         if new[0].pk is None:
             new = list(Article.objects.filter(slug__in=[a.slug for a in new]))
+        TextBlock.objects.bulk_create(
+            TextBlock(article=a, text=f"<p>{a.body_text}</p>", ordering=10) for a in new
+        )
         TaggedRegion.objects.bulk_create(TaggedRegion(content_object=a, tag=region) for a in new)
         Byline.objects.bulk_create(
             Byline(article=a, author=authors[position % 2]) for position, a in enumerate(new)

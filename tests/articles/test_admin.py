@@ -5,6 +5,9 @@ back (management forms of every inline included) and then edited, so a test fail
 the form, an inline or a permission stops working the way the newsroom relies on.
 """
 
+import base64
+import hashlib
+import re
 import time
 from datetime import timedelta
 from types import SimpleNamespace
@@ -13,13 +16,14 @@ import pytest
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.core import signing
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, Correction, Region
+from articles.models import Article, BodyPhoto, Correction, Region
 from articles.previews import PREVIEW_SALT
 from tests.helpers.admin import (
     ADD_URL,
@@ -35,6 +39,7 @@ from tests.helpers.admin import (
     post_action,
     split_datetime,
 )
+from tests.helpers.images import jpeg_bytes
 
 # --- Authors ------------------------------------------------------------------------
 
@@ -351,118 +356,188 @@ def test_author_change_form_has_no_corrections_inline(client, author_user, make_
     assert "corrections-TOTAL_FORMS" not in data
 
 
-# --- Placeholders -------------------------------------------------------------------
+# --- Body blocks --------------------------------------------------------------------
 
 
-def quote_row(number: int) -> dict:
-    return {"number": number, "speaker": f"Speaker {number}", "text": f"Words {number}."}
+def quote_row(n: int, ordering: int) -> dict:
+    return {"speaker": f"Speaker {n}", "text": f"Words {n}.", "ordering": ordering,
+            "region": "body"}  # fmt: skip
 
 
-def test_body_placeholder_without_matching_quote_row_is_rejected(client, editor_user, section):
-    client.force_login(editor_user)
-    data = new_article_data(client, section, body="<p>One.</p>\n[quote 1]\n<p>Two.</p>\n[quote 2]")
-    add_row(data, "quotes", **quote_row(1))
-
-    response = client.post(ADD_URL, data)
-
-    assert any("[quote 2]" in message for message in errors(response))
-    assert not any("[quote 1]" in message for message in errors(response))
-    assert not Article.objects.exists()
-
-
-def test_body_with_a_row_for_every_placeholder_saves(
+def test_body_of_every_kind_of_block_saves_in_the_order_given(
     client, editor_user, section, make_article, make_photo
 ):
     other = make_article("Earlier story")
     photo = make_photo()
     client.force_login(editor_user)
-    body = "<p>One.</p>\n[quote 1]\n<p>Two.</p>\n[photo 1]\n[readmore 1]\n<p>Three.</p>"
-    data = new_article_data(client, section, body=body)
-    add_row(data, "quotes", **quote_row(1))
-    add_row(data, "body_photos", number=1, photo=photo.pk)
-    add_row(data, "related_links", placement="inline", number=1, target=other.pk)
+    data = new_article_data(client, section, body="<p>One.</p>")
+    add_row(data, "quotes", **quote_row(1, 20))
+    add_row(data, "body_photos", photo=photo.pk, ordering=40, region="body")
+    add_row(data, "read_mores", target=other.pk, ordering=50, region="body")
+    add_row(data, "embeds", url="https://youtu.be/dQw4w9WgXcQ", ordering=30, region="body")
 
     assert_saved(client.post(ADD_URL, data))
 
     article = Article.objects.get(headline="Dam talks resume")
-    assert [block["kind"] for block in article.blocks()] == [
-        "html", "quote", "html", "photo", "readmore", "html",
+    assert [block.kind for block in article.blocks()] == [
+        "text", "quote", "embed", "photo", "readmore",
     ]  # fmt: skip
+    assert article.embeds.get().provider == "YouTube"
+    assert article.body_text == "One."
 
 
-def test_unknown_placeholder_is_rejected(client, editor_user, section):
-    client.force_login(editor_user)
-    data = new_article_data(client, section, body="<p>One.</p>\n[qoute 1]\n<p>Two.</p>")
-
-    response = client.post(ADD_URL, data)
-
-    assert any("Unknown placeholder" in m and "[qoute 1]" in m for m in errors(response))
-    assert not Article.objects.exists()
-
-
-def test_placeholder_inside_running_text_is_rejected(client, editor_user, section):
-    client.force_login(editor_user)
-    data = new_article_data(client, section, body="<p>As she said [quote 1] on Monday.</p>")
-    add_row(data, "quotes", **quote_row(1))
-
-    response = client.post(ADD_URL, data)
-
-    assert any("must be written exactly and stand alone" in m for m in errors(response))
-    assert not Article.objects.exists()
-
-
-def test_readmore_placeholder_is_not_satisfied_by_sidebar_link(
-    client, editor_user, section, make_article
-):
-    other = make_article("Earlier story")
-    client.force_login(editor_user)
-    data = new_article_data(client, section, body="<p>One.</p>\n[readmore 1]")
-    add_row(data, "related_links", placement="sidebar", number=1, target=other.pk)
-
-    response = client.post(ADD_URL, data)
-
-    assert any("[readmore 1]" in message for message in errors(response))
-    assert not Article.objects.filter(headline="Dam talks resume").exists()
-
-
-def test_readmore_placeholder_is_satisfied_by_inline_link(
-    client, editor_user, section, make_article
-):
-    other = make_article("Earlier story")
-    client.force_login(editor_user)
-    data = new_article_data(client, section, body="<p>One.</p>\n[readmore 1]")
-    add_row(data, "related_links", placement="inline", number=1, target=other.pk)
-
-    assert_saved(client.post(ADD_URL, data))
-
-    article = Article.objects.get(headline="Dam talks resume")
-    assert article.related_links.get().target == other
-
-
-def test_deleting_quote_row_the_body_uses_is_rejected(client, editor_user, reference_article):
+def test_blocks_move_when_their_positions_change(client, editor_user, reference_article):
     client.force_login(editor_user)
     data = form_data(client.get(change_url(reference_article)))
-    index = next(i for i in range(2) if data[f"quotes-{i}-number"] == "2")
-    data[f"quotes-{index}-DELETE"] = "on"
-
-    response = client.post(change_url(reference_article), data)
-
-    assert any("[quote 2]" in message for message in errors(response))
-    assert sorted(reference_article.quotes.values_list("number", flat=True)) == [1, 2]
-
-
-def test_deleting_quote_row_once_the_body_no_longer_uses_it_saves(
-    client, editor_user, reference_article
-):
-    client.force_login(editor_user)
-    data = form_data(client.get(change_url(reference_article)))
-    index = next(i for i in range(2) if data[f"quotes-{i}-number"] == "2")
-    data[f"quotes-{index}-DELETE"] = "on"
-    data["body"] = data["body"].replace("[quote 2]", "")
+    last_text = max(
+        (i for i in range(4)),
+        key=lambda i: int(data[f"text_blocks-{i}-ordering"]),
+    )
+    data[f"text_blocks-{last_text}-ordering"] = "1"  # the last paragraph to the top
 
     assert_saved(client.post(change_url(reference_article), data))
 
-    assert list(reference_article.quotes.values_list("number", flat=True)) == [1]
+    blocks = Article.objects.get(pk=reference_article.pk)
+    kinds = [block.kind for block in blocks.blocks()]
+    assert kinds == ["text", "text", "quote", "text", "readmore", "text", "quote", "photo"]
+    assert blocks.body_text.splitlines()[0] == "Last paragraph."
+
+
+def test_photo_uploaded_in_place_joins_the_library(client, editor_user, make_article):
+    article = make_article(status=Article.Status.DRAFT)
+    client.force_login(editor_user)
+    data = form_data(client.get(change_url(article)))
+    add_row(data, "body_photos", ordering=5, region="body", new_alt_text="A dam at dawn",
+            new_photographer="Rami Haddad", caption="The dam, this morning.")  # fmt: skip
+    upload = SimpleUploadedFile("dam.jpg", jpeg_bytes(), content_type="image/jpeg")
+    index = int(data["body_photos-TOTAL_FORMS"]) - 1
+
+    assert_saved(
+        client.post(change_url(article), {**data, f"body_photos-{index}-new_image": upload})
+    )
+
+    placed = article.body_photos.get()
+    assert placed.photo.alt_text == "A dam at dawn"
+    assert placed.shown_credit == "Photo by Rami Haddad"
+    assert placed.shown_caption == "The dam, this morning."
+    assert placed.photo.image.name.startswith("photos/")
+
+
+def test_photo_block_without_a_photo_or_an_upload_is_a_form_error(
+    client, editor_user, make_article
+):
+    article = make_article(status=Article.Status.DRAFT)
+    client.force_login(editor_user)
+    data = form_data(client.get(change_url(article)))
+    add_row(data, "body_photos", ordering=5, region="body", caption="Nothing chosen")
+
+    response = client.post(change_url(article), data)
+
+    assert any("Choose a photo, or upload one" in message for message in errors(response))
+    assert not article.body_photos.exists()
+
+
+def test_placed_caption_and_credit_replace_the_photos_own_on_the_page(
+    client, make_article, make_photo
+):
+    photo = make_photo(caption="Library caption", photographer="Library Person")
+    article = make_article(blocks=[BodyPhoto(photo=photo, caption="Here it is the dam.",
+                                             credit="Photo by Someone Else")])  # fmt: skip
+
+    html = client.get(article.get_absolute_url()).content.decode()
+
+    assert 'Here it is the dam. <span class="credit">(Photo by Someone Else)</span>' in html
+    assert "Library caption" not in html and "Library Person" not in html
+
+
+def test_change_form_shows_the_photo_library_as_thumbnails(
+    client, editor_user, make_article, make_photo
+):
+    photo = make_photo(caption="Surveyors at the dam")
+    article = make_article(status=Article.Status.DRAFT)
+    client.force_login(editor_user)
+
+    html = client.get(change_url(article) + "?more_blocks=1").content.decode()
+
+    assert 'name="body_photos-0-photo"' in html
+    assert f'src="{photo.thumbnail_url}"' in html
+    assert "Surveyors at the dam" in html
+
+
+def test_embed_of_an_unknown_provider_is_a_form_error_naming_the_supported(
+    client, editor_user, make_article
+):
+    article = make_article(status=Article.Status.DRAFT)
+    client.force_login(editor_user)
+    data = form_data(client.get(change_url(article)))
+    add_row(data, "embeds", url="https://example.org/video/1", ordering=5, region="body")
+
+    response = client.post(change_url(article), data)
+
+    assert any("Supported: YouTube, Vimeo" in message for message in errors(response))
+    assert not article.embeds.exists()
+
+
+def test_read_more_without_destination_gets_a_plain_error(client, editor_user, make_article):
+    article = make_article(status=Article.Status.DRAFT)
+    client.force_login(editor_user)
+    data = form_data(client.get(change_url(article)))
+    add_row(data, "read_mores", ordering=5, region="body")
+
+    response = client.post(change_url(article), data)
+
+    messages = errors(response)
+    assert any("Choose either one of our articles" in message for message in messages)
+    assert not article.read_mores.exists()
+
+
+def test_text_sent_without_the_editor_is_held_to_the_editorial_policy(
+    client, editor_user, make_article
+):
+    article = make_article(status=Article.Status.DRAFT)
+    client.force_login(editor_user)
+    data = form_data(client.get(change_url(article)))
+    data["text_blocks-0-text"] = (
+        '<p onclick="steal()">Typed <strong>by hand</strong>.</p><script>steal()</script>'
+        "<table><tr><td>A cell.</td></tr></table>"
+    )
+
+    assert_saved(client.post(change_url(article), data))
+
+    first = article.text_blocks.order_by("ordering").first()
+    # Only what the editor offers is kept (no table), and the words stay.
+    assert first.text == "<p>Typed <strong>by hand</strong>.</p>A cell."
+
+
+def test_change_form_without_javascript_offers_an_empty_block_of_each_kind(
+    client, editor_user, make_article
+):
+    article = make_article(status=Article.Status.DRAFT)
+    client.force_login(editor_user)
+
+    plain = form_data(client.get(change_url(article)))
+    more = form_data(client.get(change_url(article) + "?more_blocks=1"))
+
+    assert plain["quotes-TOTAL_FORMS"] == "0" and plain["text_blocks-TOTAL_FORMS"] == "3"
+    for prefix in ("quotes", "body_photos", "read_mores", "embeds"):
+        assert more[f"{prefix}-TOTAL_FORMS"] == "1", prefix
+    assert (
+        f"{change_url(article)}?more_blocks=1" in client.get(change_url(article)).content.decode()
+    )
+
+
+def test_deleting_a_quote_block_removes_it_from_the_page(client, editor_user, reference_article):
+    client.force_login(editor_user)
+    data = form_data(client.get(change_url(reference_article)))
+    index = next(i for i in range(2) if data[f"quotes-{i}-speaker"] == "Samira Yousef")
+    data[f"quotes-{index}-DELETE"] = "on"
+
+    assert_saved(client.post(change_url(reference_article), data))
+
+    html = client.get(reference_article.get_absolute_url()).content.decode()
+    assert "Every dinar belongs to the people." in html
+    assert "A list is only a beginning." not in html
+    assert list(reference_article.quotes.values_list("speaker", flat=True)) == ["Karim al-Naseri"]
 
 
 # --- Regions, conflicts, roles --------------------------------------------------------
@@ -712,14 +787,14 @@ def test_author_link_target_search_offers_published_articles_of_others(
 def test_untouched_body_is_not_logged_as_changed(client, editor_user, reference_article):
     client.force_login(editor_user)
     data = form_data(client.get(change_url(reference_article)))
-    data["body"] = data["body"].replace("\n", "\r\n")  # as a browser sends it
     data["standfirst"] = "A new standfirst."
 
     assert_saved(client.post(change_url(reference_article), data))
 
     entry = LogEntry.objects.filter(object_id=str(reference_article.pk)).latest("action_time")
     assert "Standfirst" in entry.get_change_message()
-    assert "Body" not in entry.get_change_message()
+    assert "text" not in entry.get_change_message().lower()
+    assert "quote" not in entry.get_change_message().lower()
 
 
 def test_region_typed_in_lower_case_reuses_the_existing_region(
@@ -741,7 +816,7 @@ def test_related_link_without_destination_gets_a_plain_error(client, editor_user
     article = make_article(status=Article.Status.DRAFT)
     client.force_login(editor_user)
     data = form_data(client.get(change_url(article)))
-    add_row(data, "related_links", placement="sidebar", number="1")
+    add_row(data, "related_links", position="1")
 
     response = client.post(change_url(article), data)
 
@@ -761,3 +836,21 @@ def test_changelist_search_finds_region_and_author_names(
     for term in ("kenya", "okafor"):
         response = client.get(CHANGELIST_URL, {"q": term})
         assert [a.headline for a in response.context["cl"].result_list] == ["Transit line opens"]
+
+
+def test_block_editor_import_map_is_allowed_by_its_hash_and_nothing_else_inline(
+    client, editor_user, make_article
+):
+    article = make_article(status=Article.Status.DRAFT)
+    client.force_login(editor_user)
+
+    response = client.get(change_url(article))
+
+    html = response.content.decode()
+    [import_map] = re.findall(r'<script type="importmap">(.*?)</script>', html, re.S)
+    assert "content-editor/" in import_map and "django-prose-editor/" in import_map
+    digest = base64.b64encode(hashlib.sha256(import_map.encode()).digest()).decode()
+    policy = response["Content-Security-Policy"]
+    script_src = next(part for part in policy.split("; ") if part.startswith("script-src"))
+    assert script_src.split() == ["script-src", "'self'", f"'sha256-{digest}'"]
+    assert "'unsafe-inline'" in next(p for p in policy.split("; ") if p.startswith("style-src"))

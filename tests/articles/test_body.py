@@ -1,11 +1,12 @@
-"""Bodies: sanitising, splitting into blocks, and the placeholder rules."""
+"""Bodies: blocks in order, their stable keys, sanitising, and what embeds accept."""
 
 import pytest
 from django.core.exceptions import ValidationError
 
-from articles import body
+from articles import body, embeds
 from articles.markup import clean_editorial
-from articles.models import Article
+from articles.models import Article, Quote, TextBlock
+from tests.helpers.admin import assert_saved, change_url, form_data
 
 
 def test_plain_paragraphs_become_html_paragraphs():
@@ -22,58 +23,109 @@ def test_editorial_body_loses_scripts_styles_and_handlers():
     assert clean_editorial(dirty) == ('<p>Hi <a rel="noopener">x</a></p><p>Styled</p>')
 
 
-def test_blocks_keep_their_anchor_when_paragraphs_move():
-    first = [b.anchor for b in body.parse("<p>Alpha.</p><p>Beta.</p>")]
-    moved = [b.anchor for b in body.parse("<p>Beta.</p><p>Alpha.</p>")]
-    assert first == list(reversed(moved))
-    assert len(set(first)) == 2
+def test_html_from_elsewhere_becomes_one_text_block_per_paragraph():
+    blocks = body.text_blocks("<p>Alpha.</p><h2>Beta</h2>\n<ul><li>Gamma</li></ul>Delta.")
+    assert [block.text for block in blocks] == [
+        "<p>Alpha.</p>", "<h2>Beta</h2>", "<ul><li>Gamma</li></ul>", "<p>Delta.</p>",
+    ]  # fmt: skip
 
 
-def test_repeated_paragraphs_get_distinct_anchors():
-    anchors = [b.anchor for b in body.parse("<p>Same.</p><p>Same.</p>")]
-    assert anchors[0] != anchors[1]
+def test_text_block_is_sanitised_on_save(make_article):
+    article = make_article(blocks=[TextBlock(text='<p>Safe</p><img src=x onerror="alert(1)">')])
+    assert article.text_blocks.get().text == "<p>Safe</p>"
 
 
-def test_placeholders_on_their_own_line_are_found_in_order():
-    markup = clean_editorial("<p>Intro.</p>\n[quote 2]\n[photo 1]\n<p>More.</p>\n[readmore 3]")
-    assert body.placeholders(markup) == {"quote": [2], "photo": [1], "readmore": [3]}
-    assert body.placeholder_errors(markup) == []
+def test_every_block_gets_its_own_stable_key(make_article):
+    article = make_article(body="<p>Same.</p><p>Same.</p>")
+    keys = [block.key for block in article.blocks()]
+    assert len(set(keys)) == 2 and all(key.startswith("b-") for key in keys)
+    block = article.text_blocks.first()
+    block.text, block.ordering = "<p>Edited and moved.</p>", 99
+    block.save()
+    block.refresh_from_db()
+    assert block.key == keys[0]
+
+
+def test_body_text_holds_the_words_of_the_text_blocks_for_search(make_article):
+    article = make_article(
+        body="<p>One &amp; <em>two</em>.</p><ul><li>Three</li><li>Four</li></ul>"
+    )
+    article.refresh_from_db()
+    assert article.body_text == "One & two.\nThree\nFour"
+
+
+def test_anchor_still_resolves_after_its_neighbours_are_edited_and_moved(
+    client, editor_user, make_article
+):
+    article = make_article(
+        status=Article.Status.DRAFT,
+        blocks=[
+            TextBlock(text="<p>Before.</p>"),
+            TextBlock(text="<p>The passage readers comment on.</p>"),
+            Quote(text="Words.", speaker="Someone"),
+            TextBlock(text="<p>After.</p>"),
+        ],
+    )
+    anchor = article.text_blocks.get(text__contains="comment on").key
+    quote_anchor = article.quotes.get().key
+    client.force_login(editor_user)
+    data = form_data(client.get(change_url(article)))
+    texts = {data[f"text_blocks-{i}-text"]: i for i in range(3)}
+    data[f"text_blocks-{texts['<p>Before.</p>']}-text"] = "<p>Before, rewritten.</p>"
+    data[f"text_blocks-{texts['<p>After.</p>']}-ordering"] = "1"  # now the first block
+    data[f"text_blocks-{texts['<p>Before.</p>']}-DELETE"] = "on"
+
+    assert_saved(client.post(change_url(article), data))
+
+    article = Article.objects.get(pk=article.pk)
+    assert article.passage(anchor) == "The passage readers comment on."
+    assert article.passage(quote_anchor) == "Words."
+    assert [block.kind for block in article.blocks()] == ["text", "text", "quote"]
+
+
+def test_a_removed_passage_no_longer_resolves(make_article):
+    article = make_article(body="<p>Gone soon.</p><p>Stays.</p>")
+    gone = article.text_blocks.get(text="<p>Gone soon.</p>")
+    gone.delete()
+    assert article.passage(gone.key) is None
+    assert article.passage("") is None
+    assert article.passage(article.text_blocks.get().key) == "Stays."
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("url", "provider", "player"),
     [
-        "[qoute 1]",
-        "[quote]",
-        "[quote one]",
-        "[photo 0]",
-        "[readmore -1]",
-        "<p>As she said [quote 1] at length.</p>",
-        "[quote 1] [photo 2]",
+        ("https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=4", "YouTube",
+         "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
+        ("https://youtu.be/dQw4w9WgXcQ", "YouTube",
+         "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
+        ("https://youtube.com/shorts/dQw4w9WgXcQ", "YouTube",
+         "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
+        ("https://vimeo.com/76979871", "Vimeo", "https://player.vimeo.com/video/76979871?dnt=1"),
+    ],
+)  # fmt: skip
+def test_embed_addresses_of_supported_providers_give_their_player(url, provider, player):
+    assert embeds.parse(url) == embeds.Embeddable(provider, player)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.org/watch?v=dQw4w9WgXcQ",
+        "javascript:alert(1)//youtube.com",
+        "ftp://youtube.com/watch?v=dQw4w9WgXcQ",
+        "https://youtube.com.evil.example/watch?v=dQw4w9WgXcQ",
+        "http://[::1",
+        "",
     ],
 )
-def test_broken_placeholders_are_errors(text):
-    assert body.placeholder_errors(clean_editorial(f"<p>Intro.</p>\n{text}")) != []
-
-
-def test_square_brackets_in_prose_are_not_placeholders():
-    assert body.placeholder_errors("<p>He said it was [sic] a triumph.</p>") == []
-
-
-def test_article_clean_rejects_broken_placeholders(section):
-    article = Article(headline="H", slug="h", section=section, body="<p>x</p>[qoute 1]")
+def test_other_addresses_cannot_be_embedded_and_the_error_names_the_providers(url):
     with pytest.raises(ValidationError) as error:
-        article.full_clean()
-    assert "Unknown placeholder" in str(error.value.message_dict["body"])
+        embeds.parse(url)
+    assert "Supported: YouTube, Vimeo" in error.value.messages[0]
 
 
-def test_body_is_sanitised_on_save(make_article):
-    article = make_article(body='<p>Safe</p><img src=x onerror="alert(1)">')
-    article.refresh_from_db()
-    assert article.body == "<p>Safe</p>"
-
-
-def test_plain_text_placeholder_needs_no_blank_lines_around_it():
-    markup = clean_editorial("Para one.\r\n[quote 1]\r\nPara two.")
-    assert markup == "<p>Para one.</p><p>[quote 1]</p><p>Para two.</p>"
-    assert body.placeholder_errors(markup) == []
+def test_a_supported_provider_address_that_is_not_a_video_is_refused():
+    with pytest.raises(ValidationError) as error:
+        embeds.parse("https://www.youtube.com/@somechannel")
+    assert "YouTube address does not point at something to embed" in error.value.messages[0]

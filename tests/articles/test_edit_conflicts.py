@@ -60,7 +60,7 @@ def test_second_save_is_told_who_saved_what_and_writes_nothing(
     mine = form_data(first.get(change_url(article)))
     theirs = form_data(second.get(change_url(article)))
     mine["headline"] = "First editor's headline"
-    add_row(mine, "quotes", number=1, speaker="Karim", text="Said first.")
+    add_row(mine, "quotes", ordering=100, region="body", speaker="Karim", text="Said first.")
     theirs["standfirst"] = "Second editor's standfirst"
 
     assert_saved(first.post(change_url(article), mine))

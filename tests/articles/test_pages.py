@@ -91,7 +91,7 @@ def test_opinion_piece_shows_the_disclaimer_from_settings(client, make_article, 
     article = make_article("Cities need shade", kind=Article.Kind.OPINION)
     page = parse(client.get(article.get_absolute_url()))
     assert text_of(find(page, "p", "disclaimer")[0]) == "These views are the columnist's own."
-    assert "These views are the columnist's own." not in article.body
+    assert "These views are the columnist's own." not in article.body_text
 
 
 def test_support_box_text_and_link_come_from_settings(client, make_article, settings):
@@ -242,16 +242,14 @@ def grow(article, make_region, make_author, make_photo, make_article, n):
         region = make_region()
         article.regions.add(region)
         Byline.objects.create(article=article, author=make_author(), position=99)
-        number = article.quotes.count() + 1
-        Quote.objects.create(article=article, number=number, text="Words.", speaker="Someone")
-        article.body_photos.create(number=number, photo=make_photo())
+        Quote.objects.create(article=article, ordering=1000, text="Words.", speaker="Someone")
+        article.body_photos.create(ordering=1000, photo=make_photo())
+        article.text_blocks.create(ordering=1000, text="<p>More.</p>")
         target = make_article(primary_region=region)
-        RelatedLink.objects.create(article=article, placement="sidebar", number=number + 10,
-                                   target=target)  # fmt: skip
+        article.read_mores.create(ordering=1000, target=target)
+        article.embeds.create(ordering=1000, url="https://vimeo.com/76979871")
+        RelatedLink.objects.create(article=article, position=10, target=target)
         Correction.objects.create(article=article, text="Fixed.")
-        body = article.body + f"<p>[quote {number}]</p><p>[photo {number}]</p>"
-        Article.objects.filter(pk=article.pk).update(body=body)
-        article.body = body
 
 
 def test_article_page_queries_do_not_grow_with_its_parts(
@@ -261,7 +259,8 @@ def test_article_page_queries_do_not_grow_with_its_parts(
     before = count_queries(client, url)
     grow(reference_article, make_region, make_author, make_photo, make_article, 8)
     after = count_queries(client, url)
-    assert after == before <= 12
+    # The body is one table per kind of block (text, quote, photo, READ MORE, embed).
+    assert after == before <= 14
 
 
 def test_listing_queries_do_not_grow_with_articles(client, make_article, make_region,

@@ -402,8 +402,8 @@ def test_publishing_queues_renditions_for_the_articles_photos_that_lack_them(
 ):  # fmt: skip
     lead, in_body, ready = make_photo(), make_photo(), make_photo(renditions=True)
     draft = make_article(status=Article.Status.DRAFT, lead_photo=lead)
-    BodyPhoto.objects.create(article=draft, number=1, photo=in_body)
-    BodyPhoto.objects.create(article=draft, number=2, photo=ready)
+    BodyPhoto.objects.create(article=draft, ordering=1, photo=in_body)
+    BodyPhoto.objects.create(article=draft, ordering=2, photo=ready)
     Byline.objects.create(article=draft, author=make_author())
     assert tasks.queue_article_renditions(draft) == 0  # drafts wait: readers cannot see them
 
@@ -441,7 +441,7 @@ def test_no_page_view_encodes_an_image_and_the_task_brings_the_srcset(
         "Harbour reopens", lead_photo=photo, regions=[region], primary_region=region,
         authors=[author], body="<p>One.</p>[photo 1]<p>Two.</p>",
     )  # fmt: skip
-    BodyPhoto.objects.create(article=article, number=1, photo=make_photo(size=(900, 500)))
+    BodyPhoto.objects.create(article=article, ordering=1, photo=make_photo(size=(900, 500)))
     pages = [
         article.get_absolute_url(), "/", article.section.get_absolute_url(),
         region.get_absolute_url(), author.get_absolute_url(), "/search/?q=harbour",

@@ -106,8 +106,8 @@ def test_hidden_articles_never_in_prev_next_or_sidebar(client, make_article, hid
 
 def test_editor_sidebar_link_to_a_draft_is_not_shown(client, make_article, hidden):
     article = make_article("Has links")
-    article.related_links.create(placement="sidebar", number=1, target=hidden["draft"])
-    article.related_links.create(placement="sidebar", number=2, url="https://example.org/report",
+    article.related_links.create(position=1, target=hidden["draft"])
+    article.related_links.create(position=2, url="https://example.org/report",
                                  title="The auditors report")  # fmt: skip
     response = client.get(article.get_absolute_url())
     assert response.status_code == 200
@@ -118,15 +118,14 @@ def test_editor_sidebar_link_to_a_draft_is_not_shown(client, make_article, hidde
 
 
 def test_read_more_link_to_a_draft_is_not_shown(client, make_article, hidden):
-    article = make_article("Has read more", body="<p>One.</p><p>[readmore 1]</p><p>Two.</p>")
-    article.related_links.create(placement="inline", number=1, target=hidden["scheduled"])
+    article = make_article("Has read more", body="<p>One.</p><p>Two.</p>")
+    article.read_mores.create(ordering=15, target=hidden["scheduled"])
     response = client.get(article.get_absolute_url())
     assert response.status_code == 200
     body = response.content.decode()
     assert "Has read more" in body
-    assert "One." in body and "Two." in body  # the body around the placeholder is shown
+    assert "One." in body and "Two." in body  # the body around the link is shown
     assert "Embargoed scoop" not in body
-    assert "[readmore 1]" not in body
     assert "READ MORE" not in body
 
 

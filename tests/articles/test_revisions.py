@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from reversion.models import Version
 
-from articles.models import Article, Correction, Quote
+from articles.models import Article, Correction, Quote, TextBlock
 from tests.helpers.admin import (
     ADD_URL,
     CHANGELIST_URL,
@@ -23,6 +23,7 @@ from tests.helpers.admin import (
     errors,
     form_data,
     new_article_data,
+    set_text,
     split_datetime,
 )
 
@@ -43,6 +44,12 @@ def kept_versions(article: Article) -> list[Version]:
     return list(Version.objects.get_for_object(article).order_by("pk"))
 
 
+def kept_row(version: Version, model) -> Version:
+    """The one ``model`` row kept in the same revision as ``version``."""
+    [row] = [row for row in version.revision.version_set.all() if row._model is model]
+    return row
+
+
 def rows_kept(version: Version, model) -> list[dict]:
     """The fields of ``model`` rows kept in the same revision as ``version``."""
     return [
@@ -56,8 +63,8 @@ def rows_kept(version: Version, model) -> list[dict]:
 def three_versions(client, editor_user, section, make_author):
     """A published article saved three times through the admin by an editor.
 
-    v1: a quote; v2: the quote reworded and a second author; v3: the quote gone from the
-    body and the rows, and a correction added.
+    v1: a paragraph and a quote; v2: the quote reworded and a second author; v3: the
+    paragraph rewritten, the quote removed, and a correction added.
     """
     first, second = make_author("Amira Khalil"), make_author("Leila Farouk")
     client.force_login(editor_user)
@@ -65,12 +72,14 @@ def three_versions(client, editor_user, section, make_author):
         client,
         section,
         headline="Version one headline",
-        body="<p>One.</p>\n[quote 1]",
+        body="<p>One.</p>",
         status="published",
         **split_datetime("publish_at", YESTERDAY),
     )
     data = add_row(data, "bylines", author=first.pk, position=0)
-    data = add_row(data, "quotes", number=1, speaker="Karim", text="Words of version one.")
+    data = add_row(
+        data, "quotes", ordering=20, region="body", speaker="Karim", text="Words of version one."
+    )
     assert_saved(client.post(ADD_URL, data))
     article = Article.objects.get(headline="Version one headline")
 
@@ -80,7 +89,8 @@ def three_versions(client, editor_user, section, make_author):
     assert_saved(client.post(change_url(article), data))
 
     data = form_data(client.get(change_url(article)))
-    data.update(headline="Version three headline", body="<p>Three, no quote.</p>")
+    data.update(headline="Version three headline")
+    set_text(data, "<p>Three, no quote.</p>")
     data["quotes-0-DELETE"] = "on"
     data = add_row(data, "corrections", text="A date was wrong.")
     data.update(split_datetime("corrections-0-created_at", timezone.now()))
@@ -130,7 +140,8 @@ def test_editor_restores_version_one_with_its_rows_and_readers_see_it(client, th
 
     article = Article.objects.get(pk=three_versions.pk)
     assert article.headline == "Version one headline"
-    assert article.body == "<p>One.</p>\n[quote 1]"
+    assert [block.text for block in article.text_blocks.all()] == ["<p>One.</p>"]
+    assert article.body_text == "One."
     assert [q.text for q in article.quotes.all()] == ["Words of version one."]
     assert [a.name for a in article.author_list] == ["Amira Khalil"]
     assert not article.corrections.exists()
@@ -157,30 +168,30 @@ def test_opening_an_old_version_changes_nothing_until_it_is_saved(client, three_
 def test_restoring_runs_the_sanitiser_like_a_save(client, three_versions):
     # A version kept before a stricter sanitiser policy, say: it is cleaned on the way back.
     version_one = kept_versions(three_versions)[0]
-    data = json.loads(version_one.serialized_data)
-    data[0]["fields"]["body"] = '<p onclick="steal()">One.</p><script>steal()</script>\n[quote 1]'
-    Version.objects.filter(pk=version_one.pk).update(serialized_data=json.dumps(data))
+    kept_text = kept_row(version_one, TextBlock)
+    data = json.loads(kept_text.serialized_data)
+    data[0]["fields"]["text"] = '<p onclick="steal()">One.</p><script>steal()</script>'
+    Version.objects.filter(pk=kept_text.pk).update(serialized_data=json.dumps(data))
 
     form = form_data(client.get(revision_url(three_versions, version_one)))
     assert_saved(client.post(revision_url(three_versions, version_one), form))
 
-    body = Article.objects.get(pk=three_versions.pk).body
+    [body] = [block.text for block in Article.objects.get(pk=three_versions.pk).text_blocks.all()]
     assert "One." in body
     assert "script" not in body and "onclick" not in body
 
 
-def test_restoring_a_version_whose_placeholders_fail_validation_changes_nothing(
-    client, three_versions
-):
+def test_restoring_a_version_whose_blocks_fail_validation_changes_nothing(client, three_versions):
     version_one = kept_versions(three_versions)[0]
-    data = json.loads(version_one.serialized_data)
-    data[0]["fields"]["body"] = "<p>One.</p>\n[quote 1]\n[quote 7]"
-    Version.objects.filter(pk=version_one.pk).update(serialized_data=json.dumps(data))
+    kept_quote = kept_row(version_one, Quote)
+    data = json.loads(kept_quote.serialized_data)
+    data[0]["fields"]["speaker"] = ""
+    Version.objects.filter(pk=kept_quote.pk).update(serialized_data=json.dumps(data))
 
     form = form_data(client.get(revision_url(three_versions, version_one)))
     response = client.post(revision_url(three_versions, version_one), form)
 
-    assert any("[quote 7]" in message for message in errors(response))
+    assert "This field is required." in errors(response)
     article = Article.objects.get(pk=three_versions.pk)
     assert article.headline == "Version three headline"
     assert article.corrections.count() == 1

@@ -63,7 +63,7 @@ def test_listings_and_feeds_do_not_read_article_bodies(client, grow_archive, sec
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
         assert b"Archived story" in response.content, url  # the cards are there
-        assert not [q for q in queries if '"articles_article"."body"' in q["sql"]], url
+        assert not [q for q in queries if '"articles_article"."body_text"' in q["sql"]], url
 
 
 @override_settings(LISTING_MAX_PAGES=2)

@@ -44,14 +44,14 @@ def corpus(make_article, make_region, make_author, make_section):
                              body="<p>Traders blame the drought for rising prices.</p>",
                              publish_at=now - timedelta(days=3)),
         "quote": make_article("Funds to be audited", primary_region=iraq, regions=[iraq],
-                              authors=[amira], body="<p>Officials spoke.</p>\n[quote 1]",
+                              authors=[amira], body="<p>Officials spoke.</p>",
                               publish_at=now - timedelta(days=40)),
         "kicker": make_article("A report on water", kicker="Drought watch", authors=[amira],
                                publish_at=now - timedelta(days=5)),
     }  # fmt: skip
     Quote.objects.create(
         article=articles["quote"],
-        number=1,
+        ordering=100,
         speaker="Karim al-Naseri",
         speaker_role="Vice President",
         text="Every dinar belongs to the people.",

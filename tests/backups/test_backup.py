@@ -20,7 +20,7 @@ from django.core.management import CommandError, call_command, execute_from_comm
 from django.db import connection, connections, transaction
 from django.db.utils import load_backend
 
-from articles.models import Article
+from articles.models import Article, TextBlock
 from comments.models import Comment
 from newsroom.backups import database, files, media, postgres, sqlite
 from newsroom.backups.errors import BackupError
@@ -108,11 +108,13 @@ class Writer(threading.Thread):
                         status=Comment.Status.APPROVED,
                     )
                     if seq % NEW_ARTICLE_EVERY == 0:
-                        Article.objects.create(
+                        story = Article.objects.create(
                             headline=f"Writer {self.number} story {seq}",
                             slug=f"w{self.number}-{seq}",
                             section=self.article.section,
-                            body=f"<p>Story {seq} of writer {self.number}.</p>",
+                        )
+                        TextBlock.objects.create(
+                            article=story, text=f"<p>Story {seq} of writer {self.number}.</p>"
                         )
                     Article.objects.filter(pk=self.article.pk).update(standfirst=str(seq))
                 self.done_seq = seq

@@ -294,10 +294,10 @@ def test_selected_words_become_the_excerpt(client, article, post_comment):
 
 
 def test_comment_on_a_quote(article, post_comment):
-    article.body += "\n[quote 1]"
-    article.save()
-    article.quotes.create(number=1, text="We will publish everything.", speaker="Minister")
-    post_comment(article, anchor="quote-1")
+    quote = article.quotes.create(
+        ordering=99, text="We will publish everything.", speaker="Minister"
+    )
+    post_comment(article, anchor=quote.key)
     assert Comment.objects.get().anchor_excerpt == "We will publish everything."
 
 
@@ -317,8 +317,10 @@ def test_passage_shows_its_comment_count_and_keeps_it_after_edit(client, article
     html = client.get(article.get_absolute_url()).content.decode()
     first = Comment.objects.get()
     assert f'href="{article.get_absolute_url()}#c{first.pk}" rel="nofollow">1 comment<' in html
-    article.body = "<p>First paragraph, rewritten.</p><p>Second paragraph.</p>"
-    article.save()
+    first_block = article.text_blocks.get(key=anchor)
+    first_block.text = "<p>First paragraph, rewritten.</p>"
+    first_block.save()
+    article.save()  # as the admin saves the article with its blocks
     html = client.get(article.get_absolute_url()).content.decode()
     assert "“First paragraph.”" in html and "On point." in html  # excerpt survives
 

@@ -37,7 +37,7 @@ def public_pages(story) -> dict[str, str]:
         "rss": reverse("articles:feed-rss"),
         "atom": reverse("articles:feed-atom"),
         "section feed": reverse("articles:section-feed-rss", args=[story.section.slug]),
-        "sitemap": reverse("articles:sitemap"),
+        "sitemap": "/sitemap-articles-1.xml",  # the index names this file; it lists the story
         "news sitemap": reverse("articles:sitemap-news"),
         "robots.txt": reverse("robots-txt"),
         "search": reverse("articles:search") + "?q=harbour",

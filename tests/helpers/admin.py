@@ -116,9 +116,18 @@ def assert_saved(response):
     assert response.status_code == 302, errors(response)
 
 
-def new_article_data(client, section, **fields) -> dict:
+def set_text(data: dict, html: str, index: int = 0) -> dict:
+    """Write ``html`` into the body's text block ``index`` (the add form has one empty)."""
+    data[f"text_blocks-{index}-text"] = html
+    if data.get(f"text_blocks-{index}-ordering") in (None, "", "0"):
+        data[f"text_blocks-{index}-ordering"] = str(10 * (index + 1))
+    return data
+
+
+def new_article_data(client, section, body="<p>Talks.</p>", **fields) -> dict:
     data = form_data(client.get(ADD_URL))
-    data.update(headline="Dam talks resume", section=str(section.pk), body="<p>Talks.</p>")
+    data.update(headline="Dam talks resume", section=str(section.pk))
+    set_text(data, body)
     data.update({name: str(value) for name, value in fields.items()})
     return data
 

@@ -202,8 +202,8 @@ def form_token(article_id: int) -> str:
 @action("article.add")
 def _(w, b):
     headline = w.name("Added headline")
-    data = article_form(Article(section=w.live.section, body="<p>New.</p>"))
-    data.update(headline=headline, slug="")
+    data = article_form(Article(section=w.live.section))
+    data.update({"headline": headline, "slug": "", "text_blocks-0-text": "<p>New.</p>"})
     response = b.post(admin_url(Article, "add"), data)
     return response, Article.objects.filter(headline=headline).exists()
 
@@ -214,7 +214,7 @@ def article_form(article: Article) -> dict:
         "headline": article.headline, "slug": article.slug, "kicker": article.kicker,
         "standfirst": article.standfirst, "kind": article.kind,
         "section": str(article.section_id), "regions": "", "primary_region": "",
-        "lead_photo": "", "body": article.body, "status": article.status,
+        "lead_photo": "", "status": article.status,
         "comments_enabled": "on", "comments_close_after_days": "", "version": "1",
         "_save": "Save",
     }  # fmt: skip
@@ -226,11 +226,21 @@ def article_form(article: Article) -> dict:
     if article.is_lead:
         data["is_lead"] = "on"  # an unticked box is not sent at all
     bylines = list(article.bylines.all()) if article.pk else []
-    for prefix in ("bylines", "quotes", "body_photos", "related_links", "corrections"):
-        rows = bylines if prefix == "bylines" else []
-        total = len(rows) + (prefix == "bylines")  # one empty byline row is offered
+    texts = list(article.text_blocks.all()) if article.pk else []
+    prefixes = ("bylines", "text_blocks", "quotes", "body_photos", "read_mores", "embeds",
+                "related_links", "corrections")  # fmt: skip
+    for prefix in prefixes:
+        rows = {"bylines": bylines, "text_blocks": texts}.get(prefix, [])
+        # One empty byline and one empty text block are offered.
+        total = len(rows) + (prefix in ("bylines", "text_blocks"))
         data |= {f"{prefix}-TOTAL_FORMS": str(total), f"{prefix}-INITIAL_FORMS": str(len(rows))}
         data |= {f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"}
+    for index, block in enumerate([*texts, None]):
+        data[f"text_blocks-{index}-id"] = str(block.pk) if block else ""
+        data[f"text_blocks-{index}-article"] = str(article.pk or "")
+        data[f"text_blocks-{index}-text"] = block.text if block else ""
+        data[f"text_blocks-{index}-ordering"] = str(block.ordering if block else 0)
+        data[f"text_blocks-{index}-region"] = "body"
     for index, byline in enumerate([*bylines, None]):
         data[f"bylines-{index}-id"] = str(byline.pk) if byline else ""
         data[f"bylines-{index}-article"] = str(article.pk or "")

@@ -19,7 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from articles import sitemaps
-from articles.models import Article, Correction, Quote, RelatedLink
+from articles.models import Article, Correction, Quote, ReadMore, RelatedLink
 from articles.previews import PREVIEW_SALT, preview_token
 from comments import notifications, readers
 from comments.forms import FORM_SALT
@@ -89,13 +89,11 @@ def site(make_article, make_section, make_region, make_author, make_photo, make_
         Article.objects.filter(pk=article.pk).update(slug=f"zephyrine-{state}-slug")
         article.refresh_from_db()
         article.state = state
-        Quote.objects.create(article=article, number=1, text="Hush.", speaker="Wendeline Orr")
+        Quote.objects.create(article=article, ordering=1, text="Hush.", speaker="Wendeline Orr")
         Correction.objects.create(article=article, text=f"Corrigendum {state} text.")
         # The published pages point at it: READ MORE, sidebar, comments, an old address.
-        for placement in ("inline", "sidebar"):
-            RelatedLink.objects.create(
-                article=published[0], placement=placement, number=len(secrets) + 1, target=article
-            )
+        ReadMore.objects.create(article=published[0], ordering=len(secrets) + 1, target=article)
+        RelatedLink.objects.create(article=published[0], position=len(secrets) + 1, target=article)
         make_comment(article, body=f"Marginalia {state} comment.")
         LegacyPath.objects.create(path=f"/old/{state}/", article=article)
         secrets.append(article)

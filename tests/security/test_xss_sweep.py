@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from articles import feeds, views
 from articles.admin import ArticleAdmin, PhotoAdmin
+from articles.body import text_blocks, write_blocks
 from articles.markup import EDITORIAL_TAGS, clean_comment, clean_editorial
 from articles.models import (
     Article,
@@ -40,6 +41,7 @@ from articles.models import (
     Region,
     Section,
     TaggedRegion,
+    TextBlock,
 )
 from comments.admin import CommentAdmin
 from comments.models import Comment, Subscription
@@ -175,8 +177,6 @@ def sweep(sweep_settings, make_photo, section):
         for n in range(max(len(photographers), len(agencies), len(alts)))
     )
     quote_count = max(len(speakers), len(roles), len(quote_texts))
-    placeholders = [f"[quote {n + 1}]" for n in range(quote_count)]
-    placeholders += [f"[photo {n + 1}]" for n in range(len(photos))]
     # The page makes a block, with its passage links, per top-level element of the body:
     # all vectors would be thousands of blocks. test_sanitiser_every_vector covers the rest.
     body = whole(vectors[:BODY_VECTORS], marker["article body"], " ")
@@ -186,7 +186,6 @@ def sweep(sweep_settings, make_photo, section):
         slug="sweep",
         section=home_section,
         standfirst=values("standfirst", None)[0][0],
-        body="\n".join(placeholders) + "\n\n" + body[0][0],
         lead_photo=lead,
         primary_region=region_rows[0],
         status=Article.Status.PUBLISHED,
@@ -201,7 +200,7 @@ def sweep(sweep_settings, make_photo, section):
     Quote.objects.bulk_create(
         Quote(
             article=article,
-            number=n + 1,
+            ordering=n + 1,
             speaker=speakers[n][0] if n < len(speakers) else "x",
             speaker_role=roles[n][0] if n < len(roles) else "",
             text=quote_texts[n][0] if n < len(quote_texts) else "x",
@@ -209,8 +208,9 @@ def sweep(sweep_settings, make_photo, section):
         for n in range(quote_count)
     )
     BodyPhoto.objects.bulk_create(
-        BodyPhoto(article=article, number=n + 1, photo=photo) for n, photo in enumerate(photos)
+        BodyPhoto(article=article, ordering=500 + n, photo=photo) for n, photo in enumerate(photos)
     )
+    write_blocks(article, text_blocks(body[0][0]), start=1000)
     Correction.objects.create(article=article, text=values("correction", None)[0][0])
     carriers = Article.objects.bulk_create(
         Article(
@@ -219,11 +219,13 @@ def sweep(sweep_settings, make_photo, section):
             slug=f"carrier-{n}",
             section=home_section,
             standfirst="zqsweep",
-            body="<p>zqarticlebodyq</p>",
             status=Article.Status.PUBLISHED,
             publish_at=now - timedelta(minutes=2 + n),
         )
         for n in range(1, CARRIERS)
+    )
+    TextBlock.objects.bulk_create(
+        TextBlock(article=carrier, text="<p>zqarticlebodyq</p>") for carrier in carriers
     )
     Byline.objects.bulk_create(
         Byline(article=carrier, author=author_rows[0]) for carrier in carriers

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django_tasks import default_task_backend
 from PIL import Image
 
-from articles import body, images, tasks
-from articles.models import Article, Author, Photo, Region, Section
+from articles import images, tasks
+from articles.models import Article, Author, Photo, Region, Section, body_text
 from comments.models import Comment, Reason
 from newsroom.redirects.models import LegacyPath
 from newsroom.wordpress import importer as wordpress
@@ -214,33 +214,39 @@ def test_existing_section_with_the_same_slug_is_used(make_section, run_import):
 # --- Bodies ---------------------------------------------------------------------------------
 
 
+def body_html(article: Article) -> str:
+    """Everything the article's text blocks hold."""
+    return "".join(block.text for block in article.text_blocks.all())
+
+
 def test_classic_body_keeps_paragraphs_quote_and_caption_photo(imported):
     dam = article(101)
-    blocks = body.parse(dam.body)
-    assert blocks[0].html.startswith("<p>Engineers at the northern dam")
+    blocks = dam.blocks()
+    assert blocks[0].text.startswith("<p>Engineers at the northern dam")
     assert blocks[2].kind == "photo"
     assert (
-        blocks[3].html == "<blockquote>We have never seen the lake this full in May.</blockquote>"
+        blocks[3].text == "<blockquote>We have never seen the lake this full in May.</blockquote>"
     )
-    spillway = dam.body_photos.get(number=1).photo
+    spillway = blocks[2].photo
     assert spillway.caption == "The eastern spillway, opened for the first time in a decade"
     assert spillway.alt_text == "Water pouring through an open spillway"
 
 
 def test_photo_used_twice_is_one_photo_and_an_unknown_one_is_left_out(imported):
     dam = article(101)
-    numbers = body.placeholders(dam.body)["photo"]
-    assert numbers == sorted(dam.body_photos.values_list("number", flat=True))
-    assert {bp.photo_id for bp in dam.body_photos.all()} == {dam.body_photos.get(number=1).photo_id}
+    placed = [block for block in dam.blocks() if block.kind == "photo"]
+    assert len(placed) == dam.body_photos.count() >= 2
+    assert {block.photo_id for block in placed} == {placed[0].photo_id}
     assert "post 101: image 999 is not in the export" in imported.err
 
 
 def test_block_editor_body_is_clean(imported):
     cafe = article(102)
-    assert "<!--" not in cafe.body and "class=" not in cafe.body and "onclick" not in cafe.body
-    kinds = [block.kind for block in body.parse(cafe.body)]
-    assert kinds == ["html", "html", "photo", "html", "html", "html"]
-    market = cafe.body_photos.get(number=1).photo
+    text = body_html(cafe)
+    assert "<!--" not in text and "class=" not in text and "onclick" not in text
+    kinds = [block.kind for block in cafe.blocks()]
+    assert kinds == ["text", "text", "photo", "text", "text", "text"]
+    market = cafe.body_photos.get().photo
     assert (market.alt_text, market.caption) == (
         "Crates of tomatoes at the market",
         "The Saturday market in Évora",
@@ -249,25 +255,29 @@ def test_block_editor_body_is_clean(imported):
 
 def test_shortcodes_are_reported_and_never_reach_readers(imported):
     dam = article(101)
-    assert "contact-form-7" not in dam.body and "[embed]" not in dam.body
+    assert "contact-form-7" not in body_html(dam) and "[embed]" not in body_html(dam)
     assert "post 101: shortcode [contact-form-7] removed" in imported.err
     assert "post 101: “[sic]” kept as text" in imported.err
 
 
-def test_imported_bodies_have_no_placeholder_errors(imported):
+def test_imported_bodies_are_valid_blocks_with_their_search_text(imported):
     for wp_id in (101, 102, 103, 104, 105):
         imported_article = article(wp_id)
-        imported_article.full_clean()  # runs the placeholder checks the admin runs
-        assert body.placeholder_errors(imported_article.body) == []
+        imported_article.full_clean()
+        for block in imported_article.blocks():
+            block.full_clean()
+        # The words search reads are those of the blocks, as a save in the admin makes them.
+        texts = [block.text for block in imported_article.text_blocks.all()]
+        assert imported_article.body_text == body_text(texts) != ""
 
 
 def test_imported_article_saves_unchanged_in_the_admin(imported, client, make_staff):
     client.force_login(make_staff("Editor"))
     dam = article(101)
-    before = dam.body
+    before = [(block.kind, block.key, getattr(block, "text", "")) for block in dam.blocks()]
     assert_saved(client.post(change_url(dam), form_data(client.get(change_url(dam)))))
-    dam.refresh_from_db()
-    assert dam.body == before
+    dam = article(101)
+    assert [(block.kind, block.key, getattr(block, "text", "")) for block in dam.blocks()] == before
 
 
 # --- Photos ---------------------------------------------------------------------------------
@@ -613,7 +623,7 @@ def test_wordpress_com_export_with_https_namespaces_is_imported(run_import):
     assert lighthouse.standfirst == "Volunteers brought the harbour light back."
     assert lighthouse.publish_at == datetime(2021, 6, 14, 8, 30, tzinfo=UTC)
     assert lighthouse.section.name == "Shipping"
-    assert "Volunteers spent two winters" in lighthouse.body
+    assert "Volunteers spent two winters" in lighthouse.body_text
     assert Author.objects.get().name == "Ines Quay"
     assert Comment.objects.get(article=lighthouse).name == "Old Keeper"
 

@@ -4,7 +4,7 @@ import html5lib
 
 from articles import body
 from articles.markup import plain_text
-from newsroom.wordpress.converter import WORD_JOINER, convert_body
+from newsroom.wordpress.converter import convert_body
 
 
 def parse(fragment: str):
@@ -23,7 +23,13 @@ def elements(fragment: str) -> list:
 
 
 def visible(fragment: str) -> str:
-    return plain_text(fragment).replace(WORD_JOINER, "")
+    return plain_text(fragment)
+
+
+def kinds(converted) -> list[tuple[str, str]]:
+    """The body's parts in order: ("text", its words) or ("photo", "")."""
+    return [("photo", "") if isinstance(part, int) else ("text", plain_text(part))
+            for part in converted.parts]  # fmt: skip
 
 
 def test_classic_editor_blank_lines_make_paragraphs_and_single_breaks_stay_breaks():
@@ -52,13 +58,13 @@ def test_block_editor_comments_classes_and_scripts_are_gone():
     assert visible(converted.html) == "Hello there.\nClicked."
 
 
-def test_caption_shortcode_becomes_a_photo_placeholder_with_its_caption():
+def test_caption_shortcode_becomes_a_photo_block_with_its_caption():
     converted = convert_body(
         'Before.\n\n[caption id="attachment_7" align="alignleft" width="300"]'
         '<img class="wp-image-7" src="https://old.example/wp-content/uploads/a.jpg" '
         'alt="A boat" /> Fishermen at dawn[/caption]\n\nAfter.'
     )
-    assert converted.html == "<p>Before.</p>\n<p>[photo 1]</p>\n<p>After.</p>"
+    assert converted.parts == ["<p>Before.</p>", 1, "<p>After.</p>"]
     image = converted.images[1]
     assert (image.attachment_id, image.alt, image.caption) == ("7", "A boat", "Fishermen at dawn")
 
@@ -72,7 +78,7 @@ def test_block_editor_image_and_gallery_figures_become_photos():
         '<img src="/three.jpg" alt="Three"/><figcaption>Third</figcaption></figure>'
         "<figcaption>A gallery</figcaption></figure>"
     )
-    assert [b.kind for b in body.parse(converted.html)] == ["photo", "photo", "photo", "html"]
+    assert [kind for kind, _ in kinds(converted)] == ["photo", "photo", "photo", "text"]
     assert [(i.attachment_id, i.src, i.caption) for i in converted.images.values()] == [
         ("11", "/wp-content/uploads/one.jpg", "The first"),
         ("", "/two.jpg", ""),
@@ -85,9 +91,7 @@ def test_image_inside_a_paragraph_is_taken_out_to_stand_alone():
     converted = convert_body(
         '<p>Text before <a href="/big.jpg"><img src="/small.jpg" alt="Dog"></a> text after.</p>'
     )
-    kinds = [(b.kind, plain_text(b.html)) for b in body.parse(converted.html)]
-    assert kinds == [("html", "Text before"), ("photo", ""), ("html", "text after.")]
-    assert body.placeholder_errors(converted.html) == []
+    assert kinds(converted) == [("text", "Text before"), ("photo", ""), ("text", "text after.")]
 
 
 def test_image_inside_a_list_is_left_out_and_reported():
@@ -100,7 +104,7 @@ def test_image_inside_a_list_is_left_out_and_reported():
 def test_gallery_shortcode_ids_become_photos():
     converted = convert_body('[gallery ids="4, 5"]')
     assert [i.attachment_id for i in converted.images.values()] == ["4", "5"]
-    assert converted.html == "<p>[photo 1]</p>\n<p>[photo 2]</p>"
+    assert converted.parts == [1, 2]
 
 
 def test_plugin_shortcodes_are_dropped_and_paired_ones_keep_their_text():
@@ -116,11 +120,10 @@ def test_plugin_shortcodes_are_dropped_and_paired_ones_keep_their_text():
     ]
 
 
-def test_bracketed_text_stays_text_but_never_acts_as_a_placeholder():
+def test_bracketed_text_stays_text():
     content = "[quote 1]\n\nSee [photo 2] below.\n\n[sic]\n\nFootnote [1] and [readmore 3]."
     converted = convert_body(content)
-    assert body.placeholder_errors(converted.html) == []
-    assert [b.kind for b in body.parse(converted.html)] == ["html"] * 4
+    assert [kind for kind, _ in kinds(converted)] == ["text"] * 4
     assert visible(converted.html) == (
         "[quote 1]\nSee [photo 2] below.\n[sic]\nFootnote [1] and [readmore 3]."
     )

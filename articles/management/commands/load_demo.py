@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image, ImageDraw
 
-from articles import images
+from articles import body, images
 from articles.demo import archive, content
 from articles.models import (
     Article,
@@ -19,9 +19,11 @@ from articles.models import (
     Correction,
     Photo,
     Quote,
+    ReadMore,
     Region,
     RelatedLink,
     Section,
+    TextBlock,
 )
 
 PALETTES = [
@@ -161,11 +163,11 @@ class Command(BaseCommand):
                 "lead_photo": photos[(i + i // 6) % len(photos)] if i % 4 != 3 else None,
                 "status": status,
                 "publish_at": publish_at,
-                "body": "\n\n".join(p.format(region=region) for p in paragraphs),
             },
         )
         if not new:
             return 0
+        body.write_blocks(article, [TextBlock(text=p.format(region=region)) for p in paragraphs])
         article.regions.set([regions[region]])
         names = [a for a, _ in content.AUTHORS]
         writer = names[-2] if kind == "opinion" else names[i % (len(names) - 1)]
@@ -209,21 +211,26 @@ class Command(BaseCommand):
             lead_photo=photos[0],
             status=Article.Status.PUBLISHED,
             publish_at=now - timedelta(minutes=30),
-            body=ref["body"],
         )
         article.regions.set([regions[name] for name in ref["regions"]])
         for position, name in enumerate(ref["authors"]):
             Byline.objects.create(article=article, author=authors[name], position=position)
-        for number, (text, speaker, role) in enumerate(ref["quotes"], start=1):
-            Quote.objects.create(
-                article=article, number=number, text=text, speaker=speaker, speaker_role=role
-            )
-        BodyPhoto.objects.create(article=article, number=1, photo=photos[1])
-        RelatedLink.objects.create(article=article, placement="inline", number=1, target=other)
+        quotes = [
+            Quote(text=text, speaker=speaker, speaker_role=role)
+            for text, speaker, role in ref["quotes"]
+        ]
+        places = {
+            "quote": lambda number: quotes[number],
+            "photo": lambda: BodyPhoto(photo=photos[1]),
+            "readmore": lambda: ReadMore(target=other),
+        }
+        blocks = [
+            TextBlock(text=part) if isinstance(part, str) else places[part[0]](*part[1:])
+            for part in ref["body"]
+        ]
+        body.write_blocks(article, blocks)
         sidebar = published.exclude(pk__in=[article.pk, other.pk])[:3]
-        for number, target in enumerate(sidebar, start=1):
-            RelatedLink.objects.create(
-                article=article, placement="sidebar", number=number, target=target
-            )
+        for position, target in enumerate(sidebar, start=1):
+            RelatedLink.objects.create(article=article, position=position, target=target)
         Correction.objects.create(article=article, text=ref["correction"])
         return 1

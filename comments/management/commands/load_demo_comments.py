@@ -4,8 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from articles.body import parse
-from articles.markup import clean_comment, plain_text
+from articles.markup import clean_comment
 from articles.models import Article
 from comments.models import Comment, ModeratedWord, Reason
 
@@ -94,18 +93,18 @@ class Command(BaseCommand):
         if article.comments.exists():
             self.stdout.write("Demo comments already there.")
             return
-        paragraphs = [block for block in parse(article.body) if block.kind == "html"]
-        quotes = {f"quote-{quote.number}": quote.text for quote in article.quotes.all()}
+        # "paragraph-N" and "quote-N" below are the N-th text block and quote of the body.
+        paragraphs = list(article.text_blocks.filter(region="body"))
+        quotes = {f"quote-{n}": quote for n, quote in enumerate(article.quotes.all(), start=1)}
         made: dict[str, Comment] = {}
         start = article.publish_at + timedelta(minutes=5)
         with transaction.atomic():
             for i, (key, parent, name, body, anchor, status, featured) in enumerate(THREAD):
                 excerpt = ""
-                if anchor.startswith("paragraph-"):
-                    block = paragraphs[int(anchor.split("-")[1]) - 1]
-                    anchor, excerpt = block.anchor, plain_text(block.html)
-                elif anchor:
-                    excerpt = quotes[anchor]
+                if anchor:
+                    kind, number = anchor.split("-")
+                    found = paragraphs[int(number) - 1] if kind == "paragraph" else quotes[anchor]
+                    anchor, excerpt = found.key, found.passage_text
                 when = min(start + timedelta(minutes=3 * i), timezone.now())
                 comment = Comment.objects.create(
                     article=article,
