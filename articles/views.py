@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
-from . import fragments, search
+from . import fragments, search, surrogates
 from .feeds import feed_links
 from .forms import SearchForm
 from .metadata import article_metadata
@@ -60,6 +60,7 @@ def article_parts(article: Article) -> dict:
 
 def article_context(article: Article) -> dict:
     parts = article_parts(article)
+    show_article_page(article, parts)
     return {
         "article": article,
         "feed_links": feed_links(article.section.name, article.section),
@@ -68,6 +69,21 @@ def article_context(article: Article) -> dict:
         "previous": parts["previous"],
         "next": parts["next"],
     }
+
+
+def show_article_page(article: Article, parts: dict) -> None:
+    """The surrogate keys of an article page: it, its discussion and what it links to."""
+    pk = article.pk
+    surrogates.show(surrogates.article(pk), surrogates.comments(pk), surrogates.neighbours(pk))
+    surrogates.show_articles([parts["previous"], parts["next"]])
+    links = [link for link in article.related_links.all() if link.target_id]
+    surrogates.show(*(surrogates.article(link.target_id) for link in links))
+    sidebar = parts["sidebar_links"]
+    if all(isinstance(item, Article) for item in sidebar):  # the newest of region and section
+        surrogates.show_articles(sidebar)
+        surrogates.show(surrogates.sidebar(article.section))
+        if article.primary_region_id:
+            surrogates.show(surrogates.sidebar(article.primary_region))
 
 
 class ArticleView(DetailView):
@@ -131,6 +147,11 @@ class ArticleListView(StrictPagesMixin, ListView):
     def get_queryset(self):
         return self.filter_articles(Article.objects.published().for_listing())
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        surrogates.show_articles(context["object_list"])
+        return context
+
 
 class HomeView(ArticleListView):
     template_name = "articles/home.html"
@@ -157,6 +178,9 @@ class HomeView(ArticleListView):
             context["section_blocks"] = [
                 (section, articles[: self.per_section]) for section, articles in blocks if articles
             ]
+            surrogates.show_articles(
+                [lead, *(a for _, shown in context["section_blocks"] for a in shown)]
+            )
         return context
 
 
@@ -167,6 +191,7 @@ class ListingView(ArticleListView):
 
     def filter_articles(self, articles):
         self.listing = get_object_or_404(self.model, slug=self.kwargs["slug"])
+        surrogates.show(surrogates.listing(self.listing))
         return articles.listed_under(self.listing)
 
     def get_context_data(self, **kwargs):

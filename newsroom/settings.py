@@ -163,6 +163,18 @@ PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=3600)
 PAGE_CACHE_LOCAL_SECONDS = env.int("PAGE_CACHE_LOCAL_SECONDS", default=10)
 PAGE_CACHE_MAX_AGE = env.int("PAGE_CACHE_MAX_AGE", default=30)
 PAGE_CACHE_STALE_SECONDS = env.int("PAGE_CACHE_STALE_SECONDS", default=60)
+# Edge caches in front of the site, purged by surrogate key when content changes
+# (newsroom/pagecache/edge.py): e.g. "varnish://10.0.0.5:6081,varnish://10.0.0.6:6081",
+# "fastly://SERVICE_ID" or "cloudflare://ZONE_ID". With one configured, pages let it keep
+# them for EDGE_CACHE_SECONDS (never past the next scheduled change); browsers still get
+# PAGE_CACHE_MAX_AGE.
+EDGE_CACHE = env("EDGE_CACHE", default="")
+EDGE_CACHE_SECONDS = env.int("EDGE_CACHE_SECONDS", default=24 * 3600)
+EDGE_CACHE_TOKEN = env("EDGE_CACHE_TOKEN", default="")
+FASTLY_API_TOKEN = env("FASTLY_API_TOKEN", default=EDGE_CACHE_TOKEN)
+FASTLY_API_URL = env("FASTLY_API_URL", default="https://api.fastly.com")
+CLOUDFLARE_API_TOKEN = env("CLOUDFLARE_API_TOKEN", default=EDGE_CACHE_TOKEN)
+CLOUDFLARE_API_URL = env("CLOUDFLARE_API_URL", default="https://api.cloudflare.com/client/v4")
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="newsroom@localhost")
