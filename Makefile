@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # axe-core and the Nu HTML checker (vnu.jar) come from npm; the tests run them offline.
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test lint format lock clean bench
+.PHONY: run test lint format lock clean bench bench-edge
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ test: $(STAMP) $(NODE_STAMP)  ## The whole test suite (DATABASE_URL picks the da
 
 bench: $(STAMP)  ## Speed goals under load (needs wrk; PostgreSQL and Redis for the second setup)
 	$(PY) bench/run.py
+
+bench-edge: $(STAMP)  ## Varnish in front: ratios and a publishing spike (needs varnish, wrk, Redis)
+	$(PY) bench/run.py --setup edge
 
 lint: $(STAMP)  ## Style, complexity, formatting, the dependency rule and missing migrations
 	$(VENV)/bin/ruff check .

@@ -9,6 +9,7 @@ Prints and saves a table; exits non-zero when a goal is missed.
     python bench/run.py --setup sqlite       # SQLite + local-memory cache
     python bench/run.py --setup postgres     # PostgreSQL + Redis
     python bench/run.py --setup cache-down   # SQLite + a Redis that does not answer
+    python bench/run.py --setup edge         # Varnish in front (bench/edge.py)
 """
 
 import argparse
@@ -448,7 +449,9 @@ def table(kind: str, rows, goals) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--setup", choices=["sqlite", "postgres", "cache-down"], action="append")
+    parser.add_argument(
+        "--setup", choices=["sqlite", "postgres", "cache-down", "edge"], action="append"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is missing: install it with `apt-get install wrk`.", file=sys.stderr)
@@ -460,6 +463,10 @@ def main() -> int:
     for kind in args.setup or ["sqlite", "postgres"]:
         if kind == "cache-down":
             rows, goals = run_cache_down()
+        elif kind == "edge":
+            from edge import run_edge  # bench/edge.py
+
+            rows, goals = run_edge()
         else:
             rows, goals, stored[kind] = run(kind)
         text = table(kind, rows, goals)
