@@ -154,6 +154,10 @@ if _REDIS:
             "RETRY_SECONDS": env.float("CACHE_RETRY_SECONDS", default=5),
         }
     )
+else:
+    # The page cache keeps a small version per surrogate key besides its pages: room for
+    # them, so a laptop's cache does not push sessions out.
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 10_000)
 # Keeps several sites (or test runs) apart in one shared Redis.
 CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="")
 # Finished pages for anonymous readers (newsroom/pagecache/): how long an entry is kept
@@ -175,6 +179,15 @@ FASTLY_API_TOKEN = env("FASTLY_API_TOKEN", default=EDGE_CACHE_TOKEN)
 FASTLY_API_URL = env("FASTLY_API_URL", default="https://api.fastly.com")
 CLOUDFLARE_API_TOKEN = env("CLOUDFLARE_API_TOKEN", default=EDGE_CACHE_TOKEN)
 CLOUDFLARE_API_URL = env("CLOUDFLARE_API_URL", default="https://api.cloudflare.com/client/v4")
+_unknown_edges = [
+    edge
+    for edge in (part.strip() for part in EDGE_CACHE.split(","))
+    if edge and urlsplit(edge).scheme not in ("varnish", "fastly", "cloudflare")
+]
+if _unknown_edges:
+    raise ImproperlyConfigured(
+        f"EDGE_CACHE: {', '.join(_unknown_edges)} is not varnish://, fastly:// or cloudflare://"
+    )
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="newsroom@localhost")

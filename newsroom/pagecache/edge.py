@@ -107,34 +107,39 @@ class Cloudflare:
             raise PurgeFailed(f"Cloudflare refused the purge: {answer.get('errors')}")
 
 
+def target(spec: str):
+    """One edge, from its ``EDGE_CACHE`` entry."""
+    parts = urlsplit(spec)
+    if parts.scheme == "varnish":
+        return Varnish(parts.netloc)
+    if parts.scheme == "fastly":
+        return Fastly(parts.netloc, settings.FASTLY_API_TOKEN)
+    if parts.scheme == "cloudflare":
+        return Cloudflare(parts.netloc, settings.CLOUDFLARE_API_TOKEN)
+    raise ValueError(f"EDGE_CACHE: unknown edge {spec!r} (varnish, fastly, cloudflare)")
+
+
+def specs() -> list[str]:
+    return [part.strip() for part in settings.EDGE_CACHE.split(",") if part.strip()]
+
+
 def targets() -> list:
     """The configured edges, from ``EDGE_CACHE``."""
-    found = []
-    for target in filter(None, (part.strip() for part in settings.EDGE_CACHE.split(","))):
-        parts = urlsplit(target)
-        if parts.scheme == "varnish":
-            found.append(Varnish(parts.netloc))
-        elif parts.scheme == "fastly":
-            found.append(Fastly(parts.netloc, settings.FASTLY_API_TOKEN))
-        elif parts.scheme == "cloudflare":
-            found.append(Cloudflare(parts.netloc, settings.CLOUDFLARE_API_TOKEN))
-        else:
-            raise ValueError(f"EDGE_CACHE: unknown edge {target!r} (varnish, fastly, cloudflare)")
-    return found
+    return [target(spec) for spec in specs()]
 
 
 def key_headers(keys) -> dict[str, str]:
     """The response headers that give a page's keys to each configured edge."""
     value = " ".join(sorted(keys))
-    return {target.header: value for target in targets()}
+    return {edge.header: value for edge in targets()}
 
 
 def purge_later(keys) -> None:
     """Queue a purge of these keys at every edge (the caller runs it after the commit)."""
     if not keys or not settings.EDGE_CACHE:
         return
-    for index in range(len(targets())):
-        _enqueue(purge_edge, index, sorted(keys), 1)
+    for spec in specs():
+        _enqueue(purge_edge, spec, sorted(keys), 1)
 
 
 def _enqueue(task_, *args) -> None:
@@ -145,31 +150,32 @@ def _enqueue(task_, *args) -> None:
 
 
 @task()
-def purge_edge(target_index: int, keys: list[str], attempt: int = 1) -> bool:
-    """Purge keys at one edge; retried later when it does not answer or refuses."""
-    target = targets()[target_index]
+def purge_edge(spec: str, keys: list[str], attempt: int = 1) -> bool:
+    """Purge keys at one edge (an ``EDGE_CACHE`` entry); retried later when it does not
+    answer or refuses."""
+    edge = target(spec)
     started = time.monotonic()
     try:
-        for start in range(0, len(keys), target.batch):
-            target.purge(keys[start : start + target.batch])
+        for start in range(0, len(keys), edge.batch):
+            edge.purge(keys[start : start + edge.batch])
     except PurgeFailed as error:
         later = attempt < MAX_ATTEMPTS and default_task_backend.supports_defer
         logger.warning(
             "Edge purge of %d keys at %s failed (attempt %d): %s; %s",
             len(keys),
-            target,
+            edge,
             attempt,
             error,
             "trying again later" if later else "giving up: the pages live until their TTL",
         )
         if later:
             run_after = timezone.now() + RETRY_DELAY * attempt
-            _enqueue(purge_edge.using(run_after=run_after), target_index, keys, attempt + 1)
+            _enqueue(purge_edge.using(run_after=run_after), spec, keys, attempt + 1)
         return False
     logger.info(
         "Purged %d keys at %s in %.0f ms: %s",
         len(keys),
-        target,
+        edge,
         (time.monotonic() - started) * 1000,
         " ".join(keys[:20]) + (" …" if len(keys) > 20 else ""),
     )

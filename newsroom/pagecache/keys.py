@@ -80,6 +80,16 @@ def of_article(pk) -> set[str]:
     return keys
 
 
+def remember_listing(sender, instance, **kwargs) -> None:
+    """Before an article is saved: note its section and primary region as stored."""
+    if instance.pk is not None:
+        instance.pagecache_listed_before = (
+            Article.objects.filter(pk=instance.pk)
+            .values_list("section_id", "primary_region_id")
+            .first()
+        )
+
+
 def _with_articles(keys: set[str], articles) -> set[str]:
     """The keys and those of the articles, or ``{SITE}`` when they are too many."""
     pks = list(articles.values_list("pk", flat=True).distinct()[: MAX_KEYS + 1])
@@ -99,7 +109,11 @@ def changed(sender, instance) -> tuple[set[str], set]:
         instance, "content_object_id", None
     )
     if isinstance(instance, Article):
-        return set(), {instance.pk}
+        # Where it was listed before the save: those listings lose it (and shift).
+        before = getattr(instance, "pagecache_listed_before", None) or (None, None)
+        keys = {f"section-{before[0]}"} if before[0] else set()
+        keys |= {f"region-{before[1]}"} if before[1] else set()
+        return keys, {instance.pk}
     if article_id is not None:  # a byline, quote, photo row, link, correction, region tag
         keys = set()
         if isinstance(instance, Byline):

@@ -46,7 +46,7 @@ def test_fastly_purges_the_keys_in_one_batch_with_its_token(fake_api, settings):
     settings.FASTLY_API_URL = base
     settings.FASTLY_API_TOKEN = "fastly-secret"
     settings.EDGE_CACHE = "fastly://SERVICE1"
-    assert edge.purge_edge.call(0, ["article-1", "home"]) is True
+    assert edge.purge_edge.call("fastly://SERVICE1", ["article-1", "home"]) is True
     [call] = calls
     assert call["path"] == "/service/SERVICE1/purge"
     assert call["headers"]["Fastly-Key"] == "fastly-secret"
@@ -59,7 +59,7 @@ def test_cloudflare_purges_tags_in_batches_of_thirty_with_a_bearer_token(fake_ap
     settings.CLOUDFLARE_API_TOKEN = "cf-secret"
     settings.EDGE_CACHE = "cloudflare://ZONE1"
     keys = [f"article-{n}" for n in range(45)]
-    assert edge.purge_edge.call(0, keys) is True
+    assert edge.purge_edge.call("cloudflare://ZONE1", keys) is True
     assert [call["path"] for call in calls] == ["/zones/ZONE1/purge_cache"] * 2
     assert calls[0]["headers"]["Authorization"] == "Bearer cf-secret"
     assert calls[0]["body"]["tags"] + calls[1]["body"]["tags"] == keys
@@ -74,15 +74,15 @@ def test_a_refused_purge_is_logged_and_tried_again_later(fake_api, settings, cap
         mock.patch.object(edge.default_task_backend, "supports_defer", True),
         mock.patch.object(edge, "_enqueue") as enqueue,
     ):
-        assert edge.purge_edge.call(0, ["home"], 1) is False
+        assert edge.purge_edge.call("cloudflare://ZONE1", ["home"], 1) is False
     assert len(calls) == 1 and "failed (attempt 1)" in caplog.text
     [(retry, *args)] = [call.args for call in enqueue.call_args_list]
-    assert args == [0, ["home"], 2] and retry.run_after is not None
+    assert args == ["cloudflare://ZONE1", ["home"], 2] and retry.run_after is not None
 
 
 def test_an_edge_that_does_not_answer_is_a_logged_failure_not_an_error(settings, caplog):
     settings.EDGE_CACHE = "varnish://127.0.0.1:9"  # nothing listens on the discard port
-    assert edge.purge_edge.call(0, ["home"]) is False
+    assert edge.purge_edge.call(settings.EDGE_CACHE, ["home"]) is False
     assert "Edge purge of 1 keys" in caplog.text and "giving up" in caplog.text
 
 

@@ -109,3 +109,25 @@ def test_edge_lifetime_ends_before_the_next_scheduled_change(client, settings, m
     assert 0 < int(control["s-maxage"]) + int(control["stale-while-revalidate"]) <= 600
     assert int(control["stale-while-revalidate"]) == stale
     assert "home" in response["Cache-Tag"].split()
+
+
+def test_an_article_moved_to_another_section_shifts_the_old_sections_later_pages(
+    two_stories, make_article, make_section, settings
+):
+    story, _ = two_stories
+    for n in range(settings.ARTICLES_PER_PAGE - 2):  # the section fills page 1 exactly
+        make_article(f"Filler {n}", publish_at=timezone.now() - timedelta(days=10, hours=n))
+    make_article("Oldest of the section", publish_at=timezone.now() - timedelta(days=30))
+    science = make_section("Science")
+    second_page = f"{story.section.get_absolute_url()}?page=2"
+    reader = Client()
+    reader.get(second_page)
+    cached = reader.get(second_page)
+    assert cached["X-Page-Cache"] == "hit-local"
+    assert "Oldest of the section" in cached.content.decode()
+
+    story.section = science
+    story.save()
+    assert reader.get(second_page).status_code == 404  # it moved up to page 1
+    first_page = reader.get(story.section.get_absolute_url())
+    assert "Harbour wall to be rebuilt" in first_page.content.decode()
