@@ -144,10 +144,14 @@ def _changed(names: set[str], article_ids: set, editorial: bool) -> None:
     if not connection.in_atomic_block:
         edge.purge_later(names)
         return
-    if not any(callback is _committed for _sids, callback, _robust in connection.run_on_commit):
-        connection.pagecache_pending = {"names": set(), "articles": set(), "editorial": False}
+    # Registered once per transaction (not again after a rollback dropped it, nor after
+    # it ran early, as tests that capture on-commit callbacks make it).
+    pending = connection.__dict__.get("pagecache_pending")
+    registered = any(callback is _committed for _s, callback, _r in connection.run_on_commit)
+    if pending is None or not registered:
+        pending = {"names": set(), "articles": set(), "editorial": False}
+        connection.pagecache_pending = pending
         transaction.on_commit(_committed)
-    pending = connection.pagecache_pending
     pending["names"] |= names
     pending["articles"] |= set(article_ids)
     pending["editorial"] |= editorial
