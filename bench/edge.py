@@ -72,6 +72,9 @@ def environment(workdir: Path) -> dict:
     env = setup_env("sqlite", workdir)
     env["CACHE_URL"] = "redis://127.0.0.1:6379/8"
     env["CACHE_KEY_PREFIX"] = "bench-edge"
+    # The load generator and Varnish share the cores: a Redis answer may be slow without
+    # Redis being down (the default second would open the circuit breaker).
+    env["CACHE_TIMEOUT"], env["CACHE_CONNECT_TIMEOUT"] = "5", "2"
     subprocess.run(["redis-cli", "-n", "8", "FLUSHDB"], check=True, capture_output=True)
     return env
 
@@ -130,8 +133,8 @@ def spike(varnish: Varnish, env: dict, site: dict, workdir: Path) -> tuple[list,
     )
     goals = [
         ("8. spike: the app serves ≤ 1 % of requests", origin <= 0.01, f"{origin:.2%}; {figures}"),
-        ("8. spike: 0 stale reads after each purge", found["stale"] == 0,
-         f"{found['stale']} of {found['reads']}"),
+        ("8. spike: 0 stale reads after each purge", not found["stale"],
+         f"{len(found['stale'])} of {found['reads']}; " + "; ".join(found["stale"][:5])),
         ("8. spike: 0 errors", errors == 0, f"{errors}"),
     ]  # fmt: skip
     return [], goals

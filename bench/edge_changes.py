@@ -55,11 +55,14 @@ def timed(change) -> float:
     return time.perf_counter() - committed[0]
 
 
-def stale(edge: str, pages: list[str], text: str) -> int:
-    found = 0
+def stale(edge: str, pages: list[str], text: str) -> list[str]:
+    """The pages that do not show the change, with the caches' verdicts."""
+    found = []
     for path in pages:
         with urllib.request.urlopen(edge + path, timeout=10) as response:
-            found += text not in response.read().decode()
+            if text not in response.read().decode():
+                verdicts = (response.headers["X-Cache"], response.headers["X-Page-Cache"])
+                found.append(f"{path} {verdicts}")
     return found
 
 
@@ -75,7 +78,7 @@ def main() -> None:
         return
     article = Article.objects.get(pk=article_id)
     page = article.get_absolute_url()
-    latencies, stale_reads, reads = [], 0, 0
+    latencies, stale_reads, reads = [], [], 0
     draft = Article.objects.get(slug="spike-publish-marker")
     steps = [("publish", lambda: publishing.publish_now(draft), ["/", section], draft.headline)]
 
@@ -87,10 +90,10 @@ def main() -> None:
     for comment in Comment.objects.filter(article=article, status=Comment.Status.PENDING):
         approve = lambda comment=comment: moderation.set_status(comment, Comment.Status.APPROVED)  # noqa: E731
         steps.append(("approve", approve, [page], comment.body))
-    for _name, change, pages, text in steps:
+    for name, change, pages, text in steps:
         time.sleep(spread)
         latencies.append(timed(change))
-        stale_reads += stale(edge, pages, text)
+        stale_reads += [f"{name}: {page}" for page in stale(edge, pages, text)]
         reads += len(pages)
     print(json.dumps({"latencies": latencies, "stale": stale_reads, "reads": reads}))
 

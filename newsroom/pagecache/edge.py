@@ -23,6 +23,8 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks import default_task_backend, task
 
+from newsroom import sharedcache
+
 logger = logging.getLogger(__name__)
 
 RETRY_DELAY = timedelta(seconds=30)
@@ -149,6 +151,17 @@ def _enqueue(task_, *args) -> None:
         logger.exception("Could not queue the edge purge of %s", args)
 
 
+def _invalidate_app_cache(keys: list[str]) -> None:
+    """The app's own cache first: an edge purged in front of a page cache that missed the
+    change would only fetch the old page again (as when the process that made the
+    change found the shared cache unavailable). Not while it is unavailable here."""
+    from . import versions
+
+    versions.invalidate(set(keys))
+    if not sharedcache.is_up():
+        raise PurgeFailed("the shared cache is unavailable, so the app's pages may be old")
+
+
 @task()
 def purge_edge(spec: str, keys: list[str], attempt: int = 1) -> bool:
     """Purge keys at one edge (an ``EDGE_CACHE`` entry); retried later when it does not
@@ -156,6 +169,7 @@ def purge_edge(spec: str, keys: list[str], attempt: int = 1) -> bool:
     edge = target(spec)
     started = time.monotonic()
     try:
+        _invalidate_app_cache(keys)
         for start in range(0, len(keys), edge.batch):
             edge.purge(keys[start : start + edge.batch])
     except PurgeFailed as error:

@@ -114,3 +114,12 @@ def test_an_unknown_edge_is_a_clear_configuration_error(settings):
     settings.EDGE_CACHE = "akamai://x"
     with pytest.raises(ValueError, match="unknown edge"):
         edge.targets()
+
+
+def test_no_edge_is_purged_while_the_apps_own_cache_cannot_be_told(fake_api, settings, caplog):
+    base, calls, _ = fake_api
+    settings.FASTLY_API_URL = base
+    with mock.patch.object(edge.sharedcache, "is_up", return_value=False):
+        assert edge.purge_edge.call("fastly://S1", ["home"]) is False
+    assert calls == [] and "shared cache is unavailable" in caplog.text
+    assert edge.purge_edge.call("fastly://S1", ["home"]) is True and len(calls) == 1
