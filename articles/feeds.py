@@ -17,6 +17,7 @@ from django.utils.decorators import method_decorator
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, rfc3339_date
 from django.views.decorators.http import require_safe
 
+from . import surrogates
 from .markup import xml_text
 from .models import Article
 
@@ -159,6 +160,7 @@ class LatestFeed(Feed):
         return [article.section.name, *(region.name for region in article.regions.all())]
 
     def item_extra_kwargs(self, article):
+        surrogates.show(surrogates.article(article.pk))
         photo = article.lead_photo
         if photo and not photo.image:  # recorded, but its file never arrived
             photo = None
@@ -181,7 +183,9 @@ class ListingFeed(LatestFeed):
         self.model, self.feed_type = model, feed_type
 
     def get_object(self, request, slug):
-        return get_object_or_404(self.model, slug=slug)
+        listing = get_object_or_404(self.model, slug=slug)
+        surrogates.show(surrogates.listing(listing))
+        return listing
 
     def title(self, listing):
         return f"{settings.SITE_NAME}: {listing.name}"

@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
-from . import fragments, search
+from . import fragments, search, surrogates
 from .feeds import feed_links
 from .forms import SearchForm
 from .metadata import article_metadata
@@ -64,6 +64,7 @@ def article_parts(article: Article) -> dict:
 
 def article_context(article: Article) -> dict:
     parts = article_parts(article)
+    show_article_page(article, parts)
     return {
         "article": article,
         "feed_links": feed_links(article.section.name, article.section),
@@ -72,6 +73,25 @@ def article_context(article: Article) -> dict:
         "previous": parts["previous"],
         "next": parts["next"],
     }
+
+
+def show_article_page(article: Article, parts: dict) -> None:
+    """The surrogate keys of an article page: it, its discussion and what it links to."""
+    pk = article.pk
+    surrogates.show(surrogates.article(pk), surrogates.comments(pk), surrogates.neighbours(pk))
+    surrogates.show_articles([parts["previous"], parts["next"]])
+    # The articles it links to, in the sidebar and as READ MORE: their kickers and
+    # headlines show here.
+    links = [
+        link for link in (*article.related_links.all(), *article.read_mores.all()) if link.target_id
+    ]
+    surrogates.show(*(surrogates.article(link.target_id) for link in links))
+    sidebar = parts["sidebar_links"]
+    if all(isinstance(item, Article) for item in sidebar):  # the newest of region and section
+        surrogates.show_articles(sidebar)
+        surrogates.show(surrogates.sidebar(article.section))
+        if article.primary_region_id:
+            surrogates.show(surrogates.sidebar(article.primary_region))
 
 
 class ArticleView(DetailView):
@@ -154,6 +174,11 @@ class ArticleListView(StrictPagesMixin, ListView):
     def get_queryset(self):
         return self.filter_articles(Article.objects.published().for_listing())
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        surrogates.show_articles(context["object_list"])
+        return context
+
 
 class HomeView(ArticleListView):
     """The lead story, each section's newest stories, then "Latest": the rest, newest first.
@@ -201,6 +226,7 @@ class HomeView(ArticleListView):
         if first_page:
             context["lead"] = self.lead
             context["section_blocks"] = [(s, a) for s, a in self.section_blocks if a]
+            surrogates.show_articles(self.shown_above())
         return context
 
 
@@ -211,6 +237,7 @@ class ListingView(ArticleListView):
 
     def filter_articles(self, articles):
         self.listing = get_object_or_404(self.model, slug=self.kwargs["slug"])
+        surrogates.show(surrogates.listing(self.listing))
         return articles.listed_under(self.listing)
 
     def get_context_data(self, **kwargs):

@@ -10,6 +10,7 @@ Prints and saves a table; exits non-zero when a goal is missed.
     python bench/run.py --setup postgres     # PostgreSQL + Redis
     python bench/run.py --setup cache-down   # SQLite + a Redis that does not answer
     python bench/run.py --scale              # every page uncached: demo vs a large archive
+    python bench/run.py --setup edge         # Varnish in front (bench/edge.py)
 """
 
 import argparse
@@ -524,7 +525,9 @@ def main_scale(kinds: list[str]) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--setup", choices=["sqlite", "postgres", "cache-down"], action="append")
+    parser.add_argument(
+        "--setup", choices=["sqlite", "postgres", "cache-down", "edge"], action="append"
+    )
     parser.add_argument(
         "--scale", action="store_true", help="time every page uncached, demo vs a large archive"
     )
@@ -543,6 +546,10 @@ def main() -> int:
     for kind in args.setup or ["sqlite", "postgres"]:
         if kind == "cache-down":
             rows, goals = run_cache_down()
+        elif kind == "edge":
+            from edge import run_edge  # bench/edge.py
+
+            rows, goals = run_edge()
         else:
             rows, goals, stored[kind] = run(kind)
         text = table(kind, rows, goals)

@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from articles import surrogates
 from articles.models import Article
 from articles.params import parse_id
 
@@ -250,6 +251,7 @@ def article_comments(request, article_id):
     article = get_object_or_404(
         Article.objects.published().select_related("primary_region"), pk=article_id
     )
+    surrogates.show(surrogates.article(article.pk), surrogates.comments(article.pk))
     discussion = Discussion.of(article)
     asked = request.GET.get("page")
     number = 1 if asked is None else parse_id(asked)

@@ -162,6 +162,10 @@ if _REDIS:
             "RETRY_SECONDS": env.float("CACHE_RETRY_SECONDS", default=5),
         }
     )
+else:
+    # The page cache keeps a small version per surrogate key besides its pages: room for
+    # them, so a laptop's cache does not push sessions out.
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 10_000)
 # Keeps several sites (or test runs) apart in one shared Redis.
 CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="")
 # Finished pages for anonymous readers (newsroom/pagecache/): how long an entry is kept
@@ -171,6 +175,27 @@ PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=3600)
 PAGE_CACHE_LOCAL_SECONDS = env.int("PAGE_CACHE_LOCAL_SECONDS", default=10)
 PAGE_CACHE_MAX_AGE = env.int("PAGE_CACHE_MAX_AGE", default=30)
 PAGE_CACHE_STALE_SECONDS = env.int("PAGE_CACHE_STALE_SECONDS", default=60)
+# Edge caches in front of the site, purged by surrogate key when content changes
+# (newsroom/pagecache/edge.py): e.g. "varnish://10.0.0.5:6081,varnish://10.0.0.6:6081",
+# "fastly://SERVICE_ID" or "cloudflare://ZONE_ID". With one configured, pages let it keep
+# them for EDGE_CACHE_SECONDS (never past the next scheduled change); browsers still get
+# PAGE_CACHE_MAX_AGE.
+EDGE_CACHE = env("EDGE_CACHE", default="")
+EDGE_CACHE_SECONDS = env.int("EDGE_CACHE_SECONDS", default=24 * 3600)
+EDGE_CACHE_TOKEN = env("EDGE_CACHE_TOKEN", default="")
+FASTLY_API_TOKEN = env("FASTLY_API_TOKEN", default=EDGE_CACHE_TOKEN)
+FASTLY_API_URL = env("FASTLY_API_URL", default="https://api.fastly.com")
+CLOUDFLARE_API_TOKEN = env("CLOUDFLARE_API_TOKEN", default=EDGE_CACHE_TOKEN)
+CLOUDFLARE_API_URL = env("CLOUDFLARE_API_URL", default="https://api.cloudflare.com/client/v4")
+_unknown_edges = [
+    edge
+    for edge in (part.strip() for part in EDGE_CACHE.split(","))
+    if edge and urlsplit(edge).scheme not in ("varnish", "fastly", "cloudflare")
+]
+if _unknown_edges:
+    raise ImproperlyConfigured(
+        f"EDGE_CACHE: {', '.join(_unknown_edges)} is not varnish://, fastly:// or cloudflare://"
+    )
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="newsroom@localhost")

@@ -7,10 +7,16 @@ class PageCacheConfig(AppConfig):
     verbose_name = "Page cache"
 
     def ready(self):
+        from django.db.models.signals import pre_save
+
+        from articles.models import Article
         from articles.signals import content_changed
         from comments.signals import discussion_changed
 
-        from . import versions
+        from . import keys, versions
+
+        # A moved article leaves listings too: note where it was before the save.
+        pre_save.connect(keys.remember_listing, sender=Article, dispatch_uid="pagecache-moves")
 
         # The domain apps announce their changes; the cache decides what they invalidate.
         content_changed.connect(versions.content_changed, dispatch_uid="pagecache-content")

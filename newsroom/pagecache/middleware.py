@@ -1,8 +1,9 @@
 """The page cache: finished pages for anonymous readers, served before anything else runs.
 
-Pages are stored under the content version kept by ``versions``; each process keeps a
+Pages are stored with the surrogate keys of what they show (``articles.surrogates``) and
+served while ``versions`` finds none of those keys changed since; each process keeps a
 short-lived local copy in front of the shared cache (Redis in production), which keeps
-hits cheap.
+hits cheap. The keys also go out in the header the configured edge cache reads (``edge``).
 """
 
 import gzip
@@ -17,9 +18,10 @@ from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
 
+from articles import surrogates
 from comments.readers import VERIFIED_COOKIE
 
-from . import query, versions
+from . import edge, keys, query, versions
 
 UNCACHEABLE_PREFIXES = (
     "/admin/",
@@ -44,7 +46,6 @@ class _LocalCopies:
     def __init__(self, size: int = 512):
         self.size = size
         self.entries: OrderedDict[str, tuple[float, dict]] = OrderedDict()
-        self.version = ""
 
     def get(self, key: str) -> dict | None:
         found = self.entries.get(key)
@@ -59,12 +60,6 @@ class _LocalCopies:
         while len(self.entries) > self.size:
             self.entries.popitem(last=False)
 
-    def keep_only(self, version: str) -> None:
-        """Entries of an older content version are never asked for again: drop them."""
-        if version != self.version:
-            self.clear()
-            self.version = version
-
     def clear(self) -> None:
         self.entries.clear()
 
@@ -72,10 +67,21 @@ class _LocalCopies:
 _local = _LocalCopies()
 
 
-def public_cache_control() -> str:
+def public_cache_control(until: float | None = None) -> str:
+    """Browsers keep a page briefly; an edge cache we purge keeps it long.
+
+    Neither keeps it, nor serves it while revalidating, past ``until``: the next scheduled
+    change (an article going live), which no purge announces.
+    """
+    browser, stale = settings.PAGE_CACHE_MAX_AGE, settings.PAGE_CACHE_STALE_SECONDS
+    shared = settings.EDGE_CACHE_SECONDS if settings.EDGE_CACHE else browser
+    if until is not None:
+        left = max(0, int(until - time.time()))
+        stale = min(stale, left)
+        browser, shared = min(browser, left - stale), min(shared, left - stale)
     return (
-        f"public, max-age={settings.PAGE_CACHE_MAX_AGE}, s-maxage={settings.PAGE_CACHE_MAX_AGE}, "
-        f"stale-while-revalidate={settings.PAGE_CACHE_STALE_SECONDS}, stale-if-error=86400"
+        f"public, max-age={browser}, s-maxage={shared}, "
+        f"stale-while-revalidate={stale}, stale-if-error=86400"
     )
 
 
@@ -119,8 +125,9 @@ def _not_modified(request, entry: dict, etag: str) -> bool:
     return False
 
 
-def _respond(request, entry: dict, hit: str):
-    """The stored page, or 304. Its headers were prepared when it was stored."""
+def _respond(request, entry: dict, hit: str, state: dict):
+    """The stored page, or 304. Its headers were prepared when it was stored, but for
+    its lifetime in caches, which shrinks as the next scheduled change nears."""
     body, etag = entry["body"], entry["etag"]
     gzipped = entry["gzip"] is not None and _ACCEPTS_GZIP.search(
         request.META.get("HTTP_ACCEPT_ENCODING", "")
@@ -135,15 +142,20 @@ def _respond(request, entry: dict, hit: str):
             response["Content-Encoding"] = "gzip"
     response["ETag"] = etag
     response["X-Page-Cache"] = hit
+    if entry["public"]:
+        response["Cache-Control"] = public_cache_control(state["until"])
+    for name, value in edge.key_headers({*entry["keys"], keys.SITE}).items():
+        response[name] = value
     return response
 
 
-def _entry(response, state: dict) -> dict:
-    """What is stored of a finished page: its bytes, a gzipped copy, its headers."""
+def _entry(response, state: dict, clock: int, shown: set[str]) -> dict:
+    """What is stored of a finished page: its bytes, a gzipped copy, its headers, and
+    what it shows (its surrogate keys, checked by ``versions.still_fresh``)."""
     body = response.content
-    if "Cache-Control" not in response:
-        response["Cache-Control"] = public_cache_control()
-    response["Last-Modified"] = formatdate(int(state["at"]), usegmt=True)
+    public = "Cache-Control" not in response  # else the view chose it
+    now = time.time()
+    response["Last-Modified"] = formatdate(int(now), usegmt=True)
     # Compressed here, once, so no hit ever compresses (mtime=0: the same bytes on every
     # app server, so the entity tag holds across them).
     packed = None
@@ -156,10 +168,14 @@ def _entry(response, state: dict) -> dict:
         if name.lower() not in {"content-length", "etag", "x-page-cache"}
     ]
     return {
+        "epoch": state["v"],
+        "clock": clock,
+        "keys": sorted(shown),
+        "public": public,
         "body": body,
         "gzip": packed,
         "etag": f'"{hashlib.blake2b(body, digest_size=12).hexdigest()}"',
-        "modified": int(state["at"]),
+        "modified": int(now),
         "headers": headers,
         # A 304 carries the same caching and security headers, but no body metadata.
         "revalidation_headers": [
@@ -170,7 +186,7 @@ def _entry(response, state: dict) -> dict:
     }
 
 
-def page_key(request, version: str) -> str:
+def page_key(request) -> str:
     """The cache key of the page a shared request asks for.
 
     The request first loses the query parameters its page does not read (``query``), so
@@ -179,7 +195,7 @@ def page_key(request, version: str) -> str:
     """
     query.keep_page_parameters(request)
     address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}".encode()
-    return f"pagecache:{version}:{hashlib.blake2b(address, digest_size=16).hexdigest()}"
+    return f"pagecache:page:{hashlib.blake2b(address, digest_size=16).hexdigest()}"
 
 
 class PageCacheMiddleware:
@@ -195,22 +211,32 @@ class PageCacheMiddleware:
     def __call__(self, request):
         if not _shared_request(request):
             return self.get_response(request)
+        key = page_key(request)
+        entry = _local.get(key)
+        state = entry and versions.still_fresh(entry)
+        if state:
+            return _respond(request, entry, "hit-local", state)
+        entry = cache.get(key)
+        state = entry and versions.still_fresh(entry)
+        if state:
+            _local.put(key, entry)
+            return _respond(request, entry, "hit", state)
+        return self.render(request, key)
+
+    def render(self, request, key: str):
+        """Make the page, noting what it shows; store it unless it is personal."""
         state = versions.current_state()
         if state is None:  # the shared cache is down: serve the page uncached
             return self.get_response(request)
-        _local.keep_only(state["v"])
-        key = page_key(request, state["v"])
-        entry = _local.get(key)
-        if entry is not None:
-            return _respond(request, entry, "hit-local")
-        entry = cache.get(key)
-        if entry is not None:
-            _local.put(key, entry)
-            return _respond(request, entry, "hit")
-        response = self.get_response(request)
+        clock = versions.clock(state)
+        if clock is None:  # the epoch's clock was lost: start a new one
+            state, clock = versions.bump(), 0
+        with surrogates.collecting() as shown:
+            response = self.get_response(request)
         if not _storable(response):
             return response
-        entry = _entry(response, state)
+        entry = _entry(response, state, clock, shown | keys.of_kind(request.path_info))
+        versions.stamp(entry)
         cache.set(key, entry, timeout=settings.PAGE_CACHE_SECONDS)
         _local.put(key, entry)
-        return _respond(request, entry, "miss")
+        return _respond(request, entry, "miss", state)
