@@ -6,12 +6,11 @@ and a layout that fits a 390 px phone and uses a 1280 px screen, without layout 
 One browser serves the whole module.
 """
 
-import os
-
 import pytest
 from django.test.utils import override_settings
 
-from tests.helpers.tools import ARTIFACTS, AXE, CHROMIUM, require
+from tests.helpers import browser as helpers
+from tests.helpers.tools import ARTIFACTS, AXE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,28 +21,8 @@ BLOCKING_IMPACTS = {"serious", "critical"}
 
 @pytest.fixture(scope="module")
 def browser():
-    require(CHROMIUM, "install it with `apt-get install -y chromium` (bash .ci/run does).")
-    require(AXE, "run `make test` (it runs `npm ci`), or `npm ci --ignore-scripts`.")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's synchronous API keeps an event loop running in this thread, which
-    # makes Django refuse database calls from it; the tests' own calls are synchronous.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    playwright = sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+    with helpers.chromium() as browser:
         yield browser
-        browser.close()
-    finally:
-        playwright.stop()
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 class Visit:

@@ -6,7 +6,6 @@ trusted), sign in a second device with the same link, and post 0.4 s after the f
 appeared (refused, the text kept). Screenshots go to test-artifacts/.
 """
 
-import os
 import re
 
 import pytest
@@ -15,7 +14,8 @@ from django.test.utils import override_settings
 
 from comments import moderation
 from comments.models import Comment
-from tests.helpers.tools import ARTIFACTS, CHROMIUM, require
+from tests.helpers import browser as helpers
+from tests.helpers.tools import ARTIFACTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,27 +29,8 @@ PAUSE_MS = 1100  # a reader writing their comment
 
 @pytest.fixture(scope="module")
 def chromium():
-    require(CHROMIUM, "install it with `apt-get install -y chromium` (bash .ci/run does).")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's synchronous API keeps an event loop running in this thread, which
-    # makes Django refuse database calls from it; the tests' own calls are synchronous.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    playwright = sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+    with helpers.chromium() as browser:
         yield browser
-        browser.close()
-    finally:
-        playwright.stop()
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture(scope="session")
