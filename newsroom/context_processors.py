@@ -1,9 +1,18 @@
 from django.conf import settings
 
+# What the composition root adds to an article page: the articles app's templates include
+# these where they are named, and know nothing of comments themselves.
+ARTICLE_PAGE_PARTS = {
+    "passage_tools_template": "comments/passage_link.html",  # beside each passage
+    "discussion_template": "comments/discussion.html",  # below the article
+}
+
 
 def site(request):
-    """Site-wide configuration every template may show (name, support box, disclaimer)."""
+    """Site-wide configuration every template may show (name, support box, disclaimer),
+    and the parts other apps add to article pages."""
     return {
+        **ARTICLE_PAGE_PARTS,
         "site": {
             "name": settings.SITE_NAME,
             "tagline": settings.SITE_TAGLINE,
@@ -11,5 +20,5 @@ def site(request):
             "support_url": settings.SUPPORT_CTA_URL,
             "support_label": settings.SUPPORT_CTA_LABEL,
             "opinion_disclaimer": settings.OPINION_DISCLAIMER,
-        }
+        },
     }
