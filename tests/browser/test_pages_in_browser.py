@@ -61,7 +61,14 @@ class Visit:
     def scroll_through(self):
         """Scroll to the end so lazy images load too, then settle."""
         self.page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
-        self.page.wait_for_function("[...document.images].every(image => image.complete)")
+        # Polled from here: Playwright's wait_for_function evaluates its predicate with
+        # eval() in the page whenever it has to wait, which the page's CSP rightly refuses.
+        loaded = "[...document.images].every(image => image.complete)"
+        for _ in range(200):  # at most ten seconds
+            if self.page.evaluate(loaded):
+                return
+            self.page.wait_for_timeout(50)
+        raise AssertionError(f"images still loading on {self.page.url}")
 
     def box(self, selector: str) -> dict:
         element = self.page.query_selector(selector)
