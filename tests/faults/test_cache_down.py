@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from articles.models import Section
+from articles.sitemaps import ARTICLES_PER_FILE
 from comments.models import Comment
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +38,8 @@ def public_pages(story) -> dict[str, str]:
         "rss": reverse("articles:feed-rss"),
         "atom": reverse("articles:feed-atom"),
         "section feed": reverse("articles:section-feed-rss", args=[story.section.slug]),
-        "sitemap": "/sitemap-articles-1.xml",  # the index names this file; it lists the story
+        # The file of the index that lists the story (files go by article number).
+        "sitemap": f"/sitemap-articles-{(story.pk - 1) // ARTICLES_PER_FILE + 1}.xml",
         "news sitemap": reverse("articles:sitemap-news"),
         "robots.txt": reverse("robots-txt"),
         "search": reverse("articles:search") + "?q=harbour",
