@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "newsroom.redirects",
     "newsroom.wordpress",
     "newsroom.backups",
+    "newsroom.newsletters",
 ]
 
 MIDDLEWARE = [

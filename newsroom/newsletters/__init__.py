@@ -1,0 +1,1 @@
+"""Newsletters: the newsroom's own lists, their editions and the mail that carries them."""
