@@ -20,6 +20,7 @@ urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
     path("readyz/", views.readyz, name="readyz"),
     path("comments/", include("comments.urls")),
+    path("newsletters/", include("newsroom.newsletters.urls")),
     path("robots.txt", views.robots_txt, name="robots-txt"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("", include("articles.urls")),
