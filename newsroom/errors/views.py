@@ -5,8 +5,11 @@ They are rendered without the request's context processors and read nothing from
 database, so a 500 or 503 still renders while the database is down.
 """
 
+import sys
+
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.db.utils import OperationalError
 from django.http import HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.middleware.csrf import REASON_NO_CSRF_COOKIE
@@ -51,7 +54,19 @@ def page_not_found(request, exception=None):
     return error_page(404)
 
 
+def database_busy() -> HttpResponse:
+    """503 with Retry-After: the database is locked past the wait bound or unreachable."""
+    response = error_page(503, retry_after=settings.DATABASE_RETRY_AFTER)
+    response["Retry-After"] = str(settings.DATABASE_RETRY_AFTER)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def server_error(request):
+    # A busy database met outside a view (in a middleware: the session, old addresses)
+    # reaches this handler rather than DatabaseBusyMiddleware: it is still a 503.
+    if isinstance(sys.exc_info()[1], OperationalError):
+        return database_busy()
     return error_page(500)
 
 

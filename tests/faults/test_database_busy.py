@@ -93,3 +93,20 @@ def test_any_page_meeting_a_database_error_is_a_503_page_that_is_not_cached(arti
     assert response["Cache-Control"] == "no-store"
     page = response.content.decode()
     assert "Please try again in 10 seconds" in page and "Nothing you sent was saved" in page
+
+
+def test_a_database_error_met_in_a_middleware_is_the_same_503(db, monkeypatch):
+    # A 404 asks the old-addresses table (a middleware, after the view): the error
+    # happens outside any view, where DatabaseBusyMiddleware cannot see it.
+    from newsroom.redirects import middleware
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr(middleware, "legacy_target", unreachable)
+    response = Client(raise_request_exception=False).get("/no-such-page-at-all/")
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == str(django_settings.DATABASE_RETRY_AFTER)
+    assert response["Cache-Control"] == "no-store"
+    assert "Please try again in 10 seconds" in response.content.decode()
