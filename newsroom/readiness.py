@@ -4,9 +4,12 @@ Each check is a real, cheap question to one dependency; a check that raises name
 dependency as failed. `/healthz/` (liveness) asks none of them but the database.
 """
 
+import socket
+import time
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.db.models import Q
@@ -30,9 +33,28 @@ def cache() -> None:
     sharedcache.round_trip()  # past the circuit breaker: a real write and read
 
 
+# When this process last wrote to the media storage and read it back (monotonic seconds).
+_last_write = {"at": float("-inf")}
+
+
 def storage() -> None:
+    """The media storage answers, and at most once a minute it takes a write too: a full
+    disk or a bucket that has turned read-only breaks uploads long before reads."""
     # A missing name is an answer too; S3-style storage asks the bucket (HEAD).
     default_storage.exists("readiness-probe")
+    if time.monotonic() - _last_write["at"] < settings.READY_STORAGE_WRITE_EVERY:
+        return
+    # One name per app server, so two probing at once never delete each other's file.
+    name = default_storage.save(
+        f"readiness/{socket.gethostname()}.txt", ContentFile(b"ok"), max_length=200
+    )
+    try:
+        with default_storage.open(name) as written:
+            if written.read() != b"ok":
+                raise OSError("the storage gave back other bytes than it was given")
+    finally:
+        default_storage.delete(name)
+    _last_write["at"] = time.monotonic()
 
 
 def tasks() -> None:

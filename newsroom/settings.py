@@ -474,6 +474,8 @@ TASKS = {
 NOTIFICATION_MAX_ATTEMPTS = 5
 # /readyz/ answers 503 when the oldest task waiting for the worker is older than this.
 READY_TASK_MAX_AGE = env.int("READY_TASK_MAX_AGE", default=600)
+# ... and, at most this often per process, writes a small file to the media storage.
+READY_STORAGE_WRITE_EVERY = env.int("READY_STORAGE_WRITE_EVERY", default=60)
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 LOGGING = {

@@ -72,6 +72,41 @@ def test_not_ready_names_media_storage_when_it_fails(client, monkeypatch):
     assert failed(client.get("/readyz/")) == {"storage"}
 
 
+@pytest.fixture
+def probe_writes(settings, monkeypatch, tmp_path):
+    from newsroom import readiness
+
+    settings.READY_STORAGE_WRITE_EVERY = 60
+    monkeypatch.setitem(readiness._last_write, "at", float("-inf"))
+    return readiness
+
+
+def test_not_ready_names_media_storage_that_no_longer_takes_writes(
+    probe_writes, client, monkeypatch
+):
+    def full(self, name, content):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(FileSystemStorage, "_save", full)
+
+    assert failed(client.get("/readyz/")) == {"storage"}
+
+
+def test_the_storage_write_probe_cleans_up_and_runs_once_a_minute(
+    probe_writes, client, monkeypatch
+):
+    saved = []
+    real_save = FileSystemStorage._save
+    monkeypatch.setattr(
+        FileSystemStorage, "_save", lambda self, n, c: saved.append(n) or real_save(self, n, c)
+    )
+
+    for _ in range(3):
+        assert client.get("/readyz/").status_code == 200
+    assert len(saved) == 1  # the next two probes only asked
+    assert not FileSystemStorage().exists(saved[0])  # and the file is gone again
+
+
 def test_not_ready_names_every_dependency_that_failed(cache_down, client, monkeypatch):
     monkeypatch.setattr(
         FileSystemStorage, "exists", lambda self, name: (_ for _ in ()).throw(OSError("gone"))
