@@ -292,8 +292,8 @@ def send_link(email: str, article, subscription, root: str) -> None:
     from . import readers
     from .models import ReaderLink
 
-    link = ReaderLink.objects.create(
-        reader=readers.reader_for(email), article=article, subscription=subscription
+    link = readers.new_link(
+        email, ReaderLink.Purpose.SIGN_IN, article=article, subscription=subscription
     )
     url = absolute(reverse("comments:sign_in", args=[readers.link_token(link)]), root)
     context = {
