@@ -200,6 +200,9 @@ def _remove(theirs) -> dict[str, int]:
     # What moderators and readers recorded about the words is gone with the words.
     for model in (Reason, Report):
         model.objects.filter(comment__in=kept).delete()
+    # Marked first, so the delete does not announce each comment on its own: the pages
+    # they were on are announced once, below.
+    Comment.objects.filter(pk__in=gone).update(status=Comment.Status.ERASED)
     Comment.objects.filter(pk__in=gone).delete()
     _announce(theirs)
     return {"comments removed": len(theirs)}

@@ -191,3 +191,25 @@ def test_erase_refuses_an_unknown_choice(crowd):
     with pytest.raises(ValueError):
         privacy.erase("reader@example.org", comments="keep")
     assert Comment.objects.filter(email="reader@example.org").exists()
+
+
+@pytest.mark.parametrize("mode", [privacy.ANONYMISE, privacy.REMOVE])
+def test_erase_costs_the_same_queries_for_many_comments(article, make_comment, mode, announced):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def erase_with(count: int) -> int:
+        readers.reader_for("reader@example.org")
+        parent = make_comment(article, email="other@example.org")
+        for n in range(count):
+            comment = make_comment(article, email="reader@example.org", body=f"C{n}", parent=parent)
+            if n % 2:  # half of them were answered, so keep their place when removed
+                make_comment(article, email="other@example.org", parent=comment)
+            Delivery.objects.create(comment=comment, email="reader@example.org")
+        announced.clear()
+        with CaptureQueriesContext(connection) as queries:
+            privacy.erase("reader@example.org", comments=mode)
+        assert set(announced) == {article.pk} and len(announced) == 1
+        return len(queries)
+
+    assert erase_with(2) == erase_with(30)
