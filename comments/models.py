@@ -55,6 +55,9 @@ class Comment(models.Model):
         REJECTED = "rejected", "Rejected"
         SPAM = "spam", "Spam"
         REMOVED = "removed", "Removed"
+        # Removed by its writer (comments.privacy): nothing of them is left but the place
+        # in the thread, so replies to it are still shown as replies.
+        ERASED = "erased", "Erased by its writer"
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="comments")
     parent = models.ForeignKey(
@@ -343,9 +346,17 @@ class Reader(models.Model):
 
 
 class ReaderLink(models.Model):
-    """A sign-in link mailed to a reader: it confirms their address (and the wish for mail
-    that asked for it) and signs in each device it is opened on, until it expires or has
-    signed in ``readers.LINK_USES`` devices. Each use is recorded here."""
+    """A link mailed to a reader, proving that whoever opens it reads that mailbox.
+
+    A sign-in link confirms their address (and the wish for mail that asked for it) and
+    signs in each device it is opened on, until it expires or has signed in
+    ``readers.LINK_USES`` devices. A data link opens the reader's data (download, erase)
+    once, and sooner expires (``readers.USES``, ``readers.MAX_AGE``). Each use is recorded
+    here."""
+
+    class Purpose(models.TextChoices):
+        SIGN_IN = "sign-in", "Sign in"
+        DATA = "data", "Download or erase my data"
 
     reader = models.ForeignKey(Reader, on_delete=models.CASCADE, related_name="links")
     article = models.ForeignKey(
@@ -354,6 +365,7 @@ class ReaderLink(models.Model):
     subscription = models.ForeignKey(
         "Subscription", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    purpose = models.CharField(max_length=10, choices=Purpose, default=Purpose.SIGN_IN)
     created_at = models.DateTimeField(default=timezone.now)
     uses = models.PositiveSmallIntegerField(default=0)
     last_used_at = models.DateTimeField(null=True, blank=True)
@@ -362,4 +374,4 @@ class ReaderLink(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self):
-        return f"sign-in link for {self.reader} ({self.uses} uses)"
+        return f"{self.get_purpose_display().lower()} link for {self.reader} ({self.uses} uses)"

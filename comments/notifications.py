@@ -18,7 +18,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django_tasks import default_task_backend, task
 
@@ -211,6 +211,7 @@ def notification_mail(comment, subscription, root: str = "") -> EmailMessage:
         "is_reply": is_reply,
         "comment_url": absolute(comment.get_absolute_url(), root),
         "unsubscribe_url": unsubscribe,
+        "data_url": reader_data_url(root),
         "site_name": settings.SITE_NAME,
     }
     subject = (
@@ -227,6 +228,15 @@ def notification_mail(comment, subscription, root: str = "") -> EmailMessage:
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )
+
+
+def reader_data_url(root: str = "") -> str:
+    """Where a reader downloads or erases their data: a page of the site around the
+    comments (named ``privacy:start``), or "" where the site has none."""
+    try:
+        return absolute(reverse("privacy:start"), root)
+    except NoReverseMatch:
+        return ""
 
 
 def mailbox(address: str) -> str:
@@ -292,8 +302,8 @@ def send_link(email: str, article, subscription, root: str) -> None:
     from . import readers
     from .models import ReaderLink
 
-    link = ReaderLink.objects.create(
-        reader=readers.reader_for(email), article=article, subscription=subscription
+    link = readers.new_link(
+        email, ReaderLink.Purpose.SIGN_IN, article=article, subscription=subscription
     )
     url = absolute(reverse("comments:sign_in", args=[readers.link_token(link)]), root)
     context = {

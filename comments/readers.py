@@ -28,10 +28,14 @@ VERIFIED_SALT = "comments.verified"
 COMMENTER_SALT = "comments.commenter"
 COOKIE_AGE = 365 * 24 * 3600
 SIGN_IN_SALT = "comments.reader.sign-in"
+DATA_SALT = "comments.reader.data"
 # How many devices one mailed link may sign in (a phone, a laptop, a work computer). A
 # link that reached someone else's hands is worth little after that, and every link
 # expires after COMMENTS_CONFIRM_MAX_AGE anyway.
 LINK_USES = 3
+# A link to a reader's data (download, erase) opens it once, and not for long: it leads
+# to everything about them, and to an erasure nobody can undo.
+DATA_LINK_USES = 1
 
 
 def has_ambient_authority(request) -> bool:
@@ -166,8 +170,82 @@ def confirm(reader) -> None:
     )
 
 
+# --- Mailed links ----------------------------------------------------------------------------
+
+
+class LinkRefused(Exception):
+    """A mailed link that proves nothing: ``reason`` is "invalid" (tampered with, cut
+    short, or of another kind), "expired", "gone" (its reader was erased) or "used-up"."""
+
+    def __init__(self, reason: str, link=None):
+        super().__init__(reason)
+        self.reason, self.link = reason, link
+
+
+def _salt(purpose: str) -> str:
+    from .models import ReaderLink
+
+    return SIGN_IN_SALT if purpose == ReaderLink.Purpose.SIGN_IN else DATA_SALT
+
+
+def link_uses(purpose: str) -> int:
+    from .models import ReaderLink
+
+    return LINK_USES if purpose == ReaderLink.Purpose.SIGN_IN else DATA_LINK_USES
+
+
+def link_max_age(purpose: str) -> int:
+    from .models import ReaderLink
+
+    if purpose == ReaderLink.Purpose.SIGN_IN:
+        return settings.COMMENTS_CONFIRM_MAX_AGE
+    return settings.COMMENTS_DATA_LINK_MAX_AGE
+
+
 def link_token(link) -> str:
-    return signing.dumps(link.pk, salt=SIGN_IN_SALT)
+    return signing.dumps(link.pk, salt=_salt(link.purpose))
+
+
+def new_link(email: str, purpose: str, **about):
+    """A link to mail to ``email`` (``about``: the article, the wish for mail it is for)."""
+    from .models import ReaderLink
+
+    return ReaderLink.objects.create(reader=reader_for(email), purpose=purpose, **about)
+
+
+def open_link(token: str, purpose: str):
+    """The link a mailed token names, or ``LinkRefused`` saying why not. A link still
+    opens once used up (its page says so); ``use_link`` is what spends it."""
+    from .models import ReaderLink
+
+    try:
+        pk = signing.loads(token, salt=_salt(purpose), max_age=link_max_age(purpose))
+    except signing.SignatureExpired as error:
+        raise LinkRefused("expired") from error
+    except signing.BadSignature as error:
+        raise LinkRefused("invalid") from error
+    if not isinstance(pk, int):
+        raise LinkRefused("invalid")
+    links = ReaderLink.objects.select_related("reader", "article", "subscription")
+    link = links.filter(pk=pk, purpose=purpose).first()
+    if link is None:
+        raise LinkRefused("gone")
+    return link
+
+
+def use_link(link) -> bool:
+    """Spend one use of ``link``; False when none was left (in a race, one side wins)."""
+    from django.db.models import F
+
+    from .models import ReaderLink
+
+    now = timezone.now()
+    spent = ReaderLink.objects.filter(pk=link.pk, uses__lt=link_uses(link.purpose)).update(
+        uses=F("uses") + 1, last_used_at=now
+    )
+    if spent:
+        link.uses, link.last_used_at = link.uses + 1, now
+    return bool(spent)
 
 
 def remember_proof(response, email: str) -> None:

@@ -1,4 +1,7 @@
-"""An article's discussion: its approved comments, fetched in one query, as threads."""
+"""An article's discussion: its approved comments, fetched in one query, as threads.
+
+A comment its writer erased (``Comment.Status.ERASED``) keeps its place while a shown
+reply is below it: an empty "removed comment" the replies still answer."""
 
 from dataclasses import dataclass, field
 
@@ -15,6 +18,7 @@ FIELDS = [
     "anchor_excerpt",
     "is_featured",
     "created_at",
+    "status",
 ]
 
 
@@ -30,6 +34,11 @@ class Shown:
     anchor_excerpt: str
     is_featured: bool
     created_at: object
+    status: str = Comment.Status.APPROVED
+
+    @property
+    def is_erased(self) -> bool:
+        return self.status == Comment.Status.ERASED
 
     @property
     def pk(self) -> str:
@@ -55,16 +64,30 @@ class Discussion:
 
     @classmethod
     def of(cls, article) -> "Discussion":
+        shown = [Comment.Status.APPROVED, Comment.Status.ERASED]
         rows = (
-            Comment.objects.approved()
-            .filter(article=article)
+            Comment.objects.filter(article=article, status__in=shown)
             .order_by("created_at", "pk")
             .values_list(*FIELDS)
         )
         return cls.build([Shown(*row) for row in rows])
 
+    @staticmethod
+    def holding(comments: list[Shown]) -> list[Shown]:
+        """The shown comments, and the erased ones that still hold a shown reply."""
+        by_id = {comment.id: comment for comment in comments}
+        wanted = {comment.id for comment in comments if not comment.is_erased}
+        for comment in comments:
+            if comment.id in wanted:
+                parent = by_id.get(comment.parent_id)
+                while parent is not None and parent.id not in wanted:
+                    wanted.add(parent.id)
+                    parent = by_id.get(parent.parent_id)
+        return [comment for comment in comments if comment.id in wanted]
+
     @classmethod
     def build(cls, comments: list[Shown]) -> "Discussion":
+        comments = cls.holding(comments)
         by_id = {comment.id: comment for comment in comments}
         children: dict[int, list[Shown]] = {}
         roots = []
@@ -82,7 +105,7 @@ class Discussion:
         roots.sort(key=lambda c: (not c.is_featured, -c.created_at.timestamp(), -c.id))
         threads = [cls._flatten(root, children, by_id) for root in roots]
         return cls(
-            count=len(comments),
+            count=sum(not comment.is_erased for comment in comments),
             threads=threads,
             anchor_counts=anchor_counts,
             anchor_first=anchor_first,
@@ -96,7 +119,9 @@ class Discussion:
         while stack:
             comment, depth = stack.pop()
             parent = by_id.get(comment.parent_id)
-            reply_to = parent.name if parent is not None and depth > max_depth else ""
+            reply_to = ""
+            if parent is not None and depth > max_depth:
+                reply_to = "a removed comment" if parent.is_erased else parent.name
             entries.append(Entry(comment, min(depth, max_depth), reply_to))
             for child in reversed(children.get(comment.id, [])):
                 stack.append((child, depth + 1))

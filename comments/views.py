@@ -7,7 +7,6 @@ from functools import partial
 from django.conf import settings
 from django.core import signing
 from django.core.paginator import Paginator
-from django.db.models import F
 from django.db.utils import OperationalError
 from django.http import Http404, JsonResponse
 from django.middleware.csrf import get_token
@@ -413,16 +412,11 @@ def reader_state(request):
 
 def load_link(token) -> ReaderLink:
     try:
-        pk = signing.loads(
-            token, salt=readers.SIGN_IN_SALT, max_age=settings.COMMENTS_CONFIRM_MAX_AGE
-        )
-    except signing.BadSignature as error:
-        raise Http404("This link is invalid or has expired.") from error
-    link = ReaderLink.objects.select_related("reader", "article", "subscription").filter(pk=pk)
-    found = link.first()
-    if found is None:
-        raise Http404("This link no longer exists.")
-    return found
+        return readers.open_link(token, ReaderLink.Purpose.SIGN_IN)
+    except readers.LinkRefused as refused:
+        messages = {"gone": "This link no longer exists."}
+        message = messages.get(refused.reason, "This link is invalid or has expired.")
+        raise Http404(message) from refused
 
 
 @never_cache
@@ -439,13 +433,10 @@ def sign_in(request, token):
     if request.method != "POST":
         context["action"] = "used-up" if link.uses >= readers.LINK_USES else "confirm"
         return render(request, "comments/sign_in.html", context)
-    now = timezone.now()
-    counted = ReaderLink.objects.filter(pk=link.pk, uses__lt=readers.LINK_USES).update(
-        uses=F("uses") + 1, last_used_at=now
-    )
-    if not counted:
+    if not readers.use_link(link):
         context["action"] = "used-up"
         return render(request, "comments/sign_in.html", context, status=410)
+    now = link.last_used_at
     readers.confirm(link.reader)
     if link.subscription is not None:
         Subscription.objects.filter(pk=link.subscription.pk, confirmed_at__isnull=True).update(

@@ -455,6 +455,17 @@ COMMENTS_REPORTS_TO_HOLD = env.int("COMMENTS_REPORTS_TO_HOLD", default=3)
 COMMENTS_THREADS_PER_PAGE = env.int("COMMENTS_THREADS_PER_PAGE", default=20)
 COMMENTS_MAX_DEPTH = env.int("COMMENTS_MAX_DEPTH", default=3)
 COMMENTS_CONFIRM_MAX_AGE = env.int("COMMENTS_CONFIRM_MAX_AGE", default=3 * 24 * 3600)
+# A mailed link to a reader's own data (download, erase) works once, within this many
+# seconds; the page it opens stays open for READER_DATA_SESSION_SECONDS.
+COMMENTS_DATA_LINK_MAX_AGE = env.int("COMMENTS_DATA_LINK_MAX_AGE", default=3600)
+READER_DATA_SESSION_SECONDS = env.int("READER_DATA_SESSION_SECONDS", default=1800)
+# Commenters' and reporters' IP addresses (for bans and moderators' judgement of recent
+# comments) are forgotten this many days after the comment or report, by a daily task.
+COMMENTS_IP_RETENTION_DAYS = env.int("COMMENTS_IP_RETENTION_DAYS", default=90)
+# Where a reader's data lives, each module with export(address) and erase(address, *,
+# comments): the reader data page gathers from all, and erases in reverse order (so a
+# module listed after another can erase what refers to the other's rows first).
+READER_DATA_SOURCES = ["comments.privacy"]
 # Confirmation mails (the only mail to unproven addresses) per hour, per mailbox (however
 # the address is spelt: case, +tags, Gmail's dots) and per client address.
 CONFIRMATION_MAILS_PER_MAILBOX_PER_HOUR = env.int(

@@ -21,6 +21,8 @@ urlpatterns = [
     path("readyz/", views.readyz, name="readyz"),
     path("comments/", include("comments.urls")),
     path("newsletters/", include("newsroom.newsletters.urls")),
+    # A reader's own data (download, erase): never cached, like /comments/reader/.
+    path("my-data/", include("newsroom.privacy")),
     path("robots.txt", views.robots_txt, name="robots-txt"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("", include("articles.urls")),

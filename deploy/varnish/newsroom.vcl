@@ -58,7 +58,7 @@ sub vcl_recv {
     if (req.method != "GET" && req.method != "HEAD") {
         return (pass);
     }
-    if (req.url ~ "^/(admin|preview|healthz|readyz|comments/(confirm|unsubscribe))/" ||
+    if (req.url ~ "^/(admin|preview|healthz|readyz|my-data|comments/(confirm|unsubscribe|reader))/" ||
         req.url ~ "^/(admin|healthz|readyz)$") {
         return (pass);
     }

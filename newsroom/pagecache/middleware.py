@@ -29,6 +29,7 @@ UNCACHEABLE_PREFIXES = (
     "/comments/confirm/",
     "/comments/unsubscribe/",
     "/comments/reader/",
+    "/my-data/",
     "/healthz/",
     "/readyz/",
 )

@@ -42,6 +42,14 @@
       out.textContent = "sign out";
       out.addEventListener("click", signOut);
       line.appendChild(out);
+      var data = form.getAttribute("data-my-data");
+      if (data) {
+        line.appendChild(document.createTextNode(" · "));
+        var mine = document.createElement("a");
+        mine.href = data;
+        mine.textContent = "your data";
+        line.appendChild(mine);
+      }
     }
     line.hidden = false;
     // Signed in already: nothing to verify on this device.

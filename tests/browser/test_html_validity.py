@@ -40,6 +40,7 @@ def test_main_pages_are_valid_html(client, demo_site, tmp_path, make_article):
         "search-empty": "/search/",
         "search-errors": "/search/?q=" + "x" * 300 + "&date_from=never",
         "corrections": "/corrections/",
+        "my-data": "/my-data/",
         "not-found": "/no/such/page/",
     }
     files = {}

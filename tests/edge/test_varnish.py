@@ -4,6 +4,7 @@ Every change readers can see is purged by key once it commits (the task runs at 
 in tests), so the next read through Varnish is fresh; what did not change stays cached.
 """
 
+import re
 import time
 from datetime import timedelta
 
@@ -151,6 +152,16 @@ def test_the_vcl_strips_the_apps_tracking_parameters():
     vcl = VCL.read_text()
     names = "|".join(p[:-1] + "[^&=]*" if p.endswith("*") else p for p in TRACKING_PARAMETERS)
     assert f"(?:{names})(?:=[^&]*)?" in vcl
+
+
+def test_the_vcl_passes_every_address_the_app_never_caches():
+    from newsroom.pagecache.middleware import UNCACHEABLE_PREFIXES
+
+    patterns = re.findall(r'req\.url ~ "([^"]+)"', VCL.read_text())
+    passed = [p for p in patterns if p.startswith("^/(admin")]
+    assert passed, "no pass rule found in the VCL"
+    for prefix in UNCACHEABLE_PREFIXES:
+        assert any(re.match(p, f"{prefix}x/") for p in passed), prefix
 
 
 def test_the_vcl_passes_the_apps_personal_cookies():

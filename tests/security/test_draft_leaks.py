@@ -240,6 +240,13 @@ def fillings(site, settings) -> dict[str, list[str]]:
             )
         ],
         "comments:sign_out": [reverse("comments:sign_out")],
+        "privacy:start": [reverse("privacy:start")],
+        "privacy:open": [
+            reverse("privacy:open", args=[readers.link_token(link)])
+            for link in (readers.new_link(s.email, ReaderLink.Purpose.DATA) for s in subscriptions)
+        ],
+        "privacy:download": [reverse("privacy:download")],
+        "privacy:erase": [reverse("privacy:erase")],
         "legacy addresses": [f"/old/{state}/" for state in ("draft", "unpublished")],
         "view-on-site": [
             reverse("view-on-site", args=[ContentType.objects.get_for_model(a).pk, a.pk])
