@@ -24,6 +24,8 @@ from articles.previews import PREVIEW_SALT, preview_token
 from comments import notifications, readers
 from comments.forms import FORM_SALT
 from comments.models import Comment, ReaderLink, Subscription
+from newsroom.newsletters import tokens as newsletter_tokens
+from newsroom.newsletters.models import Edition, EditionItem, Newsletter
 from newsroom.redirects.models import LegacyPath
 
 # Far ahead, so a scheduled article stays in the future whatever the clock says.
@@ -164,6 +166,13 @@ def fillings(site, settings) -> dict[str, list[str]]:
         {"author": authors[1]},
     ]
     token = preview_token(site.secrets[0])
+    # A newsletter whose draft edition lists the secret articles: neither the draft nor
+    # the articles in it may show on the public archive, its feed or a reader's pages.
+    newsletter = Newsletter.objects.create(name="Briefing", slug="briefing", description="Daily.")
+    draft = Edition.objects.create(newsletter=newsletter, subject="Draft edition")
+    for order, article in enumerate(site.secrets):
+        EditionItem.objects.create(edition=draft, article=article, order=order)
+    subscriber = readers.reader_for(subscriptions[0].email)
     return {
         "healthz": ["/healthz/"],
         "readyz": ["/readyz/"],
@@ -247,6 +256,21 @@ def fillings(site, settings) -> dict[str, list[str]]:
         ],
         "privacy:download": [reverse("privacy:download")],
         "privacy:erase": [reverse("privacy:erase")],
+        "newsletters:signup": [reverse("newsletters:signup")],
+        "newsletters:archive": [reverse("newsletters:archive", args=[newsletter.slug])],
+        "newsletters:feed": [reverse("newsletters:feed", args=[newsletter.slug])],
+        "newsletters:edition": [reverse("newsletters:edition", args=[newsletter.slug, draft.pk])],
+        "newsletters:preferences": [
+            reverse(
+                "newsletters:preferences", args=[newsletter_tokens.preferences_token(subscriber.pk)]
+            )
+        ],
+        "newsletters:unsubscribe": [
+            reverse(
+                "newsletters:unsubscribe",
+                args=[newsletter_tokens.unsubscribe_token(subscriber.pk, newsletter.pk)],
+            )
+        ],
         "legacy addresses": [f"/old/{state}/" for state in ("draft", "unpublished")],
         "view-on-site": [
             reverse("view-on-site", args=[ContentType.objects.get_for_model(a).pk, a.pk])
