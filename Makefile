@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # axe-core and the Nu HTML checker (vnu.jar) come from npm; the tests run them offline.
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test lint format lock clean bench bench-faults bench-scale bench-edge
+.PHONY: run test lint format lock clean bench bench-faults bench-scale bench-edge bench-newsletters
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ bench-faults: $(STAMP)  ## Faults against the real server: strange input, floods
 
 bench-scale: $(STAMP)  ## Every page uncached on the demo and on 100,000 articles (SQLite, PostgreSQL)
 	$(PY) bench/run.py --scale
+
+bench-newsletters: $(STAMP)  ## One edition to 100,000 subscribers through db_worker and a local SMTP sink, and again with the worker killed halfway
+	$(PY) bench/newsletters.py
 
 bench-edge: $(STAMP)  ## Varnish in front: ratios and a publishing spike (needs varnish, wrk, Redis)
 	$(PY) bench/run.py --setup edge

@@ -30,7 +30,9 @@ import smtplib
 from datetime import timedelta
 
 from anymail.exceptions import AnymailInvalidAddress, AnymailRecipientsRefused
+from django.conf import settings
 from django.core.mail import get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import transaction
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
@@ -43,7 +45,8 @@ logger = logging.getLogger(__name__)
 
 BATCH = 500
 WRITE_BATCH = 2000
-LEASE = timedelta(minutes=5)
+# A claim older than this is a dead worker's (a batch takes seconds; a few minutes is safe).
+LEASE = timedelta(seconds=getattr(settings, "NEWSLETTERS_SEND_LEASE_SECONDS", 300))
 MAX_ATTEMPTS = 5
 BACKOFF = timedelta(minutes=1)
 MAX_BACKOFF = timedelta(hours=1)
@@ -166,9 +169,33 @@ def mark_failed(row: Send, error: Exception, *, count: bool = True) -> None:
     Send.objects.filter(pk=row.pk).update(attempts=attempts, error=text, claimed_at=held)
 
 
+class Sender:
+    """Hands one message at a time to the mail backend: SMTP gets the edition's bytes with
+    the recipient's slots filled in; other backends (anymail's APIs) get the message."""
+
+    def __init__(self, rendered: mail.RenderedEdition, connection):
+        self.rendered, self.connection = rendered, connection
+        is_smtp = isinstance(connection, SMTPBackend)
+        self.serialised = mail.Serialised(rendered) if is_smtp else None
+
+    def send(self, row: Send) -> None:
+        reader_id = row.reader_id or 0
+        raw = self.serialised and self.serialised.for_recipient(row.address, reader_id)
+        if raw is None:
+            self.connection.send_messages([mail.message(self.rendered, row.address, reader_id)])
+            return
+        if self.connection.connection is None:
+            self.connection.open()
+        sender = self.serialised.mail.from_email
+        self.connection.connection.sendmail(sender, [row.address], raw)
+
+    def close(self) -> None:
+        self.connection.close()
+
+
 def send_rows(rendered: mail.RenderedEdition, rows: list[Send], connection=None) -> dict[str, int]:
     """Mail each claimed row once; returns how many were sent and failed."""
-    connection = connection or get_connection()
+    connection = Sender(rendered, connection or get_connection())
     sent = failed = in_a_row = 0
     try:
         for position, row in enumerate(rows):
@@ -178,7 +205,7 @@ def send_rows(rendered: mail.RenderedEdition, rows: list[Send], connection=None)
                     mark_failed(waiting, error, count=False)
                 break
             try:
-                connection.send_messages([mail.message(rendered, row.address, row.reader_id or 0)])
+                connection.send(row)
             except Exception as error:  # providers fail in many ways; each is classified
                 logger.warning("edition %s to a subscriber failed: %s", row.edition_id, error)
                 mark_failed(row, error)

@@ -10,7 +10,9 @@ newsletter.
 ``deliver_edition`` sends one batch. Before mailing it, it queues its successor, so a
 worker killed mid-batch leaves the next run already in the queue: the restarted worker
 carries on, and the dead one's rows are claimed again once their lease ends. The last run
-finds nothing pending and marks the edition sent.
+finds nothing pending and marks the edition sent. ``watch_edition`` looks every lease
+while an edition is sending and queues a run if none waits (a worker killed between
+taking a run and queuing its successor); the clock restarts a watch that died too.
 """
 
 import logging
@@ -55,8 +57,45 @@ def send_edition(edition: Edition, root: str = "") -> bool:
     """Start sending a draft edition (once) and queue its delivery after commit."""
     if not sending.start(edition):
         return False
-    transaction.on_commit(lambda: enqueue_or_log(deliver_edition, edition.pk, root))
+    transaction.on_commit(lambda: start_delivery(edition.pk, root))
     return True
+
+
+def start_delivery(edition_id: int, root: str = "") -> None:
+    enqueue_or_log(deliver_edition, edition_id, root)
+    if can_wait():
+        watch_later(edition_id, root)
+
+
+def watch_later(edition_id: int, root: str) -> None:
+    enqueue_or_log(watch_edition, edition_id, root, run_after=timezone.now() + sending.LEASE)
+
+
+def delivery_waiting(edition_id: int) -> bool:
+    """Is a run of ``deliver_edition`` for this edition waiting in the queue?"""
+    if settings.TASKS["default"]["BACKEND"] != TASK_DATABASE_BACKEND:
+        return False
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(
+        task_path=deliver_edition.module_path,
+        status=TaskResultStatus.READY,
+        args_kwargs__args__0=edition_id,
+    ).exists()
+
+
+@task()
+def watch_edition(edition_id: int, root: str = "") -> bool:
+    """Every lease while an edition is sending: if no delivery run is waiting (a worker was
+    killed between taking a run and queuing its successor), queue one. True if it did."""
+    if not Edition.objects.filter(pk=edition_id, status=Edition.Status.SENDING).exists():
+        return False
+    restarted = not delivery_waiting(edition_id)
+    if restarted:
+        enqueue_or_log(deliver_edition, edition_id, root)
+    watch_later(edition_id, root)
+    return restarted
 
 
 @task()
@@ -84,11 +123,11 @@ def deliver_edition(edition_id: int, root: str = "") -> dict[str, int]:
 
 
 def resume_stalled(now) -> int:
-    """Queue delivery for editions still sending (idempotent: claims decide who sends)."""
+    """Restart delivery of editions still sending whose watch died with a worker."""
     sending_now = Edition.objects.filter(status=Edition.Status.SENDING)
     stalled = list(sending_now.values_list("pk", flat=True))
     for pk in stalled:
-        enqueue_or_log(deliver_edition, pk)
+        watch_edition.call(pk)
     return len(stalled)
 
 

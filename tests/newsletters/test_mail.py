@@ -127,3 +127,19 @@ def test_mail_screenshots_at_phone_and_desktop_width(edition, reader, settings):
             page.screenshot(path=ARTIFACTS / f"newsletter-edition-{width}.png", full_page=True)
             page.close()
     assert (ARTIFACTS / "newsletter-edition-390.png").stat().st_size > 0
+
+
+def test_the_fast_smtp_bytes_are_the_same_message_as_the_slow_way(edition, reader):
+    rendered = mail.render(edition)
+    fast = message_from_bytes(mail.Serialised(rendered).for_recipient(reader.email, reader.pk))
+    slow_mail = mail.message(rendered, reader.email, reader.pk).message()
+    slow = message_from_bytes(slow_mail.as_bytes(linesep="\r\n"))
+    for header in ("To", "Subject", "Message-ID", "List-Id", "List-Unsubscribe-Post", "From"):
+        assert fast[header] == slow[header], header
+    assert " ".join(fast["List-Unsubscribe"].split()) == " ".join(slow["List-Unsubscribe"].split())
+    bodies = [
+        [part.get_payload(decode=True) for part in message.walk() if not part.is_multipart()]
+        for message in (fast, slow)
+    ]
+    assert bodies[0] == bodies[1] and len(bodies[0]) == 2
+    assert mail.Serialised(rendered).for_recipient("ünïcode@example.org", reader.pk) is None
