@@ -21,6 +21,7 @@ run: $(STAMP)  ## Serve the demo site on http://127.0.0.1:$(PORT) (SQLite, devel
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py load_demo
 	DEBUG=1 $(PY) manage.py load_demo_comments
+	DEBUG=1 $(PY) manage.py load_demo_newsletters
 	DEBUG=1 $(PY) manage.py ensure_admin
 	DEBUG=1 SITE_URL=$(SITE_URL) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
