@@ -72,6 +72,8 @@ def test_an_editor_creates_a_newsletter_drafts_reorders_tests_and_sends_it(
     assert response.status_code == 302, response.context["errors"]
     assert [i.article for i in edition.items.order_by("order")] == [third, first]
 
+    buttons = editor.get(change_url(edition)).content.decode()
+    assert "Send a test to me" in buttons and "Send now" in buttons
     editor.post(reverse("admin:newsletters_edition_send_test", args=[edition.pk]))
     (test_mail,) = mailoutbox
     assert test_mail.to == ["editor@example.org"] and test_mail.subject.startswith("[Test] ")
