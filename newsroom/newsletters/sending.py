@@ -21,7 +21,8 @@ before sending turns that duplicate into a possible miss instead.
 
 A provider error is retried with back-off: the row's ``attempts`` goes up and its lease is
 pushed so that the row becomes claimable again ``backoff(attempts)`` later; after
-``MAX_ATTEMPTS``, or at once for a refusal of the address itself (5xx), it is failed.
+``MAX_ATTEMPTS``, or at once for a refusal of the address itself (5xx), it is failed; a
+refused address is suppressed, as a hard bounce reported by a webhook would be.
 The edition is sent when no row is pending; ``edition_sent`` is sent then, once.
 """
 
@@ -162,6 +163,11 @@ def mark_failed(row: Send, error: Exception, *, count: bool = True) -> None:
     if count and (is_permanent(error) or attempts >= MAX_ATTEMPTS):
         failed = Send.Status.FAILED
         Send.objects.filter(pk=row.pk).update(status=failed, attempts=attempts, error=text)
+        if is_permanent(error):  # refused at once: a hard bounce, as a webhook would say
+            Suppression.objects.get_or_create(
+                address=row.address.lower(),
+                defaults={"reason": Suppression.Reason.BOUNCE, "detail": text},
+            )
         return
     # The lease now ends when the retry is due: the row is claimable again from then on.
     retry_at = timezone.now() + backoff(max(attempts, 1))

@@ -128,6 +128,8 @@ def test_provider_errors_are_retried_with_back_off_then_fail(edition):
     start = timezone.now()
     deliver(edition, provider, batch=20)
     assert Send.objects.get(address=refused).status == Send.Status.FAILED  # 5xx: at once
+    assert Suppression.objects.get(address=refused).reason == Suppression.Reason.BOUNCE
+    assert not Suppression.objects.filter(address=flaky).exists()
     row = Send.objects.get(address=flaky)
     assert (row.status, row.attempts) == ("pending", 1)
     deliver(edition, provider)  # not before its back-off
