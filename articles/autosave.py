@@ -12,6 +12,7 @@ stays the last line of defence. Without JavaScript nothing here is needed.
 """
 
 import json
+import secrets
 from datetime import timedelta
 
 from django import forms
@@ -81,20 +82,21 @@ def discard(article: Article | None, user) -> None:
     ArticleDraft.objects.filter(article=article, user=user).delete()
 
 
-def heard_from(article: Article, user) -> None:
-    """``user`` has the article's form open; a new opening after a silence starts anew."""
+def heard_from(article: Article, user, page: str) -> None:
+    """``user`` has the article's form open (on ``page``, one opening of the form); a
+    new opening after a silence starts anew."""
     now = timezone.now()
     updated = EditorPresence.objects.filter(
         article=article, user=user, seen_at__gte=now - PRESENCE_TIMEOUT
-    ).update(seen_at=now)
+    ).update(seen_at=now, page=page)
     if not updated:
         EditorPresence.objects.update_or_create(
-            article=article, user=user, defaults={"opened_at": now, "seen_at": now}
+            article=article, user=user, defaults={"opened_at": now, "seen_at": now, "page": page}
         )
 
 
-def left(article: Article, user) -> None:
-    EditorPresence.objects.filter(article=article, user=user).delete()
+def left(article: Article, user, page: str) -> None:
+    EditorPresence.objects.filter(article=article, user=user, page=page).delete()
 
 
 def other_editors(article: Article, user) -> list[dict[str, str]]:
@@ -173,17 +175,19 @@ class AutosaveAdmin:
         if request.method != "POST":
             return JsonResponse({"error": "POST here while the form is open."}, status=405)
         article = self._editable(request, object_id)
+        page = request.POST.get("page", "")[:32]
         if request.POST.get("leave"):
-            left(article, request.user)
+            left(article, request.user, page)
             return JsonResponse({"others": []})
-        heard_from(article, request.user)
+        heard_from(article, request.user, page)
         return JsonResponse({"others": other_editors(article, request.user)})
 
     def _autosave_context(self, request, article: Article | None) -> dict:
         if article is not None and not self.has_change_permission(request, article):
             return {}
+        page = secrets.token_urlsafe(12)
         if article is not None:
-            heard_from(article, request.user)
+            heard_from(article, request.user, page)
         draft = draft_to_offer(article, request.user)
         if article is None:
             urls = {"autosave_url": reverse("admin:articles_article_autosave_new")}
@@ -194,6 +198,7 @@ class AutosaveAdmin:
             }
         return {
             **urls,
+            "presence_page": page,
             "autosave_draft": draft,
             "autosave_time": _when(draft.saved_at) if draft else "",
             "autosave_restore": {"data": draft.form_data, "labels": draft.labels}

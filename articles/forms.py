@@ -191,6 +191,9 @@ class TextBlockForm(forms.ModelForm):
         model = TextBlock
         fields = ["text", "ordering", "region"]
 
+    class Media:
+        js = ["js/admin-paste.js"]  # Word's lists kept as lists when pasted
+
 
 class PhotoChoice(forms.RadioSelect):
     """The photo library as thumbnails to choose from, one radio button each.

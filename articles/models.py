@@ -971,6 +971,9 @@ class EditorPresence(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     opened_at = models.DateTimeField()
     seen_at = models.DateTimeField()
+    # Which opening of the form was heard last: the page an editor leaves (reloading, say)
+    # says goodbye after the new one has said hello, and must not remove it.
+    page = models.CharField(max_length=32, blank=True)
 
     class Meta:
         constraints = [

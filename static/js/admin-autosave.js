@@ -93,7 +93,7 @@
 
   function proseEditor(textarea) {
     var wrapper = textarea.closest(".prose-editor");
-    var view = wrapper && wrapper.querySelector(".ProseMirror");
+    var view = wrapper && wrapper.querySelector(".ProseMirror[contenteditable]");
     return view && view.editor;
   }
 
@@ -212,8 +212,9 @@
     var url = box.dataset.presenceUrl;
     var warning = document.getElementById("other-editors");
     if (!url || !warning) return;
+    var page = box.dataset.page || "";
     function beat() {
-      post(url, form, new URLSearchParams())
+      post(url, form, new URLSearchParams({ page: page }))
         .then(function (response) { return response.ok ? response.json() : null; })
         .then(function (answer) { if (answer) showOthers(warning, answer.others); })
         .catch(function () {});
@@ -223,6 +224,7 @@
       var body = new FormData();
       body.append("csrfmiddlewaretoken", csrfToken(form));
       body.append("leave", "1");
+      body.append("page", page);
       navigator.sendBeacon(url, body);
     });
   }

@@ -224,7 +224,10 @@ def test_an_editor_who_closed_the_form_or_went_silent_is_not_named(amira_and_lei
         amira.get(change_url(article))
         leila.get(change_url(article))
         assert leila.post(presence_url(article)).json()["others"][0]["name"] == "Amira Khalil"
-        amira.post(presence_url(article), {"leave": "1"})
+        page = EditorPresence.objects.get(user__first_name="Amira").page
+        amira.post(presence_url(article), {"leave": "1", "page": "an earlier opening"})
+        assert leila.post(presence_url(article)).json()["others"], "a reloaded page stays"
+        amira.post(presence_url(article), {"leave": "1", "page": page})
         assert leila.post(presence_url(article)).json() == {"others": []}
         amira.get(change_url(article))
     with time_machine.travel(opened + timedelta(minutes=2), tick=False):
