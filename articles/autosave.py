@@ -99,6 +99,12 @@ def left(article: Article, user, page: str) -> None:
     EditorPresence.objects.filter(article=article, user=user, page=page).delete()
 
 
+def _ago(moment, now) -> str:
+    if now - moment < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(moment, now, depth=1)} ago"
+
+
 def other_editors(article: Article, user) -> list[dict[str, str]]:
     """Everyone else with the article's form open, as the warning names them."""
     now = timezone.now()
@@ -111,7 +117,7 @@ def other_editors(article: Article, user) -> list[dict[str, str]]:
     return [
         {
             "name": presence.user.get_full_name() or presence.user.get_username(),
-            "opened": timesince(presence.opened_at, now, depth=1),
+            "opened": _ago(presence.opened_at, now),
         }
         for presence in present
     ]
@@ -183,19 +189,23 @@ class AutosaveAdmin:
         return JsonResponse({"others": other_editors(article, request.user)})
 
     def _autosave_context(self, request, article: Article | None) -> dict:
+        """What the form needs for autosave and presence; a draft is offered on opening.
+
+        A form shown again after a refused save (an error, an edit conflict) keeps
+        autosaving, so the editor's unsaved work is kept while they sort it out.
+        """
         if article is not None and not self.has_change_permission(request, article):
             return {}
         page = secrets.token_urlsafe(12)
-        if article is not None:
-            heard_from(article, request.user, page)
-        draft = draft_to_offer(article, request.user)
         if article is None:
             urls = {"autosave_url": reverse("admin:articles_article_autosave_new")}
         else:
+            heard_from(article, request.user, page)
             urls = {
                 "autosave_url": reverse("admin:articles_article_autosave", args=[article.pk]),
                 "presence_url": reverse("admin:articles_article_presence", args=[article.pk]),
             }
+        draft = draft_to_offer(article, request.user) if request.method == "GET" else None
         return {
             **urls,
             "presence_page": page,
@@ -208,16 +218,13 @@ class AutosaveAdmin:
         }
 
     def add_view(self, request, form_url="", extra_context=None):
-        if request.method == "GET":
-            extra_context = {**self._autosave_context(request, None), **(extra_context or {})}
+        extra_context = {**self._autosave_context(request, None), **(extra_context or {})}
         return super().add_view(request, form_url, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        if request.method == "GET":
-            article = self.get_object(request, unquote(object_id))
-            if article is not None:
-                context = self._autosave_context(request, article)
-                extra_context = {**context, **(extra_context or {})}
+        article = self.get_object(request, unquote(object_id))
+        if article is not None:
+            extra_context = {**self._autosave_context(request, article), **(extra_context or {})}
         return super().change_view(request, object_id, form_url, extra_context)
 
     def save_related(self, request, form, formsets, change):

@@ -202,7 +202,7 @@
     others.forEach(function (other) {
       var line = document.createElement("p");
       line.textContent = other.name + " is also editing this article (opened " + other.opened +
-        " ago). Whoever saves second is asked to reload first.";
+        "). Whoever saves second is asked to reload first.";
       element.append(line);
     });
     element.hidden = !others.length;

@@ -213,7 +213,7 @@ def test_the_second_editor_is_told_who_else_has_the_article_open(amira_and_leila
         answer = amira.post(presence_url(article)).json()
 
     assert "Amira Khalil is also editing this article (opened 2\xa0minutes ago)" in page
-    assert answer == {"others": [{"name": "Leila Farouk", "opened": "0\xa0minutes"}]}
+    assert answer == {"others": [{"name": "Leila Farouk", "opened": "just now"}]}
 
 
 def test_an_editor_who_closed_the_form_or_went_silent_is_not_named(amira_and_leila, make_article):
@@ -233,3 +233,21 @@ def test_an_editor_who_closed_the_form_or_went_silent_is_not_named(amira_and_lei
     with time_machine.travel(opened + timedelta(minutes=2), tick=False):
         assert leila.post(presence_url(article)).json() == {"others": []}
     assert EditorPresence.objects.count() == 2
+
+
+def test_a_form_refused_for_an_edit_conflict_keeps_autosaving(
+    amira_and_leila, make_article, make_author
+):
+    amira, leila = amira_and_leila
+    article = make_article("Dam talks resume", authors=[make_author()])
+    mine = form_data(amira.get(change_url(article)))
+    assert_saved(leila.post(change_url(article), form_data(leila.get(change_url(article)))))
+    mine["headline"] = "My unsaved headline"
+
+    refused = amira.post(change_url(article), mine)
+
+    assert refused.status_code == 200
+    page = refused.content.decode()
+    assert "Someone else saved this article" in page
+    assert f'data-url="{autosave_url(article)}"' in page
+    assert OFFER not in page

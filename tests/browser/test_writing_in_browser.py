@@ -76,34 +76,50 @@ def test_typing_is_autosaved_offered_back_after_a_reload_and_others_are_warned(
         "Dam talks resume", status=Article.Status.DRAFT, body="<p>The talks resumed.</p>"
     )
     amira = editor_tab("Amira", "Khalil", article)
-    assert amira.locator("#autosave-status").is_hidden(), "nothing said before any change"
+    status = amira.locator("#autosave-status")
+    assert status.is_hidden(), "nothing said before any change"
 
     first_text_block(amira).click()
     amira.keyboard.press("End")
     amira.keyboard.type(" Farmers want a price per cubic metre.")
+    # A block added below: the draft holds more rows than the saved article has.
+    amira.evaluate("window.ContentEditor.addContent('quotes')")
+    amira.fill("[name=quotes-0-speaker]", "Samira Yousef")
+    amira.fill("[name=quotes-0-text]", "A list is only a beginning.")
     amira.wait_for_selector("#autosave-status:has-text('Saved')", timeout=20_000)
-    assert "s ago" in amira.inner_text("#autosave-status")
+    assert "s ago" in status.inner_text()
 
     article.refresh_from_db()
     assert article.text_blocks.get().text == "<p>The talks resumed.</p>", "a copy, not the article"
-    assert (
-        "cubic metre"
-        in dict(ArticleDraft.objects.get(article=article).form_data)["text_blocks-0-text"]
-    )
+    assert not article.quotes.exists()
+    kept = dict(ArticleDraft.objects.get(article=article).form_data)
+    assert "cubic metre" in kept["text_blocks-0-text"]
+    assert kept["quotes-0-speaker"] == "Samira Yousef"
+
+    amira.context.set_offline(True)
+    amira.keyboard.type(" Nothing reaches the server.")
+    amira.wait_for_selector("#autosave-status:has-text('Not saved — offline')", timeout=20_000)
+    amira.context.set_offline(False)
 
     amira.reload()
     offer = amira.locator("#autosave-offer")
     offer.wait_for(state="visible")
     assert "Restore the autosaved version from" in offer.inner_text()
     assert "cubic metre" not in first_text_block(amira).inner_text(), "the saved text first"
+    assert amira.locator("[name=quotes-0-speaker]").count() == 0
     offer.get_by_role("button", name="Restore").click()
     assert "Farmers want a price per cubic metre." in first_text_block(amira).inner_text()
+    assert amira.input_value("[name=quotes-0-speaker]") == "Samira Yousef"
+    assert amira.locator("#quotes-0").is_visible()
     assert offer.count() == 0
 
     leila = editor_tab("Leila", "Farouk", article)
     warning = leila.locator("#other-editors")
     assert warning.is_visible()
     assert "Amira Khalil is also editing this article (opened" in warning.inner_text()
+    # Amira's form learns of Leila at its next heartbeat, without a reload.
+    amira.wait_for_selector("#other-editors:has-text('Leila Farouk is also editing')",
+                            timeout=30_000)  # fmt: skip
     ARTIFACTS.mkdir(exist_ok=True)
     amira.screenshot(path=ARTIFACTS / "autosave-restored.png", full_page=True)
     leila.screenshot(path=ARTIFACTS / "autosave-other-editor.png")
@@ -111,6 +127,7 @@ def test_typing_is_autosaved_offered_back_after_a_reload_and_others_are_warned(
     with amira.expect_navigation():
         amira.locator("input[name=_continue]").click()
     assert "cubic metre" in article.text_blocks.get().text
+    assert article.quotes.get().speaker == "Samira Yousef"
     assert not ArticleDraft.objects.filter(article=article).exists()
 
 
