@@ -93,6 +93,9 @@ def heard_from(article: Article, user, page: str) -> None:
         EditorPresence.objects.update_or_create(
             article=article, user=user, defaults={"opened_at": now, "seen_at": now, "page": page}
         )
+        # Forms closed without a goodbye (a crash, no script) are forgotten here, so the
+        # table holds about as many rows as there are forms open.
+        EditorPresence.objects.filter(article=article, seen_at__lt=now - PRESENCE_TIMEOUT).delete()
 
 
 def left(article: Article, user, page: str) -> None:

@@ -46,6 +46,7 @@
 
   function agoText(since) {
     var seconds = Math.max(0, Math.round((Date.now() - since) / 1000));
+    if (seconds < 5) return "just now";
     if (seconds < 60) return seconds + " s ago";
     var minutes = Math.round(seconds / 60);
     return minutes < 60 ? minutes + " min ago" : Math.round(minutes / 60) + " h ago";
