@@ -142,7 +142,11 @@
   // Wiring ----------------------------------------------------------------------------
 
   function startAutosave(form, box) {
-    var status = Status(document.getElementById("autosave-status"));
+    var line = document.getElementById("autosave-status");
+    var buttons = form.querySelectorAll(".submit-row");
+    // Beside the save buttons, wherever the block editor has put them.
+    if (buttons.length) buttons[buttons.length - 1].append(line);
+    var status = Status(line);
     var timer = null;
     var firstChange = null;
     var busy = false;
