@@ -252,3 +252,17 @@ def test_a_form_refused_for_an_edit_conflict_keeps_autosaving(
     assert "Someone else saved this article" in page
     assert f'data-url="{autosave_url(article)}"' in page
     assert OFFER not in page
+
+
+def test_the_heartbeat_and_an_autosave_stay_a_handful_of_queries(
+    client, editor_user, reference_article, django_assert_max_num_queries
+):
+    client.force_login(editor_user)
+    data = form_data(client.get(change_url(reference_article)))
+    client.post(autosave_url(reference_article), data)
+
+    # Session user, permissions, the article (with its bylines), then the one row each.
+    with django_assert_max_num_queries(6):
+        assert client.post(presence_url(reference_article), {"page": "p"}).status_code == 200
+    with django_assert_max_num_queries(10):  # the same, and savepoints around the update
+        assert client.post(autosave_url(reference_article), data).status_code == 200
