@@ -889,9 +889,18 @@ class Embed(Block):
         if self.url:
             self.provider = embeds.parse(self.url).provider
 
+    @cached_property
+    def embeddable(self) -> "embeds.Embeddable | None":
+        """Its provider and player; None if the address is no longer one we embed."""
+        try:
+            return embeds.parse(self.url)
+        except ValidationError:
+            return None
+
     @property
     def player_url(self) -> str:
-        return embeds.parse(self.url).player_url
+        """The player for the reader's click; "" for a link card."""
+        return self.embeddable.player_url if self.embeddable else ""
 
 
 # The relations that hold an article's body blocks, one per kind.
