@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django_prose_editor.fields import ProseEditorFormField, create_sanitizer
 
-from . import params, storage
+from . import embeds, params, storage
 from .images import normalise_upload
 from .markup import clean_editorial
 from .models import Article, Author, BodyPhoto, Embed, Photo, Region, Section, TextBlock
@@ -270,7 +270,8 @@ class EmbedForm(forms.ModelForm):
         label="Address",
         max_length=500,
         assume_scheme="https",
-        help_text="The address of the video, as you would share it.",
+        help_text="The address of the video, post, audio, chart, document or map, as you "
+        f"would share it. Supported: {embeds.supported()}.",
     )
 
     class Meta:

@@ -235,6 +235,18 @@ class ArticleQuerySet(models.QuerySet):
             .defer("body_text")
         )
 
+    def with_body(self):
+        """Each article's body blocks in one query per kind of block (see ``blocks()``)."""
+        return self.prefetch_related(
+            "text_blocks",
+            "quotes",
+            "embeds",
+            models.Prefetch("body_photos", queryset=BodyPhoto.objects.select_related("photo")),
+            models.Prefetch(
+                "read_mores", queryset=ReadMore.objects.select_related("target__primary_region")
+            ),
+        )
+
     def editable_by(self, user):
         """Articles a user may work on in the admin: all for publishers, their own for authors."""
         if user.is_superuser or user.has_perm("articles.publish_article"):
@@ -889,9 +901,18 @@ class Embed(Block):
         if self.url:
             self.provider = embeds.parse(self.url).provider
 
+    @cached_property
+    def embeddable(self) -> "embeds.Embeddable | None":
+        """Its provider and player; None if the address is no longer one we embed."""
+        try:
+            return embeds.parse(self.url)
+        except ValidationError:
+            return None
+
     @property
     def player_url(self) -> str:
-        return embeds.parse(self.url).player_url
+        """The player for the reader's click; "" for a link card."""
+        return self.embeddable.player_url if self.embeddable else ""
 
 
 # The relations that hold an article's body blocks, one per kind.

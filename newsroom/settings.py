@@ -14,6 +14,8 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from articles.embeds import frame_sources
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -389,6 +391,11 @@ def _media_origin(url: str) -> list[str]:
     return ["/".join(url.split("/", 3)[:3])] if "://" in url else []
 
 
+# Mastodon servers whose posts play in a frame (e.g. "mastodon.social"): a Mastodon post's
+# player is on its own server, so only the servers named here are allowed in frame-src;
+# posts from any other server are shown as a link card (articles/embeds.py).
+EMBED_MASTODON_INSTANCES = env.list("EMBED_MASTODON_INSTANCES", default=[])
+
 # One policy for every reader, without nonces, so cached pages can carry it: scripts and
 # styles come from files only (JSON-LD is a data block, which browsers never run). The
 # admin alone also allows inline styles (newsroom/security.py says why).
@@ -398,6 +405,8 @@ CONTENT_SECURITY_POLICY = {
         "script-src": [SELF],
         "style-src": [SELF],
         "img-src": [SELF, *_media_origin(MEDIA_URL)],
+        # Embedded players, created only when the reader asks (static/js/embeds.js).
+        "frame-src": frame_sources(EMBED_MASTODON_INSTANCES),
         "object-src": [NONE],
         "base-uri": [NONE],
         "form-action": [SELF],

@@ -23,7 +23,15 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F
 
 from articles import tasks as article_tasks
-from articles.models import BLOCK_RELATIONS, Article, BodyPhoto, Byline, TaggedRegion, TextBlock
+from articles.models import (
+    BLOCK_RELATIONS,
+    Article,
+    BodyPhoto,
+    Byline,
+    Embed,
+    TaggedRegion,
+    TextBlock,
+)
 from comments.models import Comment
 from newsroom.redirects.models import LegacyPath
 
@@ -292,7 +300,7 @@ class Importer:
         for p in written:
             for block in p.blocks:
                 block.article = p.article
-        for kind in (TextBlock, BodyPhoto):
+        for kind in (TextBlock, BodyPhoto, Embed):
             kind.objects.bulk_create(
                 [block for p in written for block in p.blocks if isinstance(block, kind)]
             )

@@ -474,7 +474,10 @@ def test_embed_of_an_unknown_provider_is_a_form_error_naming_the_supported(
 
     response = client.post(change_url(article), data)
 
-    assert any("Supported: YouTube, Vimeo" in message for message in errors(response))
+    assert any(
+        "Supported: YouTube, Vimeo, X (Twitter), Bluesky, Mastodon" in message
+        for message in errors(response)
+    )
     assert not article.embeds.exists()
 
 

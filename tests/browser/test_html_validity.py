@@ -10,6 +10,7 @@ import subprocess
 
 import pytest
 
+from articles.models import Embed
 from newsroom.errors.views import error_page
 from tests.helpers.tools import VNU, require
 
@@ -27,12 +28,20 @@ def test_main_pages_are_valid_html(client, demo_site, tmp_path, make_article):
     java = require("java", "install it with `apt-get install -y default-jre-headless`.")
     require(VNU, "run `make test` (it runs `npm ci`), or `npm ci --ignore-scripts`.")
     article = make_article("Opinion with every part", kind="opinion")
+    with_embeds = make_article(
+        "A story with embeds",
+        blocks=[
+            Embed(url="https://youtu.be/dQw4w9WgXcQ", provider="YouTube"),
+            Embed(url="https://mastodon.example/@someone/42", provider="Mastodon"),
+        ],
+    )
     lead = demo_site["lead"]
     pages = {
         "home": "/",
         "home-page-2": "/?page=2",
         "article": demo_site["article"],
         "opinion": article.get_absolute_url(),
+        "embeds": with_embeds.get_absolute_url(),
         "section": demo_site["section"],
         "region": lead.primary_region.get_absolute_url(),
         "author": lead.author_list[0].get_absolute_url(),

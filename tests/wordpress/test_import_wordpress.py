@@ -245,7 +245,7 @@ def test_block_editor_body_is_clean(imported):
     text = body_html(cafe)
     assert "<!--" not in text and "class=" not in text and "onclick" not in text
     kinds = [block.kind for block in cafe.blocks()]
-    assert kinds == ["text", "text", "photo", "text", "text", "text"]
+    assert kinds == ["text", "text", "photo", "text", "text", "embed", "text", "text", "text"]
     market = cafe.body_photos.get().photo
     assert (market.alt_text, market.caption) == (
         "Crates of tomatoes at the market",
@@ -258,6 +258,29 @@ def test_shortcodes_are_reported_and_never_reach_readers(imported):
     assert "contact-form-7" not in body_html(dam) and "[embed]" not in body_html(dam)
     assert "post 101: shortcode [contact-form-7] removed" in imported.err
     assert "post 101: “[sic]” kept as text" in imported.err
+
+
+def test_embeds_of_both_editors_become_embed_blocks_and_the_rest_are_reported_links(imported):
+    dam, cafe = article(101), article(102)
+    assert [(e.provider, e.url) for e in dam.embeds.all()] == [
+        ("YouTube", "https://www.youtube.com/watch?v=Xy12Ab34Cd5"),  # alone on its line
+        ("Vimeo", "https://vimeo.com/76979871"),  # [video src=…]
+    ]
+    assert [(e.provider, e.url) for e in cafe.embeds.all()] == [
+        ("YouTube", "https://www.youtube.com/watch?v=Ab12Cd34Ef5")  # a wp:embed block
+    ]
+    # Nothing is lost: what we cannot embed stays a link, and the operator is told.
+    assert '<a href="https://video.example.org/watch/123"' in body_html(dam)
+    assert '<a href="https://clips.example.net/v/88"' in body_html(cafe)
+    assert "The signing, filmed by the cooperative" in body_html(cafe)  # the embed's caption
+    for note in (
+        "post 101: [embed] of https://video.example.org/watch/123 kept as a link",
+        "post 101: [audio] of https://old.meridian.example/wp-content/uploads/2019/05/gauge.mp3"
+        " kept as a link",
+        "post 102: embed block of https://clips.example.net/v/88 kept as a link",
+    ):
+        assert note in imported.err
+    assert "youtube" not in imported.err.lower() and "vimeo" not in imported.err.lower()
 
 
 def test_imported_bodies_are_valid_blocks_with_their_search_text(imported):
