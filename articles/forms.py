@@ -8,7 +8,17 @@ from django_prose_editor.fields import ProseEditorFormField, create_sanitizer
 from . import params, storage
 from .images import normalise_upload
 from .markup import clean_editorial
-from .models import Article, Author, BodyPhoto, Embed, Photo, Region, Section, TextBlock
+from .models import (
+    Article,
+    Author,
+    BodyPhoto,
+    Embed,
+    Page,
+    Photo,
+    Region,
+    Section,
+    TextBlock,
+)
 from .revisions import conflict_message
 
 
@@ -177,17 +187,31 @@ RICH_TEXT = {
 }
 
 
-class TextBlockForm(forms.ModelForm):
-    text = ProseEditorFormField(
+def rich_text_field(**kwargs) -> ProseEditorFormField:
+    """The rich-text editor of article text blocks and pages: one editor, one policy."""
+    return ProseEditorFormField(
         config=RICH_TEXT,
         # Applied last to first: the editor's allowlist, then ours, the boundary.
         sanitize=[clean_editorial, create_sanitizer],
         help_text="Paragraphs, headings and lists, with bold, italic and links.",
+        **kwargs,
     )
+
+
+class TextBlockForm(forms.ModelForm):
+    text = rich_text_field()
 
     class Meta:
         model = TextBlock
         fields = ["text", "ordering", "region"]
+
+
+class PageForm(forms.ModelForm):
+    body = rich_text_field(required=False)
+
+    class Meta:
+        model = Page
+        fields = ["title", "slug", "body", "published", "in_navigation", "in_footer", "position"]
 
 
 class PhotoChoice(forms.RadioSelect):
