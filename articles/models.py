@@ -1028,18 +1028,24 @@ class Page(models.Model):
         return reverse("articles:page", args=[self.slug])
 
 
-def linked_pages() -> dict[str, list[dict]]:
-    """The published pages in the navigation and the footer, as titles and addresses.
+def linked_pages() -> dict:
+    """The published pages every page links to: ``navigation`` and ``footer`` (titles and
+    addresses) and ``principles``, the address of the publishing principles (ethics and
+    corrections policy, ``PUBLISHING_PRINCIPLES``) or "".
 
     Cached until an editor changes something, like the sections: no query per page.
     """
 
     def build():
-        pages = Page.objects.published().filter(Q(in_navigation=True) | Q(in_footer=True))
+        principles = settings.PUBLISHING_PRINCIPLES
+        pages = Page.objects.published().filter(
+            Q(in_navigation=True) | Q(in_footer=True) | Q(slug=principles)
+        )
         links = [(page, {"title": page.title, "url": page.get_absolute_url()}) for page in pages]
         return {
             "navigation": [link for page, link in links if page.in_navigation],
             "footer": [link for page, link in links if page.in_footer],
+            "principles": next((link["url"] for p, link in links if p.slug == principles), ""),
         }
 
     return fragments.cached("page-links", build, timeout=None)
