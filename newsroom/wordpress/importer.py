@@ -29,10 +29,11 @@ from newsroom.redirects.models import LegacyPath
 
 from .lookups import Lookups
 from .models import ImportedItem
+from .pages import import_pages
 from .preparing import Prepared, Preparer, chunks
 from .reader import Post, Site, iter_posts, read_site
 
-KINDS = ["articles", "photos", "comments", "authors", "sections", "regions", "redirects"]
+KINDS = ["articles", "pages", "photos", "comments", "authors", "sections", "regions", "redirects"]
 COLUMNS = ["created", "updated", "skipped", "missing media", "warnings"]
 _DATABASE_UNWELL = (OperationalError, InterfaceError)
 
@@ -185,6 +186,10 @@ class Importer:
         self.summary.lead = lead
 
     def import_batch(self, posts: list[Post]) -> None:
+        # Pages become the site's own pages, whatever post types become articles.
+        import_pages([p for p in posts if p.type == "page"], self.summary, self.warn,
+                     update=self.preparer.update)  # fmt: skip
+        posts = [post for post in posts if post.type != "page"]
         known = self.known(posts)
         articles = Article.objects.in_bulk(
             [pk for (kind, _), pk in known.items() if kind == "post"]
