@@ -205,7 +205,9 @@ PAGES = [
      "<h2>Who pays for it</h2>"
      "<p>Readers do. We take no money from governments or political parties, and no "
      "advertiser sees a story before it is published.</p>"),
-    ("Support us", "support", True, True,
+    # Linked by the site's own "Support us" (SUPPORT_CTA_URL) in the masthead, on every
+    # article and in the footer: not linked a second time.
+    ("Support us", "support", False, False,
      "<p>Reporting from places others forget costs more than reporting from a capital: "
      "long journeys, local fixers, translators, and the time it takes to earn trust.</p>"
      "<p>A monthly contribution of any size keeps our correspondents in the field and "
