@@ -81,3 +81,12 @@ def test_a_new_article_in_a_region_renders_the_region_index_again(make_region, m
     assert again["X-Page-Cache"] == "miss" and b"Rains return" in again.content
     make_region("Niger")
     assert b"Niger" in reader.get("/region/").content
+
+
+def test_the_region_index_goes_on_on_a_second_page(client, make_region):
+    for n in range(105):
+        make_region(f"Place {n:03}")
+    first, second = entries(client, "/region/"), entries(client, "/region/?page=2")
+    assert len(first) == 100 and "Place 000" in first
+    assert set(second) == {f"Place {n:03}" for n in range(100, 105)}
+    assert client.get("/region/?page=3").status_code == 404
