@@ -107,7 +107,7 @@ def _of_page(page: Page) -> set[str]:
     linked = page.in_navigation or page.in_footer or page.slug == settings.PUBLISHING_PRINCIPLES
     if linked or getattr(page, "pagecache_linked_before", False):
         return {SITE}
-    return {surrogates.page(page.pk)}
+    return {surrogates.page(page.pk), "sitemap"}
 
 
 def _with_articles(keys: set[str], articles) -> set[str]:

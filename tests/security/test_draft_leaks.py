@@ -201,7 +201,9 @@ def fillings(site, settings) -> dict[str, list[str]]:
         "articles:sitemap": ["/sitemap.xml"],
         "articles:sitemap-news": ["/sitemap-news.xml"],
         "articles:sitemap-section": each(
-            "articles:sitemap-section", [*sections, "sections", "regions", "authors"], "section"
+            "articles:sitemap-section",
+            [*sections, "pages", "sections", "regions", "authors"],
+            "section",
         ),
         "articles:sitemap-articles": [
             reverse("articles:sitemap-articles", args=[number])
