@@ -1,10 +1,15 @@
 """The site's own pages (About, Support us…): addresses, navigation, admin, cache."""
 
+import base64
+import hashlib
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from articles.forms import PageForm, TextBlockForm
 from articles.models import RESERVED_PAGE_SLUGS, Page
 from tests.helpers.html import find, parse, text_of
 from tests.helpers.queries import count_queries
@@ -131,11 +136,20 @@ def test_editors_add_pages_in_the_admin_and_authors_cannot(client, editor_user, 
 
 
 def test_page_form_uses_the_article_text_editor():
-    from articles.forms import PageForm, TextBlockForm
-
     page_field, text_field = PageForm().fields["body"], TextBlockForm().fields["text"]
     assert type(page_field.widget) is type(text_field.widget)
     assert page_field.widget.config == text_field.widget.config
+
+
+def test_page_editor_import_map_is_allowed_by_its_hash(client, editor_user, make_page):
+    client.force_login(editor_user)
+    response = client.get(reverse("admin:articles_page_change", args=[make_page().pk]))
+    [import_map] = re.findall(r'<script type="importmap">(.*?)</script>', response.text, re.S)
+    assert "django-prose-editor/" in import_map
+    digest = base64.b64encode(hashlib.sha256(import_map.encode()).digest()).decode()
+    policy = response["Content-Security-Policy"]
+    script_src = next(part for part in policy.split("; ") if part.startswith("script-src"))
+    assert script_src.split() == ["script-src", "'self'", f"'sha256-{digest}'"]
 
 
 def test_an_edited_page_is_rendered_again_and_other_pages_are_kept(make_page, make_article):
