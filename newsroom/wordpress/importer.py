@@ -23,7 +23,15 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F
 
 from articles import tasks as article_tasks
-from articles.models import BLOCK_RELATIONS, Article, BodyPhoto, Byline, TaggedRegion, TextBlock
+from articles.models import (
+    BLOCK_RELATIONS,
+    Article,
+    BodyPhoto,
+    Byline,
+    Page,
+    TaggedRegion,
+    TextBlock,
+)
 from comments.models import Comment
 from newsroom.redirects.models import LegacyPath
 
@@ -187,8 +195,9 @@ class Importer:
 
     def import_batch(self, posts: list[Post]) -> None:
         # Pages become the site's own pages, whatever post types become articles.
-        import_pages([p for p in posts if p.type == "page"], self.summary, self.warn,
-                     update=self.preparer.update)  # fmt: skip
+        pages = import_pages([p for p in posts if p.type == "page"], self.summary, self.warn,
+                             update=self.preparer.update)  # fmt: skip
+        self.write_page_redirects(pages)
         posts = [post for post in posts if post.type != "page"]
         known = self.known(posts)
         articles = Article.objects.in_bulk(
@@ -324,19 +333,34 @@ class Importer:
         )
 
     def write_redirects(self, written: list[Prepared], result: Summary) -> None:
-        wanted = {path: p for p in written for path in legacy_paths(p.post)}
+        wanted = {path: (p.label, p.article) for p in written for path in legacy_paths(p.post)}
+        self.write_legacy_paths(wanted, result)
+
+    def write_page_redirects(self, pages: list[tuple[Post, Page]]) -> None:
+        """The old addresses of pages, but for the one a page still has here."""
+        wanted = {
+            path: (f"page {post.wp_id}", page)
+            for post, page in pages
+            for path in legacy_paths(post)
+            if path != page.get_absolute_url()
+        }
+        with transaction.atomic():
+            self.write_legacy_paths(wanted, self.summary)
+
+    def write_legacy_paths(self, wanted: dict[str, tuple], result: Summary) -> None:
+        """Old path → (label, article or page); a path already taken is kept as it is."""
         taken = {}
         for chunk in chunks(list(wanted)):
-            taken.update(
-                LegacyPath.objects.filter(path__in=chunk).values_list("path", "article_id")
-            )
-        for path, article_id in taken.items():
-            if article_id != wanted[path].article.pk:
+            rows = LegacyPath.objects.filter(path__in=chunk)
+            taken.update({row.path: row for row in rows.only("path", "article", "page")})
+        for path, row in taken.items():
+            label, target = wanted[path]
+            if (row.page_id if isinstance(target, Page) else row.article_id) != target.pk:
                 result.add("redirects", "skipped")
-                self._warn(f"{wanted[path].label}: {path} already redirects elsewhere; kept")
+                self._warn(f"{label}: {path} already redirects elsewhere; kept")
         LegacyPath.objects.bulk_create(
-            [LegacyPath(path=path, article=p.article) for path, p in wanted.items()
-             if path not in taken]
+            [LegacyPath(path=path, **{target._meta.model_name: target})
+             for path, (_, target) in wanted.items() if path not in taken]
         )  # fmt: skip
         result.add("redirects", "created", len(wanted) - len(taken))
 

@@ -56,8 +56,12 @@ def _fill(page: Page, post: Post, label: str, warn: Callable[[str, str], None]) 
 
 def import_pages(
     posts: list[Post], summary: "Summary", warn: Callable[[str, str], None], update: bool
-) -> None:
-    """Each WordPress page as a Page, once; ``summary`` counts them under "pages"."""
+) -> list[tuple[Post, Page]]:
+    """Each WordPress page as a Page, once; ``summary`` counts them under "pages".
+
+    Returns the pages written, with the posts they came from.
+    """
+    written = []
     ids = [post.wp_id for post in posts]
     known = dict(
         ImportedItem.objects.filter(kind=ImportedItem.Kind.PAGE, wp_id__in=ids).values_list(
@@ -73,7 +77,9 @@ def import_pages(
             continue
         page = Page.objects.filter(pk=known[post.wp_id]).first() if post.wp_id in known else None
         if post.wp_id in known and (page is None or not update):
-            summary.add("pages", "skipped")  # imported before: deleted or edited here since
+            summary.add("pages", "skipped")  # imported before
+            if page is None:
+                warn("pages", f"{label}: its page was deleted here; not imported again")
             continue
         created = page is None
         page = page or Page(slug=_slug(post, label, warn))
@@ -85,3 +91,5 @@ def import_pages(
                     kind=ImportedItem.Kind.PAGE, wp_id=post.wp_id, object_id=page.pk
                 )
         summary.add("pages", "created" if created else "updated")
+        written.append((post, page))
+    return written

@@ -287,7 +287,11 @@ def fillings(site, settings) -> dict[str, list[str]]:
                 args=[newsletter_tokens.unsubscribe_token(subscriber.pk, newsletter.pk)],
             )
         ],
-        "legacy addresses": [f"/old/{state}/" for state in ("draft", "unpublished")],
+        "legacy addresses": [
+            *(f"/old/{state}/" for state in ("draft", "unpublished")),
+            LegacyPath.objects.create(path="/old/page/", page=site.pages[1]).path,
+            LegacyPath.objects.create(path="/?page_id=99", page=site.pages[1]).path,
+        ],
         "view-on-site": [
             reverse("view-on-site", args=[ContentType.objects.get_for_model(a).pk, a.pk])
             for a in site.secrets

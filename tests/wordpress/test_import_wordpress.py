@@ -183,6 +183,14 @@ def test_a_page_on_an_address_of_the_site_moves_and_its_text_is_cleaned(imported
     assert b"Type a place" in client.get("/search-page/").content
 
 
+def test_old_page_addresses_lead_to_published_pages(imported, client):
+    assert client.get("/?page_id=110").url == "/about/"
+    assert client.get("/?page_id=111").url == "/search-page/"
+    assert client.get("/?page_id=112").status_code == 200  # the home page: still a draft
+    assert LegacyPath.objects.get(path="/?page_id=112").page.slug == "advertise"
+    assert not LegacyPath.objects.filter(path="/about/").exists()  # the same address here
+
+
 def test_a_draft_page_is_imported_unpublished(imported, client):
     advertise = imported_object(Page, 112, kind="page")
     assert advertise.slug == "advertise" and not advertise.published
@@ -538,7 +546,7 @@ def test_summary_counts_each_kind(imported):
     assert summary_row(imported.out, "articles")[:3] == [5, 0, 2]
     assert summary_row(imported.out, "comments")[:3] == [8, 0, 2]
     assert summary_row(imported.out, "authors")[0] == 3
-    assert summary_row(imported.out, "redirects")[0] == 8
+    assert summary_row(imported.out, "redirects")[0] == 12  # 8 for posts, 4 for pages
 
 
 def test_progress_is_shown_on_stderr(imported):
