@@ -27,6 +27,7 @@ from .forms import (
     BodyPhotoForm,
     BylineFormSet,
     EmbedForm,
+    PageForm,
     PhotoForm,
     TextBlockForm,
 )
@@ -38,6 +39,7 @@ from .models import (
     Byline,
     Correction,
     Embed,
+    Page,
     Photo,
     Quote,
     ReadMore,
@@ -274,8 +276,36 @@ def inline_script_hashes(media) -> list[str]:
     ]
 
 
+class RichTextAdmin(admin.ModelAdmin):
+    """A change form with the rich-text editor: its import map allowed by hash."""
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        response = super().render_change_form(request, context, *args, **kwargs)
+        hashes = inline_script_hashes(response.context_data["media"])
+        if hashes:  # the admin's inline styles stay allowed (newsroom/security.py)
+            response._csp_update = {"script-src": hashes, "style-src": [UNSAFE_INLINE]}
+        return response
+
+
+@admin.register(Page)
+class PageAdmin(RichTextAdmin, VersionAdmin):
+    form = PageForm
+    list_display = ["title", "slug", "published", "in_navigation", "in_footer", "position",
+                    "updated_at"]  # fmt: skip
+    list_editable = ["position"]
+    list_filter = ["published", "in_navigation", "in_footer"]
+    search_fields = ["title", "slug"]
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["updated_at"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "body"]}),
+        ("Publishing", {"fields": ["published", "updated_at"]}),
+        ("Links", {"fields": ["in_navigation", "in_footer", "position"]}),
+    ]
+
+
 @admin.register(Article)
-class ArticleAdmin(AutosaveAdmin, ContentEditor, VersionAdmin):
+class ArticleAdmin(AutosaveAdmin, RichTextAdmin, ContentEditor, VersionAdmin):
     form = ArticleForm
     # History lists every kept version, newest first; reverting is for whoever may edit.
     object_history_template = "admin/articles/article/object_history.html"
@@ -328,13 +358,6 @@ class ArticleAdmin(AutosaveAdmin, ContentEditor, VersionAdmin):
         article.regions = BODY_REGIONS
         stand_in = type("StandIn", (), {"form": type("Form", (), {"instance": article})})
         return super()._content_editor_context(request, {**context, "adminform": stand_in})
-
-    def render_change_form(self, request, context, *args, **kwargs):
-        response = super().render_change_form(request, context, *args, **kwargs)
-        hashes = inline_script_hashes(response.context_data["media"])
-        if hashes:  # the admin's inline styles stay allowed (newsroom/security.py)
-            response._csp_update = {"script-src": hashes, "style-src": [UNSAFE_INLINE]}
-        return response
 
     def get_queryset(self, request):
         bylines = Prefetch("bylines", queryset=Byline.objects.select_related("author"))

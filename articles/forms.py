@@ -8,7 +8,17 @@ from django_prose_editor.fields import ProseEditorFormField, create_sanitizer
 from . import embeds, params, storage
 from .images import normalise_upload
 from .markup import clean_editorial
-from .models import Article, Author, BodyPhoto, Embed, Photo, Region, Section, TextBlock
+from .models import (
+    Article,
+    Author,
+    BodyPhoto,
+    Embed,
+    Page,
+    Photo,
+    Region,
+    Section,
+    TextBlock,
+)
 from .pasted import from_office
 from .revisions import conflict_message
 
@@ -178,14 +188,20 @@ RICH_TEXT = {
 }
 
 
-class TextBlockForm(forms.ModelForm):
-    text = ProseEditorFormField(
+def rich_text_field(**kwargs) -> ProseEditorFormField:
+    """The rich-text editor of article text blocks and pages: one editor, one policy."""
+    return ProseEditorFormField(
         config=RICH_TEXT,
         # Applied last to first: office markup made plain, the editor's allowlist, then
         # ours, the boundary.
         sanitize=[clean_editorial, create_sanitizer, from_office],
         help_text="Paragraphs, headings and lists, with bold, italic and links.",
+        **kwargs,
     )
+
+
+class TextBlockForm(forms.ModelForm):
+    text = rich_text_field()
 
     class Meta:
         model = TextBlock
@@ -193,6 +209,14 @@ class TextBlockForm(forms.ModelForm):
 
     class Media:
         js = ["js/admin-paste.js"]  # Word's lists kept as lists when pasted
+
+
+class PageForm(forms.ModelForm):
+    body = rich_text_field(required=False)
+
+    class Meta:
+        model = Page
+        fields = ["title", "slug", "body", "published", "in_navigation", "in_footer", "position"]
 
 
 class PhotoChoice(forms.RadioSelect):

@@ -16,7 +16,7 @@ from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
-from . import embeds, images
+from . import embeds, fragments, images
 from .markup import clean_editorial, plain_text
 
 
@@ -305,6 +305,30 @@ class ArticleQuerySet(models.QuerySet):
         for article in found:
             article.leads = article.leads_home_page
         return sorted(found, key=lambda a: (not a.leads, -a.publish_at.timestamp(), -a.pk))
+
+    def newest_in(self, listings) -> dict:
+        """The newest of these articles in each of ``listings`` (sections or regions), as
+        cards, by the listing's key; listings without one are left out.
+
+        One UNION of a small lookup per listing, as ``latest_per_section``: the cost
+        depends on the number of listings, never on the archive's size.
+        """
+        listings = list(listings)
+        if not listings:
+            return {}
+        by_key = Article._base_manager.order_by()
+        newest = self.order_by("-publish_at", "-pk").values_list("pk")
+        parts = [
+            by_key.filter(pk__in=newest.listed_under(listing)[:1])
+            .annotate(listing=models.Value(listing.pk))
+            .values_list("pk", "listing")
+            for listing in listings
+        ]
+        found = list(parts[0].union(*parts[1:], all=True))
+        cards = (
+            Article.objects.for_listing().prefetch_related(None).in_bulk({pk for pk, _ in found})
+        )
+        return {listing: cards[pk] for pk, listing in found if pk in cards}
 
 
 # Every save through the admin keeps a revision of the article with its inline rows and
@@ -1003,3 +1027,97 @@ class EditorPresence(models.Model):
 
     def __str__(self):
         return f"{self.user} editing {self.article}"
+
+
+# First parts of the site's own addresses: a page called one of these would hide, or be
+# hidden by, the site's own pages (tests check every top-level address is listed).
+RESERVED_PAGE_SLUGS = frozenset(
+    {
+        "admin", "section", "region", "author", "search", "rss", "atom", "comments",
+        "newsletters", "my-data", "preview", "corrections", "static", "media", "healthz",
+        "readyz", "sitemap", "sitemaps", "robots", "favicon", "feeds", "feed", "login",
+        "logout", "accounts", "api", "page", "pages", "tag", "category", "wp-admin",
+        "wp-content", "wp-login", "index",
+    }
+)  # fmt: skip
+
+
+def validate_page_slug(slug: str) -> None:
+    if slug.lower() in RESERVED_PAGE_SLUGS or slug.isdigit():
+        raise ValidationError(
+            "“%(slug)s” is one of the site's own addresses; choose another.",
+            params={"slug": slug},
+            code="reserved",
+        )
+
+
+class PageQuerySet(models.QuerySet):
+    def published(self):
+        """Pages readers may see."""
+        return self.filter(published=True)
+
+
+@reversion.register()
+class Page(models.Model):
+    """A page of the site itself (About, Support us, Contact…), at ``/<slug>/``."""
+
+    title = models.CharField(max_length=120)
+    slug = models.SlugField(
+        max_length=80,
+        unique=True,
+        validators=[validate_page_slug],
+        help_text="Its address: /slug/. Not one of the site's own (search, section…).",
+    )
+    body = models.TextField(
+        blank=True, help_text="Paragraphs, headings and lists, with bold, italic and links."
+    )
+    in_navigation = models.BooleanField(
+        "in the navigation", default=False, help_text="Linked in the header, after the sections."
+    )
+    in_footer = models.BooleanField("in the footer", default=False)
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Order in the navigation and the footer (lowest first)."
+    )
+    published = models.BooleanField(
+        default=False, help_text="Readers see only published pages; others answer “not found”."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "title"]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        # Whatever the editor (or a form without it) sent, the editorial policy decides.
+        self.body = clean_editorial(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:page", args=[self.slug])
+
+
+def linked_pages() -> dict:
+    """The published pages every page links to: ``navigation`` and ``footer`` (titles and
+    addresses) and ``principles``, the address of the publishing principles (ethics and
+    corrections policy, ``PUBLISHING_PRINCIPLES``) or "".
+
+    Cached until an editor changes something, like the sections: no query per page.
+    """
+
+    def build():
+        principles = settings.PUBLISHING_PRINCIPLES
+        pages = Page.objects.published().filter(
+            Q(in_navigation=True) | Q(in_footer=True) | Q(slug=principles)
+        )
+        links = [(page, {"title": page.title, "url": page.get_absolute_url()}) for page in pages]
+        return {
+            "navigation": [link for page, link in links if page.in_navigation],
+            "footer": [link for page, link in links if page.in_footer],
+            "principles": next((link["url"] for p, link in links if p.slug == principles), ""),
+        }
+
+    return fragments.cached("page-links", build, timeout=None)

@@ -426,6 +426,9 @@ SUPPORT_CTA_TEXT = env(
 )
 SUPPORT_CTA_URL = env("SUPPORT_CTA_URL", default="/support/")
 SUPPORT_CTA_LABEL = env("SUPPORT_CTA_LABEL", default="Support us")
+# The slug of the page (Pages in the admin) stating the newsroom's ethics and corrections
+# policy: articles name it to search engines as their publisher's publishing principles.
+PUBLISHING_PRINCIPLES = env("PUBLISHING_PRINCIPLES", default="ethics")
 OPINION_DISCLAIMER = env(
     "OPINION_DISCLAIMER",
     default=(

@@ -9,7 +9,7 @@ class PageCacheConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import pre_save
 
-        from articles.models import Article
+        from articles.models import Article, Page
         from articles.signals import content_changed
         from comments.signals import discussion_changed
 
@@ -17,6 +17,8 @@ class PageCacheConfig(AppConfig):
 
         # A moved article leaves listings too: note where it was before the save.
         pre_save.connect(keys.remember_listing, sender=Article, dispatch_uid="pagecache-moves")
+        # A page taken out of the navigation leaves every page: note where it was linked.
+        pre_save.connect(keys.remember_page_links, sender=Page, dispatch_uid="pagecache-pages")
 
         # The domain apps announce their changes; the cache decides what they invalidate.
         content_changed.connect(versions.content_changed, dispatch_uid="pagecache-content")

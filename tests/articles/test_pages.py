@@ -260,7 +260,7 @@ def test_article_page_queries_do_not_grow_with_its_parts(
     grow(reference_article, make_region, make_author, make_photo, make_article, 8)
     after = count_queries(client, url)
     # The body is one table per kind of block (text, quote, photo, READ MORE, embed).
-    assert after == before <= 14
+    assert after == before <= 15  # with the navigation (sections, pages) read afresh
 
 
 def test_listing_queries_do_not_grow_with_articles(client, make_article, make_region,
@@ -282,7 +282,7 @@ def test_listing_queries_do_not_grow_with_articles(client, make_article, make_re
         Correction.objects.create(article=article, text="Fixed.")  # fmt: skip
     after = {url: count_queries(client, url) for url in urls}
     assert after == before
-    assert max(after.values()) <= 8
+    assert max(after.values()) <= 9  # the first with the navigation read afresh
 
 
 def test_photo_without_a_file_is_left_out_of_pages_and_listings(client, make_article, section):

@@ -39,6 +39,8 @@ def public_urls(section, region, authors) -> list[str]:
         "/search/?q=storm+archive",
         "/search/?q=storm&section=" + str(section.pk),
         "/corrections/",
+        "/section/",
+        "/region/",
     ]
 
 

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from articles.models import Embed
+from articles.models import Embed, Page
 from newsroom.errors.views import error_page
 from tests.helpers.tools import VNU, require
 
@@ -35,6 +35,11 @@ def test_main_pages_are_valid_html(client, demo_site, tmp_path, make_article):
             Embed(url="https://mastodon.example/@someone/42", provider="Mastodon"),
         ],
     )
+    Page.objects.create(
+        title="Ethics & corrections policy", slug="ethics", published=True, in_footer=True,
+        in_navigation=True, body="<h2>Corrections</h2><p>We say <em>what</em> changed.</p>"
+        "<ul><li>Dated</li></ul><p><a href=\"mailto:desk@example.org\">Write</a></p>",
+    )  # fmt: skip
     lead = demo_site["lead"]
     pages = {
         "home": "/",
@@ -49,6 +54,9 @@ def test_main_pages_are_valid_html(client, demo_site, tmp_path, make_article):
         "search-empty": "/search/",
         "search-errors": "/search/?q=" + "x" * 300 + "&date_from=never",
         "corrections": "/corrections/",
+        "page": "/ethics/",
+        "sections": "/section/",
+        "regions": "/region/",
         "my-data": "/my-data/",
         "not-found": "/no/such/page/",
     }
