@@ -27,6 +27,7 @@ from .forms import (
     BylineFormSet,
     EmbedForm,
     PhotoForm,
+    QuoteForm,
     TextBlockForm,
 )
 from .models import (
@@ -142,6 +143,13 @@ class BylineInline(ArticleInlineMixin, admin.TabularInline):
     verbose_name = "author"
     verbose_name_plural = "Authors (in byline order)"
 
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        # A writer's new article carries their byline (ArticleAdmin.save_related), so it
+        # may be published without choosing an author.
+        formset.default_author = getattr(request.user, "author_profile", None)
+        return formset
+
 
 class BlockInline(ArticleInlineMixin, ContentEditorInline):
     """One kind of body block, edited by django-content-editor.
@@ -179,6 +187,7 @@ class TextBlockInline(BlockInline):
 
 class QuoteInline(BlockInline):
     model = Quote
+    form = QuoteForm
     fields = [("speaker", "speaker_role"), "text", "source_url", "ordering", "region"]
     icon = "format_quote"
 
@@ -288,7 +297,8 @@ class ArticleAdmin(ContentEditor, VersionAdmin):
     search_fields = ["headline", "kicker", "slug", "primary_region__name", "bylines__author__name"]
     date_hierarchy = "publish_at"
     prepopulated_fields = {"slug": ["headline"]}
-    autocomplete_fields = ["section", "primary_region", "lead_photo"]
+    # Sections are a handful: a plain list is one choice, not a search.
+    autocomplete_fields = ["primary_region", "lead_photo"]
     readonly_fields = ["preview_link", "created_by", "modified_at"]
     # "version" in the fieldsets is ArticleForm's hidden edit-conflict field; the model's
     # own version is not editable, so it must stay out of the generated model form.
@@ -303,7 +313,11 @@ class ArticleAdmin(ContentEditor, VersionAdmin):
     fieldsets = [
         (None, {"fields": ["headline", "slug", "kicker", "standfirst", "kind", "section"]}),
         ("Regions", {"fields": ["regions", "primary_region"]}),
-        ("Lead photo", {"fields": ["lead_photo"]}),
+        (
+            "Lead photo",
+            {"fields": ["lead_photo", "lead_image", "lead_alt_text", "lead_caption",
+                        ("lead_photographer", "lead_agency")]},
+        ),
         ("Comments", {"fields": ["comments_enabled", "comments_close_after_days"]}),
         (
             "Publishing",
@@ -319,6 +333,7 @@ class ArticleAdmin(ContentEditor, VersionAdmin):
 
     class Media:
         css = {"all": ["css/admin-blocks.css"]}
+        js = ["js/admin-blocks.js"]
 
     def _content_editor_context(self, request, context):
         """content-editor reads ``instance.regions``; an article's are its place tags."""
@@ -328,8 +343,11 @@ class ArticleAdmin(ContentEditor, VersionAdmin):
         stand_in = type("StandIn", (), {"form": type("Form", (), {"instance": article})})
         return super()._content_editor_context(request, {**context, "adminform": stand_in})
 
-    def render_change_form(self, request, context, *args, **kwargs):
-        response = super().render_change_form(request, context, *args, **kwargs)
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        context["show_publish_now"] = can_publish(request.user) and not (
+            obj and obj.status == Article.Status.PUBLISHED
+        )
+        response = super().render_change_form(request, context, *args, obj=obj, **kwargs)
         hashes = inline_script_hashes(response.context_data["media"])
         if hashes:  # the admin's inline styles stay allowed (newsroom/security.py)
             response._csp_update = {"script-src": hashes, "style-src": [UNSAFE_INLINE]}
@@ -393,6 +411,10 @@ class ArticleAdmin(ContentEditor, VersionAdmin):
         return super().revision_view(request, object_id, version_id, extra_context)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and "_publish" in request.POST and can_publish(request.user):
+            # "Publish now": the form as filled in, published (an empty time means now).
+            request.POST = request.POST.copy()
+            request.POST["status"] = Article.Status.PUBLISHED
         live_fields = getattr(request, "article_live_fields", None)
         if object_id and live_fields is not None:
             Article.objects.filter(pk=unquote(object_id)).update(**live_fields)
@@ -447,6 +469,7 @@ class ArticleAdmin(ContentEditor, VersionAdmin):
     def save_model(self, request, obj, form, change):
         if obj.status == Article.Status.PUBLISHED and not can_publish(request.user):
             raise PermissionDenied("Only editors can publish.")
+        form.add_lead_photo()
         if not change:
             obj.created_by = request.user
         else:

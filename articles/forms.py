@@ -8,7 +8,7 @@ from django_prose_editor.fields import ProseEditorFormField, create_sanitizer
 from . import params, storage
 from .images import normalise_upload
 from .markup import clean_editorial
-from .models import Article, Author, BodyPhoto, Embed, Photo, Region, Section, TextBlock
+from .models import Article, Author, BodyPhoto, Embed, Photo, Quote, Region, Section, TextBlock
 from .revisions import conflict_message
 
 
@@ -72,10 +72,37 @@ class AuthorForm(StoresUploads, forms.ModelForm):
         field_classes = {"photo": PhotoUploadField}
 
 
+def new_photo(image, alt_text: str, caption: str = "", photographer="", agency="") -> Photo:
+    """A photo uploaded where it is used (lead or body), saved to the library."""
+    photo = Photo(
+        image=image,
+        alt_text=alt_text,
+        caption=caption,
+        photographer=photographer,
+        agency=agency,
+    )
+    photo.save()
+    return photo
+
+
 class ArticleForm(forms.ModelForm):
     # The version the editor started from; a mismatch on save means someone else saved
     # in between, and saving would silently overwrite their work.
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # A new lead photo is uploaded here, with its words beside it, rather than in a
+    # second window; the photo is added to the library.
+    lead_image = PhotoUploadField(label="…or upload one", required=False)
+    lead_alt_text = forms.CharField(
+        label="What it shows",
+        max_length=250,
+        required=False,
+        help_text="For readers using a screen reader. Needed with an upload.",
+    )
+    lead_caption = forms.CharField(
+        label="Caption", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    lead_photographer = forms.CharField(label="Photographer", max_length=120, required=False)
+    lead_agency = forms.CharField(label="Agency", max_length=120, required=False)
 
     class Meta:
         model = Article
@@ -113,6 +140,13 @@ class ArticleForm(forms.ModelForm):
                 )
         primary = cleaned.get("primary_region")
         regions = cleaned.get("regions")
+        if not primary and regions and len(regions) == 1:
+            # One region named: it is the kicker, without choosing it a second time.
+            primary = cleaned["primary_region"] = Region.objects.filter(
+                name__iexact=regions[0]
+            ).first()
+        if cleaned.get("lead_image") and not cleaned.get("lead_alt_text"):
+            self.add_error("lead_alt_text", "Say what the photo shows.")
         if primary and regions is not None and primary.name.lower() not in map(str.lower, regions):
             # The primary region is one of the article's regions, by definition.
             cleaned["regions"] = [*regions, primary.name]
@@ -129,6 +163,19 @@ class ArticleForm(forms.ModelForm):
         if "is_lead" in self.fields:
             self.clean_lead(cleaned)
         return cleaned
+
+    def add_lead_photo(self) -> None:
+        """Put an uploaded lead photo in the library and lead with it; called once the
+        whole change form (blocks included) is valid, so a refused save leaves no photo."""
+        data = self.cleaned_data
+        if data.get("lead_image"):
+            self.instance.lead_photo = new_photo(
+                data["lead_image"],
+                data["lead_alt_text"],
+                data["lead_caption"],
+                data["lead_photographer"],
+                data["lead_agency"],
+            )
 
     def clean_lead(self, cleaned: dict) -> None:
         """Only a published (or scheduled) article can lead; an end time needs a lead."""
@@ -148,9 +195,14 @@ class ArticleForm(forms.ModelForm):
 
 
 class BylineFormSet(forms.BaseInlineFormSet):
+    # Set by the admin when saving a new article adds the writer's own byline.
+    default_author: Author | None = None
+
     def clean(self):
         super().clean()
         if any(self.errors) or self.instance.status != Article.Status.PUBLISHED:
+            return
+        if self.default_author and not self.instance.pk:
             return
         if not any(
             form.cleaned_data and not form.cleaned_data.get("DELETE") for form in self.forms
@@ -188,6 +240,31 @@ class TextBlockForm(forms.ModelForm):
     class Meta:
         model = TextBlock
         fields = ["text", "ordering", "region"]
+
+
+class QuoteForm(forms.ModelForm):
+    """A quote; a speaker quoted before keeps their role unless another is given."""
+
+    class Meta:
+        model = Quote
+        fields = ["speaker", "speaker_role", "text", "source_url", "ordering", "region"]
+        help_texts = {
+            "speaker_role": "E.g. “Iraq's Vice President”. Leave empty to use the role "
+            "given when this speaker was last quoted."
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("speaker") and not cleaned.get("speaker_role"):
+            cleaned["speaker_role"] = (
+                Quote.objects.filter(speaker=cleaned["speaker"])
+                .exclude(speaker_role="")
+                .order_by("-pk")
+                .values_list("speaker_role", flat=True)
+                .first()
+                or ""
+            )
+        return cleaned
 
 
 class PhotoChoice(forms.RadioSelect):
@@ -249,14 +326,12 @@ class BodyPhotoForm(forms.ModelForm):
     def save(self, commit=True):
         data = self.cleaned_data
         if data.get("new_image"):
-            photo = Photo(
-                image=data["new_image"],
-                alt_text=data["new_alt_text"],
+            self.instance.photo = new_photo(
+                data["new_image"],
+                data["new_alt_text"],
                 photographer=data["new_photographer"],
                 agency=data["new_agency"],
             )
-            photo.save()
-            self.instance.photo = photo
         return super().save(commit)
 
 
