@@ -128,6 +128,13 @@ class ArticleInlineMixin:
     def has_add_permission(self, request, obj=None):
         return super().has_add_permission(request, obj) and can_edit(request.user, obj)
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield and isinstance(self, admin.TabularInline):
+            # A table's boxes have their column heading, not a label: name each one.
+            formfield.widget.attrs.setdefault("aria-label", str(formfield.label))
+        return formfield
+
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and can_edit(request.user, obj)
 

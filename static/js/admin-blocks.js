@@ -95,16 +95,53 @@
     wrapper.after(bar)
   }
 
+  // Django's search boxes (select2) show a combobox without a name: it takes the name
+  // of the field's label, or of its column in a table of rows.
+  function nameComboboxes(root) {
+    for (const select of root.querySelectorAll("select.admin-autocomplete")) {
+      const combobox = select.nextElementSibling?.querySelector("[role=combobox]")
+      const chosen = combobox?.querySelector(".select2-selection__rendered")
+      if (!chosen || select.dataset.named) continue
+      select.dataset.named = "yes"
+      // The chosen value is read as part of the name, not as a field of its own.
+      chosen.removeAttribute("role")
+      chosen.removeAttribute("aria-readonly")
+      const label = document.querySelector(`label[for="${select.id}"]`)
+      if (label) {
+        label.id ||= `${select.id}-label`
+        combobox.setAttribute("aria-labelledby", `${label.id} ${chosen.id}`)
+      } else {
+        combobox.removeAttribute("aria-labelledby")
+        combobox.setAttribute("aria-label", select.name.split("-").pop().replaceAll("_", " "))
+      }
+    }
+  }
+
+  // The rich-text box takes the name of its field's label.
+  function nameTextBoxes() {
+    for (const box of machine().querySelectorAll(".prose-editor .ProseMirror[contenteditable]")) {
+      const textarea = box.closest(".prose-editor").querySelector("textarea")
+      const label = textarea && document.querySelector(`label[for="${textarea.id}"]`)
+      if (!label || box.hasAttribute("aria-labelledby")) continue
+      label.id ||= `${textarea.id}-label`
+      box.setAttribute("aria-labelledby", label.id)
+    }
+  }
+
   document.addEventListener("content-editor:activate", (event) => {
     if (event.detail.inline) addMoveButtons(event.detail.inline)
   })
 
   document.addEventListener("content-editor:ready", () => {
+    nameComboboxes(document)
+    nameTextBoxes()
+    new MutationObserver(nameTextBoxes).observe(machine(), { childList: true, subtree: true })
     addBlockBar()
     for (const block of blocksInOrder()) addMoveButtons(block)
   })
 
   document.addEventListener("formset:added", (event) => {
+    setTimeout(() => nameComboboxes(event.target))
     if (event.detail.formsetName !== "read_mores") return
     // After the admin has turned the select into its search box.
     setTimeout(() => {
