@@ -25,7 +25,7 @@ from django.test.utils import override_settings
 
 from articles.models import Article, Author
 from tests.helpers.admin import ADD_URL
-from tests.helpers.browser import chromium
+from tests.helpers.browser import blocking_violations, chromium
 from tests.helpers.images import jpeg_bytes
 from tests.helpers.tools import ARTIFACTS
 
@@ -137,13 +137,53 @@ class Actions:
 
     def add_block(self, kind: str):
         self.click(self.page.locator(".block-add-bar button", has_text=kind), f"add {kind}")
-        return self.page.locator(".order-machine .inline-related:not(.empty-form)").last
+        return self.page.locator(f"#{blocks_in_order(self.page, ids=True)[-1]}")
 
 
 def screenshots(page, name: str):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+    # A window as tall as the page, so sticky headings and toolbars stay where they belong.
+    size = page.viewport_size
+    page.set_viewport_size({**size, "height": page.evaluate("document.body.scrollHeight")})
     page.locator(".order-machine-wrapper").screenshot(path=ARTIFACTS / f"{name}-body.png")
+    page.set_viewport_size(size)
+
+
+def blocks_in_order(page, ids=False) -> list[str]:
+    """The body's blocks as the editor shows them, top to bottom: the kind of each (its
+    formset's prefix), or with ``ids`` the element ids."""
+    found = page.evaluate(
+        """[...document.querySelectorAll('.order-machine .inline-related:not(.empty-form)')]
+        .sort((a, b) => a.style.order - b.style.order).map(block => block.id)"""
+    )
+    return found if ids else [block.rsplit("-", 1)[0] for block in found]
+
+
+def drag(page, handle: str, onto: str):
+    """Drag a block by its heading and drop it on the lower half of another block.
+
+    In a window as tall as the page, so that both ends are on screen without the
+    editor's scrolling-while-dragging, which would make the test wait on a timer.
+    """
+    size = page.viewport_size
+    page.set_viewport_size({**size, "height": page.evaluate("document.body.scrollHeight")})
+    page.evaluate("window.scrollTo(0, 0)")
+    start, end = page.locator(handle).bounding_box(), page.locator(onto).bounding_box()
+    page.mouse.move(start["x"] + 5, start["y"] + start["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(end["x"] + 100, end["y"] + end["height"] - 15, steps=10)
+    page.mouse.up()
+    page.set_viewport_size(size)
+
+
+def sideways_overflow(page) -> dict:
+    """How far the form, and the page, are wider than their boxes (0: nothing scrolls)."""
+    return page.evaluate(
+        """({form: document.querySelector('#article_form').scrollWidth
+                   - document.querySelector('#article_form').clientWidth,
+             page: document.documentElement.scrollWidth - document.documentElement.clientWidth})"""
+    )
 
 
 def write_reference_article(page, actions: Actions, tmp_path, library):
@@ -238,3 +278,71 @@ def test_an_editor_writes_and_publishes_the_reference_article_at_desktop_width(
     assert read_more.inner_text().casefold() == f"read more: {other.display_headline}".casefold()
     assert body.locator(f'[class*=embed] a[href="{VIDEO}"]').count() == 1
     assert len(actions.done) <= MOST_ACTIONS
+
+
+def test_at_phone_width_every_kind_of_block_is_added_edited_and_moved(
+    editor_tab, reference_article
+):
+    page = editor_tab(390)
+    actions = Actions(page)
+    library = reference_article.body_photos.get().photo
+    page.locator("#id_headline").fill("Dam talks resume")
+    page.locator("#id_section").select_option(label="World")
+    text = page.locator(".order-machine .inline-related .ProseMirror:visible").first
+    text.press_sequentially("Opening words.")
+    quote = actions.add_block("Quote")
+    quote.locator("[name$=-speaker]").fill("Omar Baban")
+    quote.locator("[name$=-text]").fill("We will meet again.")
+    actions.add_block("Photo").locator(".photo-choice", has_text=library.caption).click()
+    actions.add_block("Read more")
+    page.keyboard.type("Kurdish gas")
+    page.locator(".select2-results__option", has_text="Kurdish gas deal signed").click()
+    actions.add_block("Embed").locator("[name$=-url]").fill(VIDEO)
+    closing = actions.add_block("Text").locator(".ProseMirror:visible")
+    closing.press_sequentially("Closing words.")
+    assert blocks_in_order(page) == [
+        "text_blocks", "quotes", "body_photos", "read_mores", "embeds", "text_blocks"
+    ]  # fmt: skip
+
+    assert sideways_overflow(page) == {"form": 0, "page": 0}
+    assert text.bounding_box()["height"] >= 150, "the body's text box shows a few lines"
+    screenshots(page, "editor-390")
+
+    # By keyboard: the embed moves up twice, above the photo.
+    move_up = page.locator("#embeds-0 .block-move", has_text="↑")
+    move_up.focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    assert page.locator(".block-move-status").inner_text().endswith("position 3 of 6.")
+    # By dragging: the quote's heading dropped on the lower half of the last block.
+    drag(page, "#quotes-0 > h3 .inline_label", onto="#text_blocks-1")
+    expected = ["text_blocks", "embeds", "body_photos", "read_mores", "text_blocks", "quotes"]
+    assert blocks_in_order(page) == expected
+    assert page.errors == []
+
+    page.locator("input[name=_continue]").first.click()
+    page.wait_for_url("**/change/**")
+    article = Article.objects.get(headline="Dam talks resume")
+    saved = [type(block).__name__ for block in article.blocks()]
+    assert saved == ["TextBlock", "Embed", "BodyPhoto", "ReadMore", "TextBlock", "Quote"]
+
+
+def test_the_add_article_page_has_no_serious_accessibility_violations(editor_tab):
+    found = {}
+    for width in (1280, 390):
+        page = editor_tab(width)
+        assert page.locator(".block-add-bar").is_visible()  # the editor is there
+        if violations := blocking_violations(page):
+            found[width] = violations
+    assert found == {}, "\n".join(f"{w}: {v}" for w, vs in found.items() for v in vs)
+
+
+def test_without_javascript_the_add_page_saves_an_article(editor_tab):
+    page = editor_tab(1280, javascript=False)
+    page.locator("#id_headline").fill("Dam talks resume")
+    page.locator("#id_section").select_option(label="World")
+    page.locator("textarea[name=text_blocks-0-text]").fill("Talks resumed at dawn.")
+    page.locator("input[name=_save]").first.click()
+    page.wait_for_url("**/articles/article/")
+    article = Article.objects.get(headline="Dam talks resume")
+    assert [block.text for block in article.blocks()] == ["<p>Talks resumed at dawn.</p>"]
