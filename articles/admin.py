@@ -325,13 +325,17 @@ class ArticleAdmin(ContentEditor, VersionAdmin):
             {"fields": ["lead_photo", "lead_image", "lead_alt_text", "lead_caption",
                         ("lead_photographer", "lead_agency")]},
         ),
-        ("Comments", {"fields": ["comments_enabled", "comments_close_after_days"]}),
+        # Settings most articles keep as they are: folded, so the body is nearer the top.
+        (
+            "Comments",
+            {"fields": ["comments_enabled", "comments_close_after_days"], "classes": ["collapse"]},
+        ),
         (
             "Publishing",
             {"fields": ["status", "publish_at", "updated_at", "preview_link", "created_by",
                         "modified_at", "version"]},
         ),
-        ("Home page", {"fields": ["is_lead", "lead_until"]}),
+        ("Home page", {"fields": ["is_lead", "lead_until"], "classes": ["collapse"]}),
     ]  # fmt: skip
     inlines = [
         BylineInline, TextBlockInline, QuoteInline, BodyPhotoInline, ReadMoreInline,

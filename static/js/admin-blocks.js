@@ -92,7 +92,9 @@
       add.addEventListener("click", () => plugin.click())
       bar.append(add)
     }
-    wrapper.after(bar)
+    // After the editor's help line, which is pulled up beside the blocks.
+    const help = wrapper.parentElement.querySelector(":scope > .order-machine-help")
+    ;(help || wrapper).after(bar)
   }
 
   // Django's search boxes (select2) show a combobox without a name: it takes the name
