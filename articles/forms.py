@@ -249,15 +249,18 @@ class TextBlockForm(forms.ModelForm):
 
 
 class QuoteForm(forms.ModelForm):
-    """A quote; a speaker quoted before keeps their role unless another is given."""
+    """A quote; a speaker quoted before keeps their role unless another is given.
 
-    class Meta:
-        model = Quote
-        fields = ["speaker", "speaker_role", "text", "source_url", "ordering", "region"]
-        help_texts = {
-            "speaker_role": "E.g. “Iraq's Vice President”. Leave empty to use the role "
-            "given when this speaker was last quoted."
-        }
+    Its fields are the admin inline's (with the admin's address fields), hence no Meta.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "speaker_role" in self.fields:
+            self.fields["speaker_role"].help_text = (
+                "E.g. “Iraq's Vice President”. Leave empty to use the role given when "
+                "this speaker was last quoted."
+            )
 
     def clean(self):
         cleaned = super().clean()
