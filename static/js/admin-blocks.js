@@ -77,7 +77,8 @@
 
   function addBlockBar() {
     const wrapper = document.querySelector(".order-machine-wrapper")
-    if (!wrapper || document.querySelector(".block-add-bar")) return
+    if (!wrapper || wrapper.classList.contains("order-machine-readonly")) return
+    if (document.querySelector(".block-add-bar")) return
     const bar = document.createElement("div")
     bar.className = "block-add-bar"
     const label = document.createElement("span")
