@@ -146,8 +146,9 @@ class ArticleForm(forms.ModelForm):
                 )
         primary = cleaned.get("primary_region")
         regions = cleaned.get("regions")
-        if not primary and regions and len(regions) == 1:
-            # One region named: it is the kicker, without choosing it a second time.
+        if not primary and len(regions or []) == 1 and "regions" in self.changed_data:
+            # One region typed: it is the kicker, without choosing it a second time (an
+            # article left without a kicker on purpose keeps none until its regions change).
             primary = cleaned["primary_region"] = Region.objects.filter(
                 name__iexact=regions[0]
             ).first()

@@ -942,3 +942,18 @@ def test_speaker_quoted_before_keeps_their_role_unless_another_is_given(
 
     quotes = Article.objects.get(headline="Dam talks resume").quotes.order_by("ordering")
     assert [quote.speaker_role for quote in quotes] == ["coalition director", "minister"]
+
+
+def test_article_left_without_a_kicker_keeps_none_when_its_regions_stay(
+    client, editor_user, make_article, make_region
+):
+    iraq = make_region("Iraq")
+    article = make_article(status=Article.Status.DRAFT, regions=[iraq])
+    client.force_login(editor_user)
+    data = form_data(client.get(change_url(article)))
+    assert data["regions"] == "Iraq"  # a positive control: the region is on the form
+
+    assert_saved(client.post(change_url(article), {**data, "headline": "Talks go on"}))
+
+    article.refresh_from_db()
+    assert (article.headline, article.primary_region) == ("Talks go on", None)
