@@ -20,6 +20,7 @@ from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from . import publishing, storage, tasks
+from .autosave import AutosaveAdmin
 from .forms import (
     ArticleForm,
     AuthorForm,
@@ -290,7 +291,7 @@ def inline_script_hashes(media) -> list[str]:
 
 
 @admin.register(Article)
-class ArticleAdmin(ContentEditor, VersionAdmin):
+class ArticleAdmin(AutosaveAdmin, ContentEditor, VersionAdmin):
     form = ArticleForm
     # History lists every kept version, newest first; reverting is for whoever may edit.
     object_history_template = "admin/articles/article/object_history.html"

@@ -9,6 +9,7 @@ from . import params, storage
 from .images import normalise_upload
 from .markup import clean_editorial
 from .models import Article, Author, BodyPhoto, Embed, Photo, Quote, Region, Section, TextBlock
+from .pasted import from_office
 from .revisions import conflict_message
 
 
@@ -239,14 +240,18 @@ RICH_TEXT = {
 class TextBlockForm(forms.ModelForm):
     text = ProseEditorFormField(
         config=RICH_TEXT,
-        # Applied last to first: the editor's allowlist, then ours, the boundary.
-        sanitize=[clean_editorial, create_sanitizer],
+        # Applied last to first: office markup made plain, the editor's allowlist, then
+        # ours, the boundary.
+        sanitize=[clean_editorial, create_sanitizer, from_office],
         help_text="Paragraphs, headings and lists, with bold, italic and links.",
     )
 
     class Meta:
         model = TextBlock
         fields = ["text", "ordering", "region"]
+
+    class Media:
+        js = ["js/admin-paste.js"]  # Word's lists kept as lists when pasted
 
 
 class QuoteForm(forms.ModelForm):

@@ -931,3 +931,54 @@ class Correction(models.Model):
                 models.functions.Coalesce("updated_at", self.created_at), self.created_at
             )
         )
+
+
+class ArticleDraft(models.Model):
+    """The change form as one editor last left it, kept every few seconds of typing.
+
+    A copy beside the article, never the article itself: what readers see changes only
+    when the form is saved. One per editor and article; a new, unsaved article has its
+    own (``article`` empty) per editor. Saving the form removes it.
+    """
+
+    # Editors' work in progress: nothing readers see, so no cache is purged for it.
+    reader_visible = False
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, null=True, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    form_data = models.JSONField(help_text="The form's fields as [name, value] pairs.")
+    labels = models.JSONField(default=dict, help_text="Shown text of chosen options.")
+    saved_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "user"], name="one_draft_per_editor"),
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(article=None), name="one_new_draft_per_editor"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Autosaved draft of {self.article or 'a new article'}"
+
+
+class EditorPresence(models.Model):
+    """Who has an article's change form open: opened, and last heard from."""
+
+    reader_visible = False
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    opened_at = models.DateTimeField()
+    seen_at = models.DateTimeField()
+    # Which opening of the form was heard last: the page an editor leaves (reloading, say)
+    # says goodbye after the new one has said hello, and must not remove it.
+    page = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "user"], name="one_presence_per_editor")
+        ]
+
+    def __str__(self):
+        return f"{self.user} editing {self.article}"

@@ -4,6 +4,8 @@ Defaults are safe for a laptop; production sets DATABASE_URL, CACHE_URL, EMAIL_U
 SECRET_KEY and ALLOWED_HOSTS. See README.md for the full list.
 """
 
+import importlib.util
+import os
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -488,6 +490,30 @@ READY_TASK_MAX_AGE = env.int("READY_TASK_MAX_AGE", default=600)
 # ... and, at most this often per process, writes a small file to the media storage.
 READY_STORAGE_WRITE_EVERY = env.int("READY_STORAGE_WRITE_EVERY", default=60)
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+# Newsletters (newsroom/newsletters/). A claimed batch of deliveries is taken as a dead
+# worker's after this many seconds; List-Unsubscribe's mailto: names this mailbox
+# (empty: DEFAULT_FROM_EMAIL).
+NEWSLETTERS_SEND_LEASE_SECONDS = env.int("NEWSLETTERS_SEND_LEASE_SECONDS", default=300)
+NEWSLETTERS_UNSUBSCRIBE_MAILTO = env("NEWSLETTERS_UNSUBSCRIBE_MAILTO", default="")
+# Mail through a provider's API instead of EMAIL_URL's SMTP: EMAIL_PROVIDER names a
+# django-anymail backend (amazon_ses, mailgun, postmark, brevo, sendgrid, …) and its
+# settings come from ANYMAIL_* variables (ANYMAIL_POSTMARK_SERVER_TOKEN=… → POSTMARK_SERVER_TOKEN).
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): value
+    for name, value in os.environ.items()
+    if name.startswith("ANYMAIL_")
+}
+EMAIL_PROVIDER = env("EMAIL_PROVIDER", default="")
+if EMAIL_PROVIDER:
+    if not EMAIL_PROVIDER.isidentifier() or not importlib.util.find_spec(
+        f"anymail.backends.{EMAIL_PROVIDER}"
+    ):
+        raise ImproperlyConfigured(
+            f"EMAIL_PROVIDER={EMAIL_PROVIDER!r} is not a django-anymail backend "
+            "(e.g. amazon_ses, mailgun, postmark, brevo)."
+        )
+    EMAIL_BACKEND = f"anymail.backends.{EMAIL_PROVIDER}.EmailBackend"
 
 LOGGING = {
     "version": 1,
