@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import reversion
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Q
@@ -295,6 +296,12 @@ class ArticleQuerySet(models.QuerySet):
         return sorted(found, key=lambda a: (not a.leads, -a.publish_at.timestamp(), -a.pk))
 
 
+class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
+    def get_queryset(self):
+        # The search document is the database's own, read by search queries only.
+        return super().get_queryset().defer("search_document")
+
+
 # Every save through the admin keeps a revision of the article with its inline rows and
 # regions, so an earlier version can be restored whole (see ArticleAdmin).
 @reversion.register(
@@ -304,8 +311,9 @@ class ArticleQuerySet(models.QuerySet):
         *("related_links", "corrections", "taggedregion_set"),
     ],
     # Which article leads the home page is today's choice, not part of an article's past:
-    # restoring a version keeps the row's current lead fields (see ArticleAdmin).
-    exclude=["is_lead", "lead_until"],
+    # restoring a version keeps the row's current lead fields (see ArticleAdmin). The search
+    # document is the database's own, derived from the rest.
+    exclude=["is_lead", "lead_until", "search_document"],
 )
 class Article(models.Model):
     class Status(models.TextChoices):
@@ -336,6 +344,10 @@ class Article(models.Model):
     # The words of the body's text blocks, kept by ``refresh_body_text`` after its blocks
     # are saved: what search indexes (the body itself is the blocks, see ``blocks()``).
     body_text = models.TextField(blank=True, editable=False)
+    # On PostgreSQL, the weighted search document of headline, kicker, standfirst and
+    # ``body_text``, kept by a trigger (migration 0013) and GIN-indexed: search matches and
+    # ranks from it without parsing any text again. Never written by Python; empty elsewhere.
+    search_document = SearchVectorField(null=True, editable=False)
     kind = models.CharField("type", max_length=10, choices=Kind, default=Kind.NEWS)
     section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="articles")
     regions = TaggableManager(
@@ -412,7 +424,7 @@ class Article(models.Model):
     # so a form opened at an older number cannot overwrite what was saved since.
     version = models.PositiveIntegerField(default=1, editable=False)
 
-    objects = ArticleQuerySet.as_manager()
+    objects = ArticleManager()
 
     class Meta:
         ordering = ["-publish_at", "-pk"]
@@ -632,12 +644,13 @@ class Article(models.Model):
             .annotate(same_region=Exists(same_region))
             .filter(Q(same_region=True) | Q(section=self.section_id))
             .select_related("primary_region")
+            .defer("body_text")  # links, not bodies
             .order_by("-same_region", "-publish_at", "-pk")[:limit]
         )
 
     def neighbours(self) -> tuple["Article | None", "Article | None"]:
         """The published articles just before and after this one."""
-        published = Article.objects.published().select_related("primary_region")
+        published = Article.objects.published().select_related("primary_region").defer("body_text")
         earlier = Q(publish_at__lt=self.publish_at) | Q(publish_at=self.publish_at, pk__lt=self.pk)
         later = Q(publish_at__gt=self.publish_at) | Q(publish_at=self.publish_at, pk__gt=self.pk)
         previous = published.filter(earlier).order_by("-publish_at", "-pk").first()

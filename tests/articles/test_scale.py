@@ -64,6 +64,15 @@ def test_listings_and_feeds_do_not_read_article_bodies(client, grow_archive, sec
             response = client.get(url)
         assert b"Archived story" in response.content, url  # the cards are there
         assert not [q for q in queries if '"articles_article"."body_text"' in q["sql"]], url
+        assert not [q for q in queries if "search_document" in q["sql"]], url
+
+
+def test_article_page_does_not_read_the_search_document(client, make_article):
+    article = make_article("A story with its own page")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(article.get_absolute_url())
+    assert b"A story with its own page" in response.content
+    assert not [q for q in queries if "search_document" in q["sql"]]
 
 
 @override_settings(LISTING_MAX_PAGES=2)
@@ -109,8 +118,20 @@ def test_public_pages_do_no_more_database_work_with_a_larger_archive(
     assert grown == {}
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's GIN index")
-def test_postgresql_search_page_finds_matches_through_the_gin_index(
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL's stored search document"
+)
+
+
+def plan_of(sql: str, params=()) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # as on a table of thousands
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@on_postgresql
+def test_postgresql_search_matches_and_ranks_from_the_stored_document(
     client, grow_archive, make_article
 ):
     grow_archive(300)
@@ -123,9 +144,34 @@ def test_postgresql_search_page_finds_matches_through_the_gin_index(
     # The count and the page of results (quotes and regions are looked up before them).
     matching = [q["sql"] for q in queries if "@@" in q["sql"] and q["sql"].startswith("SELECT")]
     assert len(matching) == 2
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")  # as on a table of thousands
-        for sql in matching:
-            cursor.execute("EXPLAIN " + sql)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-            assert "article_search_idx" in plan, plan
+    for sql in matching:
+        assert "article_search_idx" in plan_of(sql)
+        assert "to_tsvector" not in sql  # nor is any article's text parsed again to rank it
+
+
+@on_postgresql
+def test_postgresql_search_document_follows_every_edit(make_article):
+    from articles import search
+
+    article = make_article("Quiet morning", body="<p>Nothing to report.</p>")
+    published = Article.objects.published()
+    assert not search.search(published, "thunder").exists()
+    article.headline = "Thunder at dawn"
+    article.save()
+    assert list(search.search(published, "thunder")) == [article]
+    Article.objects.filter(pk=article.pk).update(body_text="Hailstones in the valley.")
+    assert list(search.search(published, "hailstones")) == [article]
+
+
+@on_postgresql
+def test_postgresql_quotes_are_matched_through_their_index(make_article):
+    from django.contrib.postgres.search import SearchQuery
+
+    from articles import search
+
+    make_article("Quoted")
+    quoted = search._related_matches(
+        Article.objects.published(), SearchQuery("budget", config="english"), "english"
+    )
+    sql, params = quoted.query.sql_with_params()
+    assert "quote_search_idx" in plan_of(sql, params)
