@@ -38,7 +38,7 @@ bench: $(STAMP)  ## Speed goals under load (needs wrk; PostgreSQL and Redis for 
 bench-faults: $(STAMP)  ## Faults against the real server: strange input, floods, abuse, cache/database/storage down, kill -9
 	$(PY) bench/faults.py
 
-bench-scale: $(STAMP)  ## Every page uncached on the demo and on 100,000 articles (SQLite, PostgreSQL)
+bench-scale: $(STAMP)  ## Every page uncached: demo, 2,000 and 100,000 articles (SQLite, PostgreSQL)
 	$(PY) bench/run.py --scale
 
 bench-edge: $(STAMP)  ## Varnish in front: ratios and a publishing spike (needs varnish, wrk, Redis)
