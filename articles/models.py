@@ -634,27 +634,50 @@ class Article(models.Model):
         chosen = [link for link in self.related_links.all() if link.is_visible]
         if chosen:
             return chosen
-        # One query: same primary region first, then the rest of the section, newest first.
-        same_region = TaggedRegion.objects.filter(
-            content_object=OuterRef("pk"), tag=self.primary_region_id
-        )
-        return list(
+        # Same primary region first, then the rest of the section, newest first: two small
+        # queries, each a walk down an index from the newest article, where one query
+        # ordering both together would read and sort every article of both.
+        cards = (
             Article.objects.published()
             .exclude(pk=self.pk)
-            .annotate(same_region=Exists(same_region))
-            .filter(Q(same_region=True) | Q(section=self.section_id))
             .select_related("primary_region")
             .defer("body_text")  # links, not bodies
-            .order_by("-same_region", "-publish_at", "-pk")[:limit]
+            .order_by("-publish_at", "-pk")
         )
+        found = []
+        if self.primary_region_id:
+            found = list(cards.filter(regions=self.primary_region_id)[:limit])
+        if len(found) < limit:  # then every article of the region is in ``found``
+            rest = cards.filter(section=self.section_id).exclude(pk__in=[a.pk for a in found])
+            found += rest[: limit - len(found)]
+        return found
 
     def neighbours(self) -> tuple["Article | None", "Article | None"]:
-        """The published articles just before and after this one."""
-        published = Article.objects.published().select_related("primary_region").defer("body_text")
-        earlier = Q(publish_at__lt=self.publish_at) | Q(publish_at=self.publish_at, pk__lt=self.pk)
-        later = Q(publish_at__gt=self.publish_at) | Q(publish_at=self.publish_at, pk__gt=self.pk)
-        previous = published.filter(earlier).order_by("-publish_at", "-pk").first()
-        following = published.filter(later).order_by("publish_at", "pk").first()
+        """The published articles just before and after this one (by time, then number).
+
+        Each is a step or two along ``article_published_idx`` from this article's place.
+        The earlier one is looked for without ``published()``'s "publish time has come"
+        (this article's has, so theirs has too): given both, SQLite would walk the index
+        from the newest article down to this one.
+        """
+        cards = (
+            Article.objects.filter(status=Article.Status.PUBLISHED)
+            .select_related("primary_region")
+            .defer("body_text")
+        )
+        at, pk = self.publish_at, self.pk
+        previous = (
+            cards.filter(publish_at__lte=at)
+            .exclude(publish_at=at, pk__gte=pk)
+            .order_by("-publish_at", "-pk")
+            .first()
+        )
+        following = (
+            cards.filter(publish_at__gte=at, publish_at__lte=timezone.now())
+            .exclude(publish_at=at, pk__lte=pk)
+            .order_by("publish_at", "pk")
+            .first()
+        )
         return previous, following
 
 

@@ -1,12 +1,14 @@
 """Costs that do not grow with the archive: 50 articles cost what 300 do."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from articles import sitemaps
-from articles.models import Article
+from articles.models import Article, TaggedRegion
 from tests.helpers.html import find, parse, text_of
 from tests.helpers.queries import count_queries, sqlite_steps
 
@@ -116,6 +118,55 @@ def test_public_pages_do_no_more_database_work_with_a_larger_archive(
     large = {url: sqlite_steps(client, url) for url in urls}
     grown = {url: (small[url], large[url]) for url in urls if large[url] > small[url] * 1.2 + 2}
     assert grown == {}
+
+
+def steps_of(work) -> int:
+    """SQLite's VM steps (in hundreds) for ``work()``: they count the rows it reads."""
+    steps = 0
+
+    def count() -> int:
+        nonlocal steps
+        steps += 1
+        return 0  # go on
+
+    connection.ensure_connection()
+    connection.connection.set_progress_handler(count, 100)
+    try:
+        work()
+    finally:
+        connection.connection.set_progress_handler(None, 100)
+    return steps
+
+
+@on_sqlite
+def test_an_articles_sidebar_and_neighbours_cost_the_same_however_many_came_after_it(
+    grow_archive, section
+):
+    """The parts of an article page read a few rows by index from the article's place,
+    not every article published since (nor all of its section and region)."""
+    region, _ = grow_archive(40)
+    article = Article.objects.published().order_by("publish_at")[20]
+
+    def parts():
+        assert len(article.sidebar_links()) == 5
+        assert all(article.neighbours())
+
+    parts()  # connections and statements warm
+    before = steps_of(parts)
+    newer = Article.objects.bulk_create(
+        Article(
+            headline=f"Newer story {i}",
+            slug=f"newer-{i}",
+            section=section,
+            primary_region=region,
+            status=Article.Status.PUBLISHED,
+            publish_at=article.publish_at + timedelta(minutes=i + 1),
+        )
+        for i in range(400)
+    )
+    TaggedRegion.objects.bulk_create(TaggedRegion(content_object=a, tag=region) for a in newer)
+    after = steps_of(parts)
+    assert after <= before * 1.2 + 2, (before, after)
 
 
 on_postgresql = pytest.mark.skipif(
