@@ -226,3 +226,26 @@ def test_postgresql_quotes_are_matched_through_their_index(make_article):
     )
     sql, params = quoted.query.sql_with_params()
     assert "quote_search_idx" in plan_of(sql, params)
+
+
+@on_sqlite
+def test_sitemaps_find_regions_and_authors_without_articles_by_index(
+    client, grow_archive, make_region, make_author
+):
+    """A region or author with no published article is found out from its own (no) rows,
+    not by reading every published article in search of one of theirs."""
+    grow_archive(50)
+    make_region("Unvisited")
+    make_author("Never published")
+    urls = ["/sitemap.xml", "/sitemap-regions.xml", "/sitemap-authors.xml"]
+
+    def steps(url: str) -> int:
+        with override_settings(PAGE_CACHE_SECONDS=0):
+            return steps_of(lambda: client.get(url))
+
+    for url in urls:  # the site's navigation is cached after the first page
+        steps(url)
+    small = {url: steps(url) for url in urls}
+    grow_archive(400)
+    large = {url: steps(url) for url in urls}
+    assert {url: (small[url], large[url]) for url in urls if large[url] > small[url] + 2} == {}
