@@ -39,7 +39,7 @@ bench: $(STAMP)  ## Speed goals under load (needs wrk; PostgreSQL and Redis for 
 bench-faults: $(STAMP)  ## Faults against the real server: strange input, floods, abuse, cache/database/storage down, kill -9
 	$(PY) bench/faults.py
 
-bench-scale: $(STAMP)  ## Every page uncached on the demo and on 100,000 articles (SQLite, PostgreSQL)
+bench-scale: $(STAMP)  ## Every page uncached: demo, 2,000 and 100,000 articles (SQLite, PostgreSQL)
 	$(PY) bench/run.py --scale
 
 bench-newsletters: $(STAMP)  ## One edition to 100,000 subscribers through db_worker and a local SMTP sink, and again with the worker killed halfway

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import reversion
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Q
@@ -331,6 +332,12 @@ class ArticleQuerySet(models.QuerySet):
         return {listing: cards[pk] for pk, listing in found if pk in cards}
 
 
+class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
+    def get_queryset(self):
+        # The search document is the database's own, read by search queries only.
+        return super().get_queryset().defer("search_document")
+
+
 # Every save through the admin keeps a revision of the article with its inline rows and
 # regions, so an earlier version can be restored whole (see ArticleAdmin).
 @reversion.register(
@@ -340,8 +347,9 @@ class ArticleQuerySet(models.QuerySet):
         *("related_links", "corrections", "taggedregion_set"),
     ],
     # Which article leads the home page is today's choice, not part of an article's past:
-    # restoring a version keeps the row's current lead fields (see ArticleAdmin).
-    exclude=["is_lead", "lead_until"],
+    # restoring a version keeps the row's current lead fields (see ArticleAdmin). The search
+    # document is the database's own, derived from the rest.
+    exclude=["is_lead", "lead_until", "search_document"],
 )
 class Article(models.Model):
     class Status(models.TextChoices):
@@ -372,6 +380,10 @@ class Article(models.Model):
     # The words of the body's text blocks, kept by ``refresh_body_text`` after its blocks
     # are saved: what search indexes (the body itself is the blocks, see ``blocks()``).
     body_text = models.TextField(blank=True, editable=False)
+    # On PostgreSQL, the weighted search document of headline, kicker, standfirst and
+    # ``body_text``, kept by a trigger (migration 0013) and GIN-indexed: search matches and
+    # ranks from it without parsing any text again. Never written by Python; empty elsewhere.
+    search_document = SearchVectorField(null=True, editable=False)
     kind = models.CharField("type", max_length=10, choices=Kind, default=Kind.NEWS)
     section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="articles")
     regions = TaggableManager(
@@ -448,7 +460,7 @@ class Article(models.Model):
     # so a form opened at an older number cannot overwrite what was saved since.
     version = models.PositiveIntegerField(default=1, editable=False)
 
-    objects = ArticleQuerySet.as_manager()
+    objects = ArticleManager()
 
     class Meta:
         ordering = ["-publish_at", "-pk"]
@@ -658,26 +670,50 @@ class Article(models.Model):
         chosen = [link for link in self.related_links.all() if link.is_visible]
         if chosen:
             return chosen
-        # One query: same primary region first, then the rest of the section, newest first.
-        same_region = TaggedRegion.objects.filter(
-            content_object=OuterRef("pk"), tag=self.primary_region_id
-        )
-        return list(
+        # Same primary region first, then the rest of the section, newest first: two small
+        # queries, each a walk down an index from the newest article, where one query
+        # ordering both together would read and sort every article of both.
+        cards = (
             Article.objects.published()
             .exclude(pk=self.pk)
-            .annotate(same_region=Exists(same_region))
-            .filter(Q(same_region=True) | Q(section=self.section_id))
             .select_related("primary_region")
-            .order_by("-same_region", "-publish_at", "-pk")[:limit]
+            .defer("body_text")  # links, not bodies
+            .order_by("-publish_at", "-pk")
         )
+        found = []
+        if self.primary_region_id:
+            found = list(cards.filter(regions=self.primary_region_id)[:limit])
+        if len(found) < limit:  # then every article of the region is in ``found``
+            rest = cards.filter(section=self.section_id).exclude(pk__in=[a.pk for a in found])
+            found += rest[: limit - len(found)]
+        return found
 
     def neighbours(self) -> tuple["Article | None", "Article | None"]:
-        """The published articles just before and after this one."""
-        published = Article.objects.published().select_related("primary_region")
-        earlier = Q(publish_at__lt=self.publish_at) | Q(publish_at=self.publish_at, pk__lt=self.pk)
-        later = Q(publish_at__gt=self.publish_at) | Q(publish_at=self.publish_at, pk__gt=self.pk)
-        previous = published.filter(earlier).order_by("-publish_at", "-pk").first()
-        following = published.filter(later).order_by("publish_at", "pk").first()
+        """The published articles just before and after this one (by time, then number).
+
+        Each is a step or two along ``article_published_idx`` from this article's place.
+        The earlier one is looked for without ``published()``'s "publish time has come"
+        (this article's has, so theirs has too): given both, SQLite would walk the index
+        from the newest article down to this one.
+        """
+        cards = (
+            Article.objects.filter(status=Article.Status.PUBLISHED)
+            .select_related("primary_region")
+            .defer("body_text")
+        )
+        at, pk = self.publish_at, self.pk
+        previous = (
+            cards.filter(publish_at__lte=at)
+            .exclude(publish_at=at, pk__gte=pk)
+            .order_by("-publish_at", "-pk")
+            .first()
+        )
+        following = (
+            cards.filter(publish_at__gte=at, publish_at__lte=timezone.now())
+            .exclude(publish_at=at, pk__lte=pk)
+            .order_by("publish_at", "pk")
+            .first()
+        )
         return previous, following
 
 

@@ -3,8 +3,9 @@
 The body is searched through ``Article.body_text``, the words of its text blocks.
 
 On PostgreSQL this is full-text search in the configured language (``SEARCH_CONFIG``):
-a weighted document (headline and kicker > standfirst > body) matched through a GIN
-index (migrations 0005 and 0012), ranked, with matches highlighted by ``ts_headline``. Elsewhere
+a weighted document (headline and kicker > standfirst > body), stored by the database in
+``Article.search_document`` (migration 0013), matched through its GIN index and ranked from
+it, with the matches of one page of results highlighted by ``ts_headline``. Elsewhere
 (SQLite) every word of the query must appear somewhere, headline matches rank first,
 and matches are highlighted in Python. Both take the reader's text as data only: no
 query syntax can make them fail.
@@ -61,19 +62,6 @@ def highlight(articles: list[Article], query: str) -> None:
 # --- PostgreSQL ------------------------------------------------------------------------
 
 
-def document():
-    """The weighted search document; the GIN index of migration 0005 is built on it."""
-    from django.contrib.postgres.search import SearchVector
-
-    config = settings.SEARCH_CONFIG
-    return (
-        SearchVector("headline", weight="A", config=config)
-        + SearchVector("kicker", weight="A", config=config)
-        + SearchVector("standfirst", weight="B", config=config)
-        + SearchVector("body_text", weight="C", config=config)
-    )
-
-
 def _postgres_search(articles: QuerySet, query: str) -> QuerySet:
     from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 
@@ -89,11 +77,12 @@ def _postgres_search(articles: QuerySet, query: str) -> QuerySet:
         unwanted = SearchQuery(word, search_type="plain", config=config)
         articles = articles.exclude(pk__in=list(_related_matches(articles, unwanted, config)))
     marks = {"start_sel": START, "stop_sel": STOP, "config": config}
+    # Matched and ranked from the stored document (``Article.search_document``), through
+    # its GIN index: no article's text is parsed again, however many match.
     return (
-        articles.annotate(document=document())
-        .filter(Q(document=tsquery) | Q(pk__in=quoted))
+        articles.filter(Q(search_document=tsquery) | Q(pk__in=quoted))
         .annotate(
-            rank=SearchRank(F("document"), tsquery)
+            rank=SearchRank(F("search_document"), tsquery)
             + Case(When(pk__in=quoted, then=Value(0.1)), default=Value(0.0)),
             hl_headline=SearchHeadline("headline", tsquery, highlight_all=True, **marks),
             hl_standfirst=SearchHeadline("standfirst", tsquery, highlight_all=True, **marks),
@@ -112,7 +101,11 @@ def _postgres_search(articles: QuerySet, query: str) -> QuerySet:
 
 
 def _related_matches(articles: QuerySet, tsquery, config):
-    """Ids of ``articles`` with a quote (speaker, role, words) or region matching."""
+    """Ids of ``articles`` with a quote (speaker, role, words) or region matching.
+
+    Quotes are matched through their GIN index (``quote_search_idx``, migration 0013): the
+    document here must stay the one indexed there.
+    """
     from django.contrib.postgres.search import SearchVector
 
     quotes = (

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.http import RFC3986_SUBDELIMS
 from django.views.decorators.http import require_safe
 
-from .models import Article, Author, Page, Region, Section
+from .models import Article, Author, Byline, Page, Region, Section, TaggedRegion
 
 # Django's own template gives dates only; a newsroom's updates need the time of day.
 TEMPLATE = "sitemaps/sitemap.xml"
@@ -35,6 +35,10 @@ URLSET_START = (
     '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
 )
 URLSET_END = "</urlset>\n"
+
+
+# Regions and authors: their link to articles (model, its field for them, for the article).
+LINKS = {Region: (TaggedRegion, "tag", "content_object"), Author: (Byline, "author", "article")}
 
 
 class ListingSitemap(Sitemap):
@@ -56,7 +60,12 @@ class ListingSitemap(Sitemap):
             mine = Article.objects.published().filter(section=OuterRef("pk"))
             newest = mine.order_by("-publish_at").values("publish_at")[:1]
             return self.model.objects.annotate(latest=Subquery(newest))
-        mine = Article.objects.published().filter(**{self.model.articles_lookup: OuterRef("pk")})
+        # Through the listing's own rows of the link table, each article by its key: walking
+        # the published articles until one is theirs would read the whole archive for a
+        # region or author with none.
+        link, listing, article = LINKS[self.model]
+        live = Article.objects.published().filter(pk=OuterRef(f"{article}_id"))
+        mine = link.objects.filter(**{listing: OuterRef("pk")}).filter(Exists(live))
         return self.model.objects.filter(Exists(mine))
 
     def lastmod(self, listing):

@@ -35,6 +35,8 @@ def article_page_queryset():
 
 
 BYLINES = Prefetch("bylines", queryset=Byline.objects.select_related("author"))
+# Linked articles show as links: their headlines and kickers, not their bodies.
+LINKED = ("target__body_text", "target__search_document")
 PARTS = [
     BYLINES,
     "regions",
@@ -43,9 +45,13 @@ PARTS = [
     "embeds",
     "corrections",
     Prefetch("body_photos", queryset=BodyPhoto.objects.select_related("photo")),
-    Prefetch("read_mores", queryset=ReadMore.objects.select_related("target__primary_region")),
     Prefetch(
-        "related_links", queryset=RelatedLink.objects.select_related("target__primary_region")
+        "read_mores",
+        queryset=ReadMore.objects.select_related("target__primary_region").defer(*LINKED),
+    ),
+    Prefetch(
+        "related_links",
+        queryset=RelatedLink.objects.select_related("target__primary_region").defer(*LINKED),
     ),
 ]
 

@@ -467,46 +467,121 @@ def table(kind: str, rows, goals) -> str:
 
 
 SCALE_ARTICLES = int(os.environ.get("BENCH_SCALE_ARTICLES", "100000"))
+# The demo's lists hold a few cards each, its search reads 34 stories and its sitemap file
+# 34 addresses, where a large archive's hold 20 cards, a whole SEARCH_WINDOW and 1,000.
+# So the large archive is held to a site just large enough that every page measured is
+# full; the demo is shown beside them.
+FULL_ARTICLES = int(os.environ.get("BENCH_FULL_ARTICLES", "2000"))
+SCALE_REPEAT = int(os.environ.get("BENCH_REPEAT", "15"))
 SCALE_RATIO, SCALE_MS = 1.5, 50
 
 
-def scale_site(kind: str, articles: int, workdir: Path) -> dict:
-    """Build a site of ``articles`` and time its pages uncached (bench/scale.py)."""
-    env = setup_env(kind, workdir, database=f"newsroom_scale_{articles}")
-    env["BENCH_ARTICLES"] = str(articles)
-    env["CACHE_URL"] = "locmemcache://scale"  # pages are rendered afresh anyway
-    done = subprocess.run(
-        [PYTHON, "bench/scale.py"], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    if done.returncode:
-        raise SystemExit(f"bench/scale.py failed ({kind}, {articles} articles):\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+class ScaleSite:
+    """A site of ``articles`` built by bench/scale.py, then timed page by page on demand."""
+
+    def __init__(self, kind: str, articles: int, workdir: Path):
+        # Pages are rendered afresh anyway: a local-memory cache, no shared Redis emptied.
+        database = f"{os.environ.get('BENCH_DATABASE', 'newsroom_scale')}_{articles}"
+        self.env = setup_env(kind, workdir, database=database, cache="locmemcache://scale")
+        self.env["BENCH_ARTICLES"] = str(articles)
+        self.env["CACHE_URL"] = "locmemcache://scale"
+        self.errors = workdir / f"serve-{articles}.log"
+        self.process = None
+        done = subprocess.run(
+            [PYTHON, "bench/scale.py", "build"], cwd=ROOT, env=self.env, capture_output=True,
+            text=True,
+        )  # fmt: skip
+        if done.returncode:
+            raise SystemExit(f"bench/scale.py failed ({kind}, {articles} articles):\n{done.stderr}")
+        self.built = json.loads(done.stdout.strip().splitlines()[-1])
+
+    def start(self) -> None:
+        with self.errors.open("w") as errors:
+            self.process = subprocess.Popen(
+                [PYTHON, "bench/scale.py", "serve"], cwd=ROOT, env=self.env, text=True,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
+            )  # fmt: skip
+        self.pages = json.loads(self._answer("start"))
+
+    def time(self, page: str) -> float:
+        self.process.stdin.write(page + "\n")
+        self.process.stdin.flush()
+        return float(self._answer(page))
+
+    def _answer(self, asked: str) -> str:
+        line = self.process.stdout.readline()
+        if not line:
+            raise SystemExit(f"bench/scale.py serve stopped ({asked}):\n{self.errors.read_text()}")
+        return line
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.stdin.close()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def time_sites(sites: dict[str, ScaleSite]) -> dict[str, dict[str, float]]:
+    """Median uncached time of every page on every site, in ms; the sites take turns at
+    each page, so that a change in the machine's load falls on all of them alike."""
+    for site in sites.values():
+        site.start()
+    times = {label: {} for label in sites}
+    for page in next(iter(sites.values())).pages:
+        samples = {label: [] for label in sites}
+        for _ in range(SCALE_REPEAT):
+            for label, site in sites.items():
+                samples[label].append(site.time(page))
+        for label, taken in samples.items():
+            times[label][page] = statistics.median(taken)
+    return times
 
 
 def run_scale(kind: str) -> tuple[str, bool]:
-    """The scale table of one database: each page on the demo and on a large archive."""
+    """The scale table of one database: each page on the demo, on a site whose pages are
+    all full, and on a large archive."""
     workdir = Path(tempfile.mkdtemp(prefix="newsroom-scale-"))
+    sizes = {
+        "demo": int(os.environ.get("BENCH_ARTICLES", "34")),
+        "full": FULL_ARTICLES,
+        "large": SCALE_ARTICLES,
+    }
+    sites = {}
     try:
-        demo = scale_site(kind, int(os.environ.get("BENCH_ARTICLES", "34")), workdir)
-        large = scale_site(kind, SCALE_ARTICLES, workdir)
+        for label, articles in sizes.items():
+            sites[label] = ScaleSite(kind, articles, workdir)
+        times = time_sites(sites)
     finally:
+        for site in sites.values():
+            site.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+    count = {label: site.built["articles"] for label, site in sites.items()}
     lines = [
         f"Newsroom scale — {kind} — {time.strftime('%Y-%m-%d %H:%M')} — load average "
         + " ".join(f"{n:.2f}" for n in os.getloadavg()),
-        f"built {large['articles']} articles in {large['build_seconds']:.0f} s",
+        f"built {count['large']} articles in {sites['large'].built['build_seconds']:.0f} s; "
+        f"sites timed in turn, page by page, median of {SCALE_REPEAT}",
         "",
-        f"{'page (uncached, median ms)':30} {demo['articles']:>8} {large['articles']:>9}"
-        f" {'ratio':>7}",
+        f"{'page (uncached, median ms)':28} {count['demo']:>7} {count['full']:>7}"
+        f" {count['large']:>8} {'×full':>7} {'×demo':>7}",
     ]
     goals = []
-    for page, before in demo["pages"].items():
-        after = large["pages"][page]
-        ratio = after / before
-        lines.append(f"{page:30} {before:8.1f} {after:9.1f} {ratio:6.2f}×")
-        ok = ratio <= SCALE_RATIO and after <= SCALE_MS
-        goals.append((page, ok, f"{after:.1f} ms, {ratio:.2f}× the demo"))
-    lines += ["", f"goals: every page within {SCALE_RATIO}× its demo time, none over {SCALE_MS} ms"]
+    for page, demo in times["demo"].items():
+        full, large = times["full"][page], times["large"][page]
+        lines.append(
+            f"{page:28} {demo:7.1f} {full:7.1f} {large:8.1f} {large / full:6.2f}×"
+            f" {large / demo:6.2f}×"
+        )
+        ok = large / full <= SCALE_RATIO and large <= SCALE_MS
+        goals.append((page, ok, f"{large:.1f} ms, {large / full:.2f}× the full small site"))
+    lines += [
+        "",
+        f"goals: every page within {SCALE_RATIO}× its time on {count['full']} articles "
+        f"(every page full), none over {SCALE_MS} ms",
+    ]
     lines += [f"  {'PASS' if ok else 'FAIL'}  {name}: {figure}" for name, ok, figure in goals]
     return "\n".join(lines), all(ok for _name, ok, _figure in goals)
 

@@ -1,12 +1,15 @@
-"""Build a site of BENCH_ARTICLES articles and time every public page uncached, in process.
+"""One site of BENCH_ARTICLES articles for ``bench/run.py --scale``, in process.
 
-Run by ``bench/run.py --scale`` with the benchmark's environment; prints one JSON line
-mapping each page to its median uncached time in milliseconds.
+    python bench/scale.py build   # migrate and load it; prints {"articles", "build_seconds"}
+    python bench/scale.py serve   # prints its pages as JSON, then times one uncached
+                                  # rendering of each page named on stdin, in ms, per line
+
+``serve`` lets run.py interleave the sites page by page, so that a machine's changing
+load falls on all of them alike.
 """
 
 import json
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -18,7 +21,6 @@ import django
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
@@ -26,29 +28,20 @@ from django.test import Client, override_settings  # noqa: E402
 from articles import sitemaps  # noqa: E402
 from articles.models import Article  # noqa: E402
 
-REPEAT = int(os.environ.get("BENCH_REPEAT", "15"))
-
 
 def pages() -> dict[str, str]:
     """Every kind of public page, picked from the seeded site; lists at their deepest page."""
     reference = Article.objects.get(slug__startswith="vice-president-says")
     section = reference.section.get_absolute_url()
     author = reference.bylines.first().author
-    per_page, most = settings.ARTICLES_PER_PAGE, settings.LISTING_MAX_PAGES
-
-    def deepest(articles) -> int:
-        return max(1, min(most, -(-articles[: most * per_page].count() // per_page)))
-
-    published = Article.objects.published()
-    in_section = deepest(published.listed_under(reference.section))
     highest = Article.objects.order_by("-pk").values_list("pk", flat=True).first()
     newest_file = -(-highest // sitemaps.ARTICLES_PER_FILE)
     return {
         "home": "/",
-        "home, deepest page": f"/?page={deepest(published)}",
+        "home, deepest page": "/?page=last",
         "article": reference.get_absolute_url(),
         "section": section,
-        "section, deepest page": f"{section}?page={in_section}",
+        "section, deepest page": f"{section}?page=last",
         "region": reference.primary_region.get_absolute_url(),
         "author": author.get_absolute_url(),
         "RSS feed": "/rss/",
@@ -64,20 +57,7 @@ def pages() -> dict[str, str]:
     }
 
 
-def uncached_ms(client: Client, url: str) -> float:
-    """Median time to render a page afresh (no page cache), in milliseconds."""
-    times = []
-    with override_settings(PAGE_CACHE_SECONDS=0):
-        client.get(url)  # templates and connections warm, as in a running server
-        for _ in range(REPEAT):
-            started = time.perf_counter()
-            response = client.get(url)
-            times.append(time.perf_counter() - started)
-            assert response.status_code == 200, (url, response.status_code)
-    return statistics.median(times) * 1000
-
-
-def main() -> None:
+def build() -> None:
     articles = int(os.environ.get("BENCH_ARTICLES", "34"))
     quiet = open(os.devnull, "w")  # noqa: SIM115
     call_command("migrate", verbosity=0)
@@ -90,11 +70,25 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
     call_command("collectstatic", interactive=False, verbosity=0)
+    print(json.dumps({"articles": Article.objects.count(), "build_seconds": built}))
+
+
+def serve() -> None:
+    """Time one fresh rendering (no page cache) of each page asked for, in milliseconds."""
     client = Client()
-    timings = {name: uncached_ms(client, url) for name, url in pages().items()}
-    count = Article.objects.count()
-    print(json.dumps({"articles": count, "build_seconds": built, "pages": timings}))
+    urls = pages()
+    with override_settings(PAGE_CACHE_SECONDS=0):
+        for url in urls.values():  # templates and connections warm, as in a running server
+            assert client.get(url).status_code == 200, url
+        print(json.dumps(urls), flush=True)
+        for line in sys.stdin:
+            url = urls[line.strip()]
+            started = time.perf_counter()
+            response = client.get(url)
+            elapsed = time.perf_counter() - started
+            assert response.status_code == 200, (url, response.status_code)
+            print(f"{elapsed * 1000:.3f}", flush=True)
 
 
 if __name__ == "__main__":
-    main()
+    {"build": build, "serve": serve}[sys.argv[1]]()

@@ -11,7 +11,8 @@
 # - Tracking parameters are stripped before the lookup: the same list as the app's
 #   newsroom.pagecache.query.TRACKING_PARAMETERS (a test keeps the two in step).
 # - While the app is up, a reader gets a stale copy only within the page's own
-#   stale-while-revalidate; while it is down (probe), any copy up to a day old.
+#   stale-while-revalidate; while it is down (probe), any copy within its stale-if-error
+#   (a day, unless its signed media links expire sooner).
 # - Browsers see the app's short max-age; s-maxage is for this cache alone.
 vcl 4.1;
 
@@ -95,9 +96,11 @@ sub vcl_backend_response {
         return (deliver);
     }
     # Varnish read the page's stale-while-revalidate into beresp.grace: that is how stale
-    # a copy may be served while the app is up (vcl_hit). A day while it is down.
+    # a copy may be served while the app is up (vcl_hit). While it is down, as long as the
+    # page's stale-if-error allows: a day, less when its signed media links expire sooner.
     set beresp.http.X-Healthy-Grace = beresp.grace;
-    set beresp.grace = 24h;
+    set beresp.grace = std.duration(
+        regsub(beresp.http.Cache-Control, "^.*stale-if-error=([0-9]+).*$", "\1s"), 24h);
     return (deliver);
 }
 

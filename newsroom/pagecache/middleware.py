@@ -35,6 +35,7 @@ UNCACHEABLE_PREFIXES = (
 )
 # Pages at least this long are also stored gzipped, once, when they are first made.
 GZIP_MIN_BYTES = 1024
+LINK_MARGIN_SECONDS = 60
 _ACCEPTS_GZIP = re.compile(r"\bgzip\b(?!\s*;\s*q=0(?:\.0+)?\s*(?:,|$))")
 # Request cookies that make a page personal: it is then neither served from nor stored
 # in the shared cache.
@@ -68,22 +69,38 @@ class _LocalCopies:
 _local = _LocalCopies()
 
 
-def public_cache_control(until: float | None = None) -> str:
+def public_cache_control(until: float | None = None, links_until: float | None = None) -> str:
     """Browsers keep a page briefly; an edge cache we purge keeps it long.
 
     Neither keeps it, nor serves it while revalidating, past ``until``: the next scheduled
-    change (an article going live), which no purge announces.
+    change (an article going live), which no purge announces. Nor past ``links_until``,
+    when the signed media links it was rendered with expire: not even while the site is
+    down (stale-if-error), as a page of broken images is no page to serve.
     """
-    browser, stale = settings.PAGE_CACHE_MAX_AGE, settings.PAGE_CACHE_STALE_SECONDS
+    browser, stale, error = settings.PAGE_CACHE_MAX_AGE, settings.PAGE_CACHE_STALE_SECONDS, 86400
     shared = settings.EDGE_CACHE_SECONDS if settings.EDGE_CACHE else browser
-    if until is not None:
-        left = max(0, int(until - time.time()))
+    ends = [end for end in (until, links_until) if end is not None]
+    if ends:
+        left = max(0, int(min(ends) - time.time()))
         stale = min(stale, left)
         browser, shared = min(browser, left - stale), min(shared, left - stale)
+    if links_until is not None:
+        error = min(error, max(0, int(links_until - time.time())))
     return (
         f"public, max-age={browser}, s-maxage={shared}, "
-        f"stale-while-revalidate={stale}, stale-if-error=86400"
+        f"stale-while-revalidate={stale}, stale-if-error={error}"
     )
+
+
+def links_expire(entry: dict) -> float | None:
+    """When the signed media links of a stored page stop working (``MEDIA_SIGNED_URLS``).
+
+    They were signed while the page was made, just before it was stored; a minute's margin
+    covers the making and clocks a little apart.
+    """
+    if not getattr(settings, "MEDIA_SIGNED_URLS", False):
+        return None
+    return entry["modified"] + settings.MEDIA_SIGNED_URL_SECONDS - LINK_MARGIN_SECONDS
 
 
 def _shared_request(request) -> bool:
@@ -144,7 +161,7 @@ def _respond(request, entry: dict, hit: str, state: dict):
     response["ETag"] = etag
     response["X-Page-Cache"] = hit
     if entry["public"]:
-        response["Cache-Control"] = public_cache_control(state["until"])
+        response["Cache-Control"] = public_cache_control(state["until"], links_expire(entry))
     for name, value in edge.key_headers({*entry["keys"], keys.SITE}).items():
         response[name] = value
     return response

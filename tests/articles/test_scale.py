@@ -1,12 +1,14 @@
 """Costs that do not grow with the archive: 50 articles cost what 300 do."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from articles import sitemaps
-from articles.models import Article
+from articles.models import Article, TaggedRegion
 from tests.helpers.html import find, parse, text_of
 from tests.helpers.queries import count_queries, sqlite_steps
 
@@ -66,6 +68,15 @@ def test_listings_and_feeds_do_not_read_article_bodies(client, grow_archive, sec
             response = client.get(url)
         assert b"Archived story" in response.content, url  # the cards are there
         assert not [q for q in queries if '"articles_article"."body_text"' in q["sql"]], url
+        assert not [q for q in queries if "search_document" in q["sql"]], url
+
+
+def test_article_page_does_not_read_the_search_document(client, make_article):
+    article = make_article("A story with its own page")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(article.get_absolute_url())
+    assert b"A story with its own page" in response.content
+    assert not [q for q in queries if "search_document" in q["sql"]]
 
 
 @override_settings(LISTING_MAX_PAGES=2)
@@ -117,8 +128,69 @@ def test_public_pages_do_no_more_database_work_with_a_larger_archive(
     assert grown == {}
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's GIN index")
-def test_postgresql_search_page_finds_matches_through_the_gin_index(
+def steps_of(work) -> int:
+    """SQLite's VM steps (in hundreds) for ``work()``: they count the rows it reads."""
+    steps = 0
+
+    def count() -> int:
+        nonlocal steps
+        steps += 1
+        return 0  # go on
+
+    connection.ensure_connection()
+    connection.connection.set_progress_handler(count, 100)
+    try:
+        work()
+    finally:
+        connection.connection.set_progress_handler(None, 100)
+    return steps
+
+
+@on_sqlite
+def test_an_articles_sidebar_and_neighbours_cost_the_same_however_many_came_after_it(
+    grow_archive, section
+):
+    """The parts of an article page read a few rows by index from the article's place,
+    not every article published since (nor all of its section and region)."""
+    region, _ = grow_archive(40)
+    article = Article.objects.published().order_by("publish_at")[20]
+
+    def parts():
+        assert len(article.sidebar_links()) == 5
+        assert all(article.neighbours())
+
+    parts()  # connections and statements warm
+    before = steps_of(parts)
+    newer = Article.objects.bulk_create(
+        Article(
+            headline=f"Newer story {i}",
+            slug=f"newer-{i}",
+            section=section,
+            primary_region=region,
+            status=Article.Status.PUBLISHED,
+            publish_at=article.publish_at + timedelta(minutes=i + 1),
+        )
+        for i in range(400)
+    )
+    TaggedRegion.objects.bulk_create(TaggedRegion(content_object=a, tag=region) for a in newer)
+    after = steps_of(parts)
+    assert after <= before * 1.2 + 2, (before, after)
+
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL's stored search document"
+)
+
+
+def plan_of(sql: str, params=()) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # as on a table of thousands
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@on_postgresql
+def test_postgresql_search_matches_and_ranks_from_the_stored_document(
     client, grow_archive, make_article
 ):
     grow_archive(300)
@@ -131,9 +203,57 @@ def test_postgresql_search_page_finds_matches_through_the_gin_index(
     # The count and the page of results (quotes and regions are looked up before them).
     matching = [q["sql"] for q in queries if "@@" in q["sql"] and q["sql"].startswith("SELECT")]
     assert len(matching) == 2
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")  # as on a table of thousands
-        for sql in matching:
-            cursor.execute("EXPLAIN " + sql)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-            assert "article_search_idx" in plan, plan
+    for sql in matching:
+        assert "article_search_idx" in plan_of(sql)
+        assert "to_tsvector" not in sql  # nor is any article's text parsed again to rank it
+
+
+@on_postgresql
+def test_postgresql_search_document_follows_every_edit(make_article):
+    from articles import search
+
+    article = make_article("Quiet morning", body="<p>Nothing to report.</p>")
+    published = Article.objects.published()
+    assert not search.search(published, "thunder").exists()
+    article.headline = "Thunder at dawn"
+    article.save()
+    assert list(search.search(published, "thunder")) == [article]
+    Article.objects.filter(pk=article.pk).update(body_text="Hailstones in the valley.")
+    assert list(search.search(published, "hailstones")) == [article]
+
+
+@on_postgresql
+def test_postgresql_quotes_are_matched_through_their_index(make_article):
+    from django.contrib.postgres.search import SearchQuery
+
+    from articles import search
+
+    make_article("Quoted")
+    quoted = search._related_matches(
+        Article.objects.published(), SearchQuery("budget", config="english"), "english"
+    )
+    sql, params = quoted.query.sql_with_params()
+    assert "quote_search_idx" in plan_of(sql, params)
+
+
+@on_sqlite
+def test_sitemaps_find_regions_and_authors_without_articles_by_index(
+    client, grow_archive, make_region, make_author
+):
+    """A region or author with no published article is found out from its own (no) rows,
+    not by reading every published article in search of one of theirs."""
+    grow_archive(50)
+    make_region("Unvisited")
+    make_author("Never published")
+    urls = ["/sitemap.xml", "/sitemap-regions.xml", "/sitemap-authors.xml"]
+
+    def steps(url: str) -> int:
+        with override_settings(PAGE_CACHE_SECONDS=0):
+            return steps_of(lambda: client.get(url))
+
+    for url in urls:  # the site's navigation is cached after the first page
+        steps(url)
+    small = {url: steps(url) for url in urls}
+    grow_archive(400)
+    large = {url: steps(url) for url in urls}
+    assert {url: (small[url], large[url]) for url in urls if large[url] > small[url] + 2} == {}

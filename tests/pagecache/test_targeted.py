@@ -131,3 +131,36 @@ def test_an_article_moved_to_another_section_shifts_the_old_sections_later_pages
     assert reader.get(second_page).status_code == 404  # it moved up to page 1
     first_page = reader.get(story.section.get_absolute_url())
     assert "Harbour wall to be rebuilt" in first_page.content.decode()
+
+
+def cache_control(response) -> dict[str, int]:
+    parts = (part.strip().partition("=") for part in response["Cache-Control"].split(","))
+    return {name: int(value) for name, _, value in parts if value}
+
+
+def test_no_cache_keeps_a_page_past_its_signed_media_links(
+    client, settings, make_article, time_machine
+):
+    """Pages link to a private bucket with signatures valid two hours, less than the edge
+    would keep a page: the edge, browsers and the site-down fallback all stop in time."""
+    settings.EDGE_CACHE = "varnish://127.0.0.1:9"
+    settings.MEDIA_SIGNED_URLS, settings.MEDIA_SIGNED_URL_SECONDS = True, 7200
+    story = make_article("Pictured")
+    time_machine.move_to(timezone.now(), tick=False)
+    first = client.get(story.get_absolute_url())
+    control = cache_control(first)
+    assert 0 < control["s-maxage"] + control["stale-while-revalidate"] <= 7200 - 60
+    assert control["max-age"] == settings.PAGE_CACHE_MAX_AGE
+    assert 0 < control["stale-if-error"] <= 7200
+    # The same stored page, served again 50 minutes later: 70 minutes of links are left.
+    time_machine.shift(3000)
+    later = client.get(story.get_absolute_url())
+    assert later["X-Page-Cache"].startswith("hit") and later.content == first.content
+    control = cache_control(later)
+    assert control["s-maxage"] + control["stale-while-revalidate"] <= 4200 - 60
+    assert control["stale-if-error"] <= 4200
+    # Unsigned links never expire: the edge keeps pages as long as it is told.
+    settings.MEDIA_SIGNED_URLS = False
+    control = cache_control(client.get(story.get_absolute_url()))
+    assert control["s-maxage"] == settings.EDGE_CACHE_SECONDS
+    assert control["stale-if-error"] == 86400
