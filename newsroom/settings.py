@@ -4,6 +4,7 @@ Defaults are safe for a laptop; production sets DATABASE_URL, CACHE_URL, EMAIL_U
 SECRET_KEY and ALLOWED_HOSTS. See README.md for the full list.
 """
 
+import secrets
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -201,6 +202,17 @@ EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="newsroom@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The mail provider's bounce and complaint webhooks (/newsletters/webhooks/<provider>/
+# tracking/, django-anymail): ANYMAIL_WEBHOOK_SECRET is the "user:password" the provider
+# is given for basic auth; providers that sign their posts need their key as well
+# (MAILGUN_WEBHOOK_SIGNING_KEY, …). Unset, the secret is a random one nobody knows, so
+# every report is refused rather than any stranger's believed.
+ANYMAIL = {
+    "WEBHOOK_SECRET": env("ANYMAIL_WEBHOOK_SECRET", default="")
+    or f"{secrets.token_urlsafe(16)}:{secrets.token_urlsafe(32)}",
+}
+if env("MAILGUN_WEBHOOK_SIGNING_KEY", default=""):  # never empty: anyone can sign with ""
+    ANYMAIL["MAILGUN_WEBHOOK_SIGNING_KEY"] = env("MAILGUN_WEBHOOK_SIGNING_KEY")
 
 # --- Auth -------------------------------------------------------------------------------
 # Sessions are read from the cache (Redis in production) and written through to the
@@ -465,7 +477,7 @@ COMMENTS_IP_RETENTION_DAYS = env.int("COMMENTS_IP_RETENTION_DAYS", default=90)
 # Where a reader's data lives, each module with export(address) and erase(address, *,
 # comments): the reader data page gathers from all, and erases in reverse order (so a
 # module listed after another can erase what refers to the other's rows first).
-READER_DATA_SOURCES = ["comments.privacy"]
+READER_DATA_SOURCES = ["comments.privacy", "newsroom.newsletters.privacy"]
 # Confirmation mails (the only mail to unproven addresses) per hour, per mailbox (however
 # the address is spelt: case, +tags, Gmail's dots) and per client address.
 CONFIRMATION_MAILS_PER_MAILBOX_PER_HOUR = env.int(

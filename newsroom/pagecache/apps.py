@@ -7,11 +7,12 @@ class PageCacheConfig(AppConfig):
     verbose_name = "Page cache"
 
     def ready(self):
-        from django.db.models.signals import pre_save
+        from django.db.models.signals import post_delete, post_save, pre_save
 
         from articles.models import Article
         from articles.signals import content_changed
         from comments.signals import discussion_changed
+        from newsroom.newsletters.models import Edition, Newsletter
 
         from . import keys, versions
 
@@ -21,3 +22,12 @@ class PageCacheConfig(AppConfig):
         # The domain apps announce their changes; the cache decides what they invalidate.
         content_changed.connect(versions.content_changed, dispatch_uid="pagecache-content")
         discussion_changed.connect(versions.discussion_changed, dispatch_uid="pagecache-discussion")
+
+        # The sign-up forms list the newsletters; the archive lists the sent editions.
+        for signal in (post_save, post_delete):
+            for model in (Newsletter, Edition):
+                signal.connect(
+                    versions.newsletters_changed,
+                    sender=model,
+                    dispatch_uid=f"pagecache-{model._meta.model_name}-{signal}",
+                )
