@@ -25,9 +25,16 @@ SUPPRESSING = {
 }
 
 
+# Anymail reports these as "bounced" too, though the mailbox may take mail tomorrow.
+SOFT_BOUNCES = {"SoftBounce"}  # Postmark's Type
+
+
 def tracking_event(sender, event, esp_name, **kwargs) -> None:
     """Receiver of anymail's ``tracking`` signal."""
     reason = SUPPRESSING.get(event.event_type)
+    esp_event = event.esp_event if isinstance(event.esp_event, dict) else {}
+    if esp_event.get("Type") in SOFT_BOUNCES:
+        return
     address = (event.recipient or "").strip().lower()
     if reason is None or not address or "@" not in address:
         return
