@@ -259,8 +259,9 @@ def test_article_page_queries_do_not_grow_with_its_parts(
     before = count_queries(client, url)
     grow(reference_article, make_region, make_author, make_photo, make_article, 8)
     after = count_queries(client, url)
-    # The body is one table per kind of block (text, quote, photo, READ MORE, embed).
-    assert after == before <= 14
+    # The body is one table per kind of block (text, quote, photo, READ MORE, embed); one
+    # more for the newsletters the sign-up box offers.
+    assert after == before <= 15
 
 
 def test_listing_queries_do_not_grow_with_articles(client, make_article, make_region,
