@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
-from comments import notifications, readers
+from comments import limits, notifications, readers
 from comments.models import ReaderLink
 
 from .models import Newsletter, NewsletterSubscription
@@ -38,11 +38,25 @@ def listed():
     return Newsletter.objects.filter(listed=True)
 
 
+def too_many(request) -> bool:
+    """Has this client asked for more sign-ups this hour than the confirmation mails it
+    may cause (twice over, for readers who sign up for one list, then another)? Counted
+    before anything is stored, so a script cannot fill the tables with made-up readers."""
+    ip = readers.client_ip(request)
+    if not ip:
+        return False
+    key = f"newsletters:signup:ip:{ip}:{int(timezone.now().timestamp() // 3600)}"
+    return limits.hit(key, 3600) > 2 * settings.CONFIRMATION_MAILS_PER_IP_PER_HOUR
+
+
 def sign_up(request, email: str, newsletters) -> str:
     """Record ``email``'s wish for ``newsletters``; returns SUBSCRIBED, INBOX or LATER."""
+    proven = readers.proves(request, email)
+    if not proven and too_many(request):
+        return LATER
     reader = readers.reader_for(email)
     now = timezone.now()
-    if readers.proves(request, email):
+    if proven:
         for newsletter in newsletters:
             NewsletterSubscription.objects.update_or_create(
                 newsletter=newsletter, reader=reader, defaults={"confirmed_at": now}

@@ -190,3 +190,20 @@ def test_a_comment_without_the_tick_signs_up_nobody(newsletters, make_article, p
     response = post_comment(article, email="commenter@example.org")
     assert response.status_code == 303 and "mail=" not in response["Location"]
     assert not NewsletterSubscription.objects.exists() and mail.outbox == []
+
+
+def test_a_client_over_its_hourly_signups_stores_nothing_more(settings, newsletters):
+    settings.CONFIRMATION_MAILS_PER_IP_PER_HOUR = 1
+    for n in range(3):
+        sign_up(Client(), f"script{n}@example.org", "daily", ip="192.0.2.50")
+    refused = sign_up(Client(), "script9@example.org", "daily", ip="192.0.2.50")
+    assert "Too many sign-ups" in refused.content.decode()
+    assert NewsletterSubscription.objects.count() == 2
+    assert not Reader.objects.filter(email="script9@example.org").exists()
+
+
+def test_a_newsletter_link_is_no_comment_sign_in_link(client, newsletters, mailed_link):
+    sign_up(client, "kinds@example.org", "daily")
+    token = urlsplit(mailed_link("kinds@example.org")).path.rstrip("/").rsplit("/", 1)[1]
+    assert client.get(f"/comments/reader/sign-in/{token}/").status_code == 404
+    assert client.get(f"/newsletters/confirm/{token}/").status_code == 200
