@@ -8,7 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from comments.models import Reader, ReaderLink
-from comments.readers import VERIFIED_COOKIE
+from comments.readers import LINK_USES, VERIFIED_COOKIE
 from newsroom.newsletters.models import NewsletterSubscription
 
 SIGNUP = "/newsletters/"
@@ -207,3 +207,30 @@ def test_a_newsletter_link_is_no_comment_sign_in_link(client, newsletters, maile
     token = urlsplit(mailed_link("kinds@example.org")).path.rstrip("/").rsplit("/", 1)[1]
     assert client.get(f"/comments/reader/sign-in/{token}/").status_code == 404
     assert client.get(f"/newsletters/confirm/{token}/").status_code == 200
+
+
+def test_a_verified_commenter_ticking_the_newsletter_is_subscribed_at_once(
+    newsletters, make_article, post_comment, proven_client
+):
+    article = make_article("Harvest report")
+    browser = proven_client("verified@example.org")
+    response = post_comment(
+        article,
+        using=browser,
+        email="verified@example.org",
+        newsletters="daily",
+        headers={"Origin": SITE},
+    )
+    assert response.status_code == 303 and "mail=" not in response["Location"]
+    assert NewsletterSubscription.objects.get().confirmed_at is not None
+    assert mail.outbox == []
+
+
+def test_a_used_up_link_says_so_and_confirms_nothing_more(client, newsletters, mailed_link):
+    sign_up(client, "many@example.org", "daily")
+    url = urlsplit(mailed_link("many@example.org")).path
+    for _ in range(LINK_USES):
+        assert Client().post(url).status_code == 200
+    last = Client().post(url)
+    assert last.status_code == 410 and "used up" in last.content.decode()
+    assert VERIFIED_COOKIE not in last.cookies
