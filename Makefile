@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # axe-core and the Nu HTML checker (vnu.jar) come from npm; the tests run them offline.
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test lint format lock clean bench bench-faults bench-scale bench-edge
+.PHONY: run test lint format lock clean bench bench-faults bench-scale bench-edge bench-newsletters
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,7 @@ run: $(STAMP)  ## Serve the demo site on http://127.0.0.1:$(PORT) (SQLite, devel
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py load_demo
 	DEBUG=1 $(PY) manage.py load_demo_comments
+	DEBUG=1 $(PY) manage.py load_demo_newsletters
 	DEBUG=1 $(PY) manage.py ensure_admin
 	DEBUG=1 SITE_URL=$(SITE_URL) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
@@ -40,6 +41,9 @@ bench-faults: $(STAMP)  ## Faults against the real server: strange input, floods
 
 bench-scale: $(STAMP)  ## Every page uncached on the demo and on 100,000 articles (SQLite, PostgreSQL)
 	$(PY) bench/run.py --scale
+
+bench-newsletters: $(STAMP)  ## One edition to 100,000 subscribers through db_worker and a local SMTP sink, and again with the worker killed halfway
+	$(PY) bench/newsletters.py
 
 bench-edge: $(STAMP)  ## Varnish in front: ratios and a publishing spike (needs varnish, wrk, Redis)
 	$(PY) bench/run.py --setup edge

@@ -20,13 +20,16 @@ from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from . import publishing, storage, tasks
+from .autosave import AutosaveAdmin
 from .forms import (
     ArticleForm,
     AuthorForm,
     BodyPhotoForm,
     BylineFormSet,
     EmbedForm,
+    PageForm,
     PhotoForm,
+    QuoteForm,
     TextBlockForm,
 )
 from .models import (
@@ -37,6 +40,7 @@ from .models import (
     Byline,
     Correction,
     Embed,
+    Page,
     Photo,
     Quote,
     ReadMore,
@@ -127,6 +131,13 @@ class ArticleInlineMixin:
     def has_add_permission(self, request, obj=None):
         return super().has_add_permission(request, obj) and can_edit(request.user, obj)
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield and isinstance(self, admin.TabularInline):
+            # A table's boxes have their column heading, not a label: name each one.
+            formfield.widget.attrs.setdefault("aria-label", str(formfield.label))
+        return formfield
+
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and can_edit(request.user, obj)
 
@@ -141,6 +152,13 @@ class BylineInline(ArticleInlineMixin, admin.TabularInline):
     extra = 1
     verbose_name = "author"
     verbose_name_plural = "Authors (in byline order)"
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        # A writer's new article carries their byline (ArticleAdmin.save_related), so it
+        # may be published without choosing an author.
+        formset.default_author = getattr(request.user, "author_profile", None)
+        return formset
 
 
 class BlockInline(ArticleInlineMixin, ContentEditorInline):
@@ -179,6 +197,7 @@ class TextBlockInline(BlockInline):
 
 class QuoteInline(BlockInline):
     model = Quote
+    form = QuoteForm
     fields = [("speaker", "speaker_role"), "text", "source_url", "ordering", "region"]
     icon = "format_quote"
 
@@ -273,8 +292,36 @@ def inline_script_hashes(media) -> list[str]:
     ]
 
 
+class RichTextAdmin(admin.ModelAdmin):
+    """A change form with the rich-text editor: its import map allowed by hash."""
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        response = super().render_change_form(request, context, *args, **kwargs)
+        hashes = inline_script_hashes(response.context_data["media"])
+        if hashes:  # the admin's inline styles stay allowed (newsroom/security.py)
+            response._csp_update = {"script-src": hashes, "style-src": [UNSAFE_INLINE]}
+        return response
+
+
+@admin.register(Page)
+class PageAdmin(RichTextAdmin, VersionAdmin):
+    form = PageForm
+    list_display = ["title", "slug", "published", "in_navigation", "in_footer", "position",
+                    "updated_at"]  # fmt: skip
+    list_editable = ["position"]
+    list_filter = ["published", "in_navigation", "in_footer"]
+    search_fields = ["title", "slug"]
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["updated_at"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "body"]}),
+        ("Publishing", {"fields": ["published", "updated_at"]}),
+        ("Links", {"fields": ["in_navigation", "in_footer", "position"]}),
+    ]
+
+
 @admin.register(Article)
-class ArticleAdmin(ContentEditor, VersionAdmin):
+class ArticleAdmin(AutosaveAdmin, RichTextAdmin, ContentEditor, VersionAdmin):
     form = ArticleForm
     # History lists every kept version, newest first; reverting is for whoever may edit.
     object_history_template = "admin/articles/article/object_history.html"
@@ -288,7 +335,8 @@ class ArticleAdmin(ContentEditor, VersionAdmin):
     search_fields = ["headline", "kicker", "slug", "primary_region__name", "bylines__author__name"]
     date_hierarchy = "publish_at"
     prepopulated_fields = {"slug": ["headline"]}
-    autocomplete_fields = ["section", "primary_region", "lead_photo"]
+    # Sections are a handful: a plain list is one choice, not a search.
+    autocomplete_fields = ["primary_region", "lead_photo"]
     readonly_fields = ["preview_link", "created_by", "modified_at"]
     # "version" in the fieldsets is ArticleForm's hidden edit-conflict field; the model's
     # own version is not editable, so it must stay out of the generated model form.
@@ -303,14 +351,22 @@ class ArticleAdmin(ContentEditor, VersionAdmin):
     fieldsets = [
         (None, {"fields": ["headline", "slug", "kicker", "standfirst", "kind", "section"]}),
         ("Regions", {"fields": ["regions", "primary_region"]}),
-        ("Lead photo", {"fields": ["lead_photo"]}),
-        ("Comments", {"fields": ["comments_enabled", "comments_close_after_days"]}),
+        (
+            "Lead photo",
+            {"fields": ["lead_photo", "lead_image", "lead_alt_text", "lead_caption",
+                        ("lead_photographer", "lead_agency")]},
+        ),
+        # Settings most articles keep as they are: folded, so the body is nearer the top.
+        (
+            "Comments",
+            {"fields": ["comments_enabled", "comments_close_after_days"], "classes": ["collapse"]},
+        ),
         (
             "Publishing",
             {"fields": ["status", "publish_at", "updated_at", "preview_link", "created_by",
                         "modified_at", "version"]},
         ),
-        ("Home page", {"fields": ["is_lead", "lead_until"]}),
+        ("Home page", {"fields": ["is_lead", "lead_until"], "classes": ["collapse"]}),
     ]  # fmt: skip
     inlines = [
         BylineInline, TextBlockInline, QuoteInline, BodyPhotoInline, ReadMoreInline,
@@ -319,6 +375,7 @@ class ArticleAdmin(ContentEditor, VersionAdmin):
 
     class Media:
         css = {"all": ["css/admin-blocks.css"]}
+        js = ["js/admin-blocks.js"]
 
     def _content_editor_context(self, request, context):
         """content-editor reads ``instance.regions``; an article's are its place tags."""
@@ -328,12 +385,11 @@ class ArticleAdmin(ContentEditor, VersionAdmin):
         stand_in = type("StandIn", (), {"form": type("Form", (), {"instance": article})})
         return super()._content_editor_context(request, {**context, "adminform": stand_in})
 
-    def render_change_form(self, request, context, *args, **kwargs):
-        response = super().render_change_form(request, context, *args, **kwargs)
-        hashes = inline_script_hashes(response.context_data["media"])
-        if hashes:  # the admin's inline styles stay allowed (newsroom/security.py)
-            response._csp_update = {"script-src": hashes, "style-src": [UNSAFE_INLINE]}
-        return response
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        context["show_publish_now"] = can_publish(request.user) and not (
+            obj and obj.status == Article.Status.PUBLISHED
+        )
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
     def get_queryset(self, request):
         bylines = Prefetch("bylines", queryset=Byline.objects.select_related("author"))
@@ -393,6 +449,10 @@ class ArticleAdmin(ContentEditor, VersionAdmin):
         return super().revision_view(request, object_id, version_id, extra_context)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and "_publish" in request.POST and can_publish(request.user):
+            # "Publish now": the form as filled in, published (an empty time means now).
+            request.POST = request.POST.copy()
+            request.POST["status"] = Article.Status.PUBLISHED
         live_fields = getattr(request, "article_live_fields", None)
         if object_id and live_fields is not None:
             Article.objects.filter(pk=unquote(object_id)).update(**live_fields)
@@ -447,6 +507,7 @@ class ArticleAdmin(ContentEditor, VersionAdmin):
     def save_model(self, request, obj, form, change):
         if obj.status == Article.Status.PUBLISHED and not can_publish(request.user):
             raise PermissionDenied("Only editors can publish.")
+        form.add_lead_photo()
         if not change:
             obj.created_by = request.user
         else:

@@ -19,6 +19,8 @@ class ArticlesConfig(AppConfig):
             content_changed.send(sender=sender, instance=kwargs.get("instance"))
 
         for model in self.get_models():
+            if not getattr(model, "reader_visible", True):
+                continue  # autosaved drafts, who is editing: nothing readers see
             for signal in (post_save, post_delete):
                 signal.connect(
                     announce,

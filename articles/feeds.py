@@ -1,9 +1,12 @@
 """RSS 2.0 and Atom feeds: latest, and per section, region and author.
 
 Items carry the headline with its kicker, the standfirst, every author, publish and
-update times, the section and regions as categories, and the lead photo (an enclosure
-plus a Media RSS element with its size, caption and credit). A feed is at most four
-queries however many items it has.
+update times, the section and regions as categories, the lead photo (an enclosure plus a
+Media RSS element with its size, caption and credit) and the whole body (RSS
+``content:encoded``, Atom ``content``), so that feed readers, RSS-to-e-mail tools and
+syndication partners get the article: its text, quotes as block quotes, photos as
+images with their alt text, READ MORE and embeds as plain links (nothing in a feed
+loads a player). A feed's queries do not grow with its items.
 """
 
 import html
@@ -15,14 +18,16 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, rfc3339_date
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_safe
 
 from . import surrogates
-from .markup import xml_text
+from .markup import clean_feed, xml_text
 from .models import Article
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 
 
 def _xml_safe(value):
@@ -56,12 +61,71 @@ def _media_content(handler, item) -> None:
     handler.endElement("media:content")
 
 
+def _quote_html(quote) -> str:
+    who = ", ".join(filter(None, [quote.speaker, quote.speaker_role]))
+    return format_html(
+        "<blockquote{}>{}<p>— <cite>{}</cite></p></blockquote>",
+        format_html(' cite="{}"', quote.source_url) if quote.source_url else "",
+        format_html_join("", "<p>{}</p>", ((line,) for line in quote.text.splitlines() if line)),
+        who,
+    )
+
+
+def _photo_html(block) -> str:
+    photo = block.photo
+    if not photo.image:  # recorded, but its file never arrived
+        return ""
+    image = photo.share_image
+    credit = f"({block.shown_credit})" if block.shown_credit else ""
+    caption = " ".join(filter(None, [block.shown_caption, credit]))
+    return format_html(
+        '<figure><img src="{}" alt="{}" width="{}" height="{}">{}</figure>',
+        image["url"],
+        photo.alt_text,
+        image["width"] or "",
+        image["height"] or "",
+        format_html("<figcaption>{}</figcaption>", caption) if caption else "",
+    )
+
+
+def _read_more_html(link) -> str:
+    return format_html(
+        '<p><strong>READ MORE:</strong> <a href="{}">{}</a></p>', link.href, link.label
+    )
+
+
+def _embed_html(embed) -> str:
+    name = embed.embeddable.provider if embed.embeddable else embed.provider
+    label = f"{name}: {embed.url}" if name else embed.url
+    return format_html('<p><a href="{}">{}</a></p>', embed.url, label)
+
+
+_FEED_BLOCKS = {
+    "text": lambda block: block.text,  # sanitised when saved
+    "quote": _quote_html,
+    "photo": _photo_html,
+    "readmore": _read_more_html,
+    "embed": _embed_html,
+}
+
+
+def body_html(article) -> str:
+    """The article's body for a feed, addresses still relative (see ``clean_feed``)."""
+    return "\n".join(_FEED_BLOCKS[block.kind](block) for block in article.blocks())
+
+
 class NewsRss(Rss201rev2Feed):
     def rss_attributes(self):
-        return {**super().rss_attributes(), "xmlns:media": MEDIA_NS, "xmlns:dc": DC_NS}
+        return {
+            **super().rss_attributes(),
+            "xmlns:media": MEDIA_NS,
+            "xmlns:dc": DC_NS,
+            "xmlns:content": CONTENT_NS,
+        }
 
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
+        handler.addQuickElement("content:encoded", clean_feed(item["body"], item["link"]))
         if item["updateddate"]:
             # RSS 2.0 has no update time of its own; readers understand Atom's.
             handler.addQuickElement("atom:updated", rfc3339_date(item["updateddate"]))
@@ -87,6 +151,7 @@ class NewsAtom(Atom1Feed):
 
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
+        handler.addQuickElement("content", clean_feed(item["body"], item["link"]), {"type": "html"})
         for name, url in item["authors"]:
             handler.startElement("author", {})
             handler.addQuickElement("name", name)
@@ -140,7 +205,8 @@ class LatestFeed(Feed):
         return feed
 
     def items(self, obj=None):
-        articles = Article.objects.published().for_listing().prefetch_related("regions")
+        articles = Article.objects.published().for_listing().with_body()
+        articles = articles.prefetch_related("regions")
         return self.filter_articles(articles, obj)[: self.limit]
 
     def item_title(self, article):
@@ -168,7 +234,7 @@ class LatestFeed(Feed):
             shared = photo.share_image
             photo = {**shared, "caption": photo.caption, "credit": photo.credit_text}
         authors = [(author.name, author.get_absolute_url()) for author in article.author_list]
-        return {"authors": authors, "photo": photo}
+        return {"authors": authors, "photo": photo, "body": body_html(article)}
 
 
 class LatestAtomFeed(LatestFeed):

@@ -5,10 +5,22 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django_prose_editor.fields import ProseEditorFormField, create_sanitizer
 
-from . import params, storage
+from . import embeds, params, storage
 from .images import normalise_upload
 from .markup import clean_editorial
-from .models import Article, Author, BodyPhoto, Embed, Photo, Region, Section, TextBlock
+from .models import (
+    Article,
+    Author,
+    BodyPhoto,
+    Embed,
+    Page,
+    Photo,
+    Quote,
+    Region,
+    Section,
+    TextBlock,
+)
+from .pasted import from_office
 from .revisions import conflict_message
 
 
@@ -72,10 +84,37 @@ class AuthorForm(StoresUploads, forms.ModelForm):
         field_classes = {"photo": PhotoUploadField}
 
 
+def new_photo(image, alt_text: str, caption: str = "", photographer="", agency="") -> Photo:
+    """A photo uploaded where it is used (lead or body), saved to the library."""
+    photo = Photo(
+        image=image,
+        alt_text=alt_text,
+        caption=caption,
+        photographer=photographer,
+        agency=agency,
+    )
+    photo.save()
+    return photo
+
+
 class ArticleForm(forms.ModelForm):
     # The version the editor started from; a mismatch on save means someone else saved
     # in between, and saving would silently overwrite their work.
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # A new lead photo is uploaded here, with its words beside it, rather than in a
+    # second window; the photo is added to the library.
+    lead_image = PhotoUploadField(label="…or upload one", required=False)
+    lead_alt_text = forms.CharField(
+        label="What it shows",
+        max_length=250,
+        required=False,
+        help_text="For readers using a screen reader. Needed with an upload.",
+    )
+    lead_caption = forms.CharField(
+        label="Caption", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    lead_photographer = forms.CharField(label="Photographer", max_length=120, required=False)
+    lead_agency = forms.CharField(label="Agency", max_length=120, required=False)
 
     class Meta:
         model = Article
@@ -92,6 +131,12 @@ class ArticleForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["version"].initial = self.instance.version
+        for field in self.fields.values():
+            # The admin's date-and-time pairs print "Date:" and "Time:" without a label
+            # element; each box says what it is to a screen reader instead.
+            if isinstance(field.widget, forms.SplitDateTimeWidget):
+                for part, widget in zip(("date", "time"), field.widget.widgets, strict=True):
+                    widget.attrs.setdefault("aria-label", f"{field.label}: {part}")
 
     def clean_regions(self):
         return self.cleaned_data.get("regions") or []
@@ -113,6 +158,14 @@ class ArticleForm(forms.ModelForm):
                 )
         primary = cleaned.get("primary_region")
         regions = cleaned.get("regions")
+        if not primary and len(regions or []) == 1 and "regions" in self.changed_data:
+            # One region typed: it is the kicker, without choosing it a second time (an
+            # article left without a kicker on purpose keeps none until its regions change).
+            primary = cleaned["primary_region"] = Region.objects.filter(
+                name__iexact=regions[0]
+            ).first()
+        if cleaned.get("lead_image") and not cleaned.get("lead_alt_text"):
+            self.add_error("lead_alt_text", "Say what the photo shows.")
         if primary and regions is not None and primary.name.lower() not in map(str.lower, regions):
             # The primary region is one of the article's regions, by definition.
             cleaned["regions"] = [*regions, primary.name]
@@ -129,6 +182,19 @@ class ArticleForm(forms.ModelForm):
         if "is_lead" in self.fields:
             self.clean_lead(cleaned)
         return cleaned
+
+    def add_lead_photo(self) -> None:
+        """Put an uploaded lead photo in the library and lead with it; called once the
+        whole change form (blocks included) is valid, so a refused save leaves no photo."""
+        data = self.cleaned_data
+        if data.get("lead_image"):
+            self.instance.lead_photo = new_photo(
+                data["lead_image"],
+                data["lead_alt_text"],
+                data["lead_caption"],
+                data["lead_photographer"],
+                data["lead_agency"],
+            )
 
     def clean_lead(self, cleaned: dict) -> None:
         """Only a published (or scheduled) article can lead; an end time needs a lead."""
@@ -148,9 +214,14 @@ class ArticleForm(forms.ModelForm):
 
 
 class BylineFormSet(forms.BaseInlineFormSet):
+    # Set by the admin when saving a new article adds the writer's own byline.
+    default_author: Author | None = None
+
     def clean(self):
         super().clean()
         if any(self.errors) or self.instance.status != Article.Status.PUBLISHED:
+            return
+        if self.default_author and not self.instance.pk:
             return
         if not any(
             form.cleaned_data and not form.cleaned_data.get("DELETE") for form in self.forms
@@ -177,17 +248,63 @@ RICH_TEXT = {
 }
 
 
-class TextBlockForm(forms.ModelForm):
-    text = ProseEditorFormField(
+def rich_text_field(**kwargs) -> ProseEditorFormField:
+    """The rich-text editor of article text blocks and pages: one editor, one policy."""
+    return ProseEditorFormField(
         config=RICH_TEXT,
-        # Applied last to first: the editor's allowlist, then ours, the boundary.
-        sanitize=[clean_editorial, create_sanitizer],
+        # Applied last to first: office markup made plain, the editor's allowlist, then
+        # ours, the boundary.
+        sanitize=[clean_editorial, create_sanitizer, from_office],
         help_text="Paragraphs, headings and lists, with bold, italic and links.",
+        **kwargs,
     )
+
+
+class TextBlockForm(forms.ModelForm):
+    text = rich_text_field()
 
     class Meta:
         model = TextBlock
         fields = ["text", "ordering", "region"]
+
+    class Media:
+        js = ["js/admin-paste.js"]  # Word's lists kept as lists when pasted
+
+
+class PageForm(forms.ModelForm):
+    body = rich_text_field(required=False)
+
+    class Meta:
+        model = Page
+        fields = ["title", "slug", "body", "published", "in_navigation", "in_footer", "position"]
+
+
+class QuoteForm(forms.ModelForm):
+    """A quote; a speaker quoted before keeps their role unless another is given.
+
+    Its fields are the admin inline's (with the admin's address fields), hence no Meta.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "speaker_role" in self.fields:
+            self.fields["speaker_role"].help_text = (
+                "E.g. “Iraq's Vice President”. Leave empty to use the role given when "
+                "this speaker was last quoted."
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("speaker") and not cleaned.get("speaker_role"):
+            cleaned["speaker_role"] = (
+                Quote.objects.filter(speaker=cleaned["speaker"])
+                .exclude(speaker_role="")
+                .order_by("-pk")
+                .values_list("speaker_role", flat=True)
+                .first()
+                or ""
+            )
+        return cleaned
 
 
 class PhotoChoice(forms.RadioSelect):
@@ -249,14 +366,12 @@ class BodyPhotoForm(forms.ModelForm):
     def save(self, commit=True):
         data = self.cleaned_data
         if data.get("new_image"):
-            photo = Photo(
-                image=data["new_image"],
-                alt_text=data["new_alt_text"],
+            self.instance.photo = new_photo(
+                data["new_image"],
+                data["new_alt_text"],
                 photographer=data["new_photographer"],
                 agency=data["new_agency"],
             )
-            photo.save()
-            self.instance.photo = photo
         return super().save(commit)
 
 
@@ -265,7 +380,8 @@ class EmbedForm(forms.ModelForm):
         label="Address",
         max_length=500,
         assume_scheme="https",
-        help_text="The address of the video, as you would share it.",
+        help_text="The address of the video, post, audio, chart, document or map, as you "
+        f"would share it. Supported: {embeds.supported()}.",
     )
 
     class Meta:

@@ -1,9 +1,10 @@
 """The one place HTML written by people is cleaned.
 
-Two named policies: ``editorial`` for article bodies written by staff, ``comment`` for
-readers. nh3 (Ammonia) always runs last and is the security boundary; bleach only
-prepares text (turning bare URLs in comments into links) before it. Everything else in
-the project calls these functions and marks only their output safe.
+Named policies: ``editorial`` for article bodies written by staff, ``comment`` for
+readers, ``feed`` for a body leaving the site in a feed. nh3 (Ammonia) always runs last
+and is the security boundary; bleach only prepares text (turning bare URLs in comments
+into links) before it. Everything else in the project calls these functions and marks
+only their output safe.
 """
 
 import html
@@ -98,6 +99,27 @@ def clean_editorial(html: str) -> str:
     cleaning the output again would wrap it differently.
     """
     return _editorial(_paragraphs(_editorial(html or "")))
+
+
+# Feeds carry the whole body: the editorial policy, plus the figures and images the
+# feed itself writes for photos, every address made absolute for readers elsewhere.
+FEED_TAGS = EDITORIAL_TAGS | {"figure", "figcaption", "img"}
+FEED_ATTRIBUTES = {
+    **EDITORIAL_ATTRIBUTES,
+    "img": {"src", "alt", "width", "height"},
+    "blockquote": {"cite"},
+}
+
+
+def clean_feed(html: str, base_url: str) -> str:
+    """A body for a feed: sanitised, its links and images absolute from ``base_url``."""
+    return _nh3(
+        html,
+        tags=FEED_TAGS,
+        attributes=FEED_ATTRIBUTES,
+        link_rel="noopener",
+        url_relative=("rewrite_with_base", base_url),
+    )
 
 
 def _comment(text: str) -> str:

@@ -14,7 +14,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import Article, Author, Photo
+from .models import Article, Author, Photo, linked_pages
 
 LOGO = {"path": "img/logo.png", "width": 512, "height": 512}
 
@@ -150,8 +150,8 @@ def _news_article(page: _Page) -> dict:
 
 
 def _publisher(page: _Page) -> dict:
-    return {
-        "@type": "Organization",
+    publisher = {
+        "@type": "NewsMediaOrganization",
         "name": settings.SITE_NAME,
         "url": page.home,
         "logo": {
@@ -161,6 +161,10 @@ def _publisher(page: _Page) -> dict:
             "height": LOGO["height"],
         },
     }
+    principles = linked_pages()["principles"]  # the ethics and corrections policy
+    if principles:
+        publisher["publishingPrinciples"] = page.absolute(principles)
+    return publisher
 
 
 def _image_object(image: dict, photo: Photo) -> dict:

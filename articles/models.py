@@ -16,7 +16,7 @@ from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
-from . import embeds, images
+from . import embeds, fragments, images
 from .markup import clean_editorial, plain_text
 
 
@@ -235,6 +235,18 @@ class ArticleQuerySet(models.QuerySet):
             .defer("body_text")
         )
 
+    def with_body(self):
+        """Each article's body blocks in one query per kind of block (see ``blocks()``)."""
+        return self.prefetch_related(
+            "text_blocks",
+            "quotes",
+            "embeds",
+            models.Prefetch("body_photos", queryset=BodyPhoto.objects.select_related("photo")),
+            models.Prefetch(
+                "read_mores", queryset=ReadMore.objects.select_related("target__primary_region")
+            ),
+        )
+
     def editable_by(self, user):
         """Articles a user may work on in the admin: all for publishers, their own for authors."""
         if user.is_superuser or user.has_perm("articles.publish_article"):
@@ -293,6 +305,30 @@ class ArticleQuerySet(models.QuerySet):
         for article in found:
             article.leads = article.leads_home_page
         return sorted(found, key=lambda a: (not a.leads, -a.publish_at.timestamp(), -a.pk))
+
+    def newest_in(self, listings) -> dict:
+        """The newest of these articles in each of ``listings`` (sections or regions), as
+        cards, by the listing's key; listings without one are left out.
+
+        One UNION of a small lookup per listing, as ``latest_per_section``: the cost
+        depends on the number of listings, never on the archive's size.
+        """
+        listings = list(listings)
+        if not listings:
+            return {}
+        by_key = Article._base_manager.order_by()
+        newest = self.order_by("-publish_at", "-pk").values_list("pk")
+        parts = [
+            by_key.filter(pk__in=newest.listed_under(listing)[:1])
+            .annotate(listing=models.Value(listing.pk))
+            .values_list("pk", "listing")
+            for listing in listings
+        ]
+        found = list(parts[0].union(*parts[1:], all=True))
+        cards = (
+            Article.objects.for_listing().prefetch_related(None).in_bulk({pk for pk, _ in found})
+        )
+        return {listing: cards[pk] for pk, listing in found if pk in cards}
 
 
 # Every save through the admin keeps a revision of the article with its inline rows and
@@ -889,9 +925,18 @@ class Embed(Block):
         if self.url:
             self.provider = embeds.parse(self.url).provider
 
+    @cached_property
+    def embeddable(self) -> "embeds.Embeddable | None":
+        """Its provider and player; None if the address is no longer one we embed."""
+        try:
+            return embeds.parse(self.url)
+        except ValidationError:
+            return None
+
     @property
     def player_url(self) -> str:
-        return embeds.parse(self.url).player_url
+        """The player for the reader's click; "" for a link card."""
+        return self.embeddable.player_url if self.embeddable else ""
 
 
 # The relations that hold an article's body blocks, one per kind.
@@ -931,3 +976,148 @@ class Correction(models.Model):
                 models.functions.Coalesce("updated_at", self.created_at), self.created_at
             )
         )
+
+
+class ArticleDraft(models.Model):
+    """The change form as one editor last left it, kept every few seconds of typing.
+
+    A copy beside the article, never the article itself: what readers see changes only
+    when the form is saved. One per editor and article; a new, unsaved article has its
+    own (``article`` empty) per editor. Saving the form removes it.
+    """
+
+    # Editors' work in progress: nothing readers see, so no cache is purged for it.
+    reader_visible = False
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, null=True, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    form_data = models.JSONField(help_text="The form's fields as [name, value] pairs.")
+    labels = models.JSONField(default=dict, help_text="Shown text of chosen options.")
+    saved_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "user"], name="one_draft_per_editor"),
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(article=None), name="one_new_draft_per_editor"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Autosaved draft of {self.article or 'a new article'}"
+
+
+class EditorPresence(models.Model):
+    """Who has an article's change form open: opened, and last heard from."""
+
+    reader_visible = False
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    opened_at = models.DateTimeField()
+    seen_at = models.DateTimeField()
+    # Which opening of the form was heard last: the page an editor leaves (reloading, say)
+    # says goodbye after the new one has said hello, and must not remove it.
+    page = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "user"], name="one_presence_per_editor")
+        ]
+
+    def __str__(self):
+        return f"{self.user} editing {self.article}"
+
+
+# First parts of the site's own addresses: a page called one of these would hide, or be
+# hidden by, the site's own pages (tests check every top-level address is listed).
+RESERVED_PAGE_SLUGS = frozenset(
+    {
+        "admin", "section", "region", "author", "search", "rss", "atom", "comments",
+        "newsletters", "my-data", "preview", "corrections", "static", "media", "healthz",
+        "readyz", "sitemap", "sitemaps", "robots", "favicon", "feeds", "feed", "login",
+        "logout", "accounts", "api", "page", "pages", "tag", "category", "wp-admin",
+        "wp-content", "wp-login", "index",
+    }
+)  # fmt: skip
+
+
+def validate_page_slug(slug: str) -> None:
+    if slug.lower() in RESERVED_PAGE_SLUGS or slug.isdigit():
+        raise ValidationError(
+            "“%(slug)s” is one of the site's own addresses; choose another.",
+            params={"slug": slug},
+            code="reserved",
+        )
+
+
+class PageQuerySet(models.QuerySet):
+    def published(self):
+        """Pages readers may see."""
+        return self.filter(published=True)
+
+
+@reversion.register()
+class Page(models.Model):
+    """A page of the site itself (About, Support us, Contact…), at ``/<slug>/``."""
+
+    title = models.CharField(max_length=120)
+    slug = models.SlugField(
+        max_length=80,
+        unique=True,
+        validators=[validate_page_slug],
+        help_text="Its address: /slug/. Not one of the site's own (search, section…).",
+    )
+    body = models.TextField(
+        blank=True, help_text="Paragraphs, headings and lists, with bold, italic and links."
+    )
+    in_navigation = models.BooleanField(
+        "in the navigation", default=False, help_text="Linked in the header, after the sections."
+    )
+    in_footer = models.BooleanField("in the footer", default=False)
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Order in the navigation and the footer (lowest first)."
+    )
+    published = models.BooleanField(
+        default=False, help_text="Readers see only published pages; others answer “not found”."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "title"]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        # Whatever the editor (or a form without it) sent, the editorial policy decides.
+        self.body = clean_editorial(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:page", args=[self.slug])
+
+
+def linked_pages() -> dict:
+    """The published pages every page links to: ``navigation`` and ``footer`` (titles and
+    addresses) and ``principles``, the address of the publishing principles (ethics and
+    corrections policy, ``PUBLISHING_PRINCIPLES``) or "".
+
+    Cached until an editor changes something, like the sections: no query per page.
+    """
+
+    def build():
+        principles = settings.PUBLISHING_PRINCIPLES
+        pages = Page.objects.published().filter(
+            Q(in_navigation=True) | Q(in_footer=True) | Q(slug=principles)
+        )
+        links = [(page, {"title": page.title, "url": page.get_absolute_url()}) for page in pages]
+        return {
+            "navigation": [link for page, link in links if page.in_navigation],
+            "footer": [link for page, link in links if page.in_footer],
+            "principles": next((link["url"] for p, link in links if p.slug == principles), ""),
+        }
+
+    return fragments.cached("page-links", build, timeout=None)

@@ -1,6 +1,6 @@
 """Sitemaps for search engines: the site's pages, and recent articles for Google News.
 
-``/sitemap.xml`` is an index: one file for the sections, regions and authors, and the
+``/sitemap.xml`` is an index: one file each for the pages, sections, regions and authors, the
 articles in files of at most ``ARTICLES_PER_FILE`` (1,000) by their numbers (ids), so no file
 grows with the archive and an old article stays in the same file for good. Each file is
 one range query on the primary key.
@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.http import RFC3986_SUBDELIMS
 from django.views.decorators.http import require_safe
 
-from .models import Article, Author, Region, Section
+from .models import Article, Author, Page, Region, Section
 
 # Django's own template gives dates only; a newsroom's updates need the time of day.
 TEMPLATE = "sitemaps/sitemap.xml"
@@ -63,7 +63,18 @@ class ListingSitemap(Sitemap):
         return getattr(listing, "latest", None)
 
 
+class PageSitemap(Sitemap):
+    """The site's own published pages (About, Contact…)."""
+
+    def items(self):
+        return Page.objects.published()
+
+    def lastmod(self, page):
+        return page.updated_at
+
+
 SITEMAPS = {
+    "pages": PageSitemap,
     "sections": partial(ListingSitemap, Section, keep_empty=True),
     "regions": partial(ListingSitemap, Region),
     "authors": partial(ListingSitemap, Author),

@@ -55,3 +55,12 @@ def sidebar(obj) -> str:
 
 def show_articles(articles: Iterable) -> None:
     show(*(article(item.pk) for item in articles if item is not None))
+
+
+def page(pk) -> str:
+    """A page of the site itself (About, Support us…)."""
+    return f"page-{pk}"
+
+
+# The list of every region: a region added or renamed changes it.
+REGIONS = "regions"

@@ -14,6 +14,12 @@ urlpatterns = [
         views.ArticleView.as_view(),
         name="article",
     ),
+    path("section/", views.IndexView.as_view(), name="sections"),
+    path(
+        "region/",
+        views.IndexView.as_view(model=Region, heading="Regions"),
+        name="regions",
+    ),
     path("section/<slug:slug>/", views.ListingView.as_view(model=Section), name="section"),
     path("region/<slug:slug>/", views.ListingView.as_view(model=Region), name="region"),
     path(
@@ -36,4 +42,7 @@ urlpatterns = [
     path("author/<slug:slug>/atom/", feeds.ListingFeed(Author, ATOM), name="author-feed-atom"),
     path("corrections/", views.CorrectionsView.as_view(), name="corrections"),
     path("preview/<token:token>/", views.preview, name="preview"),
+    # Last: any other one-part address may be a page (About, Support us…); the slugs of
+    # the addresses above are reserved (``RESERVED_PAGE_SLUGS``).
+    path("<slug:slug>/", views.PageView.as_view(), name="page"),
 ]

@@ -15,7 +15,17 @@ from . import fragments, search, surrogates
 from .feeds import feed_links
 from .forms import SearchForm
 from .metadata import article_metadata
-from .models import Article, BodyPhoto, Byline, Correction, ReadMore, RelatedLink, Section
+from .models import (
+    Article,
+    BodyPhoto,
+    Byline,
+    Correction,
+    Page,
+    ReadMore,
+    Region,
+    RelatedLink,
+    Section,
+)
 from .params import is_token, parse_id
 from .previews import previewed_article_id
 
@@ -321,3 +331,38 @@ class SearchView(StrictPagesMixin, ListView):
             "search_window": self.window,
             "canonical_path": f"{self.request.path}?{urlencode(params)}" if searched else "",
         }
+
+
+class IndexView(StrictPagesMixin, ListView):
+    """Every section (``model``) or region, each with a link and its newest headline."""
+
+    model = Section
+    template_name = "articles/index.html"
+    context_object_name = "listings"
+    paginate_by = 100
+    heading = "Sections"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        listings = list(context["object_list"])
+        newest = Article.objects.published().newest_in(listings)
+        for listing in listings:
+            listing.newest = newest.get(listing.pk)
+        surrogates.show(*(surrogates.listing(listing) for listing in listings))
+        surrogates.show_articles(newest.values())
+        if self.model is Region:
+            surrogates.show(surrogates.REGIONS)
+        return context | {"listings": listings, "heading": self.heading}
+
+
+class PageView(DetailView):
+    """A published page of the site itself; an unpublished one is not found."""
+
+    template_name = "articles/page.html"
+    context_object_name = "page"
+    queryset = Page.objects.published()
+
+    def get_object(self, queryset=None):
+        page = super().get_object(queryset)
+        surrogates.show(surrogates.page(page.pk))
+        return page

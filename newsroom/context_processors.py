@@ -1,4 +1,7 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
+
+from articles.models import linked_pages
 
 # What the composition root adds to an article page: the articles app's templates include
 # these where they are named, and know nothing of comments themselves.
@@ -12,10 +15,13 @@ ARTICLE_PAGE_PARTS = {
 
 
 def site(request):
-    """Site-wide configuration every template may show (name, support box, disclaimer),
-    and the parts other apps add to article pages."""
+    """Site-wide configuration every template may show (name, support box, disclaimer,
+    the pages linked in the navigation and footer), and the parts other apps add to
+    article pages."""
     return {
         **ARTICLE_PAGE_PARTS,
+        # Read only where a template shows them (not in the admin), from the cache.
+        "site_pages": SimpleLazyObject(linked_pages),
         "site": {
             "name": settings.SITE_NAME,
             "tagline": settings.SITE_TAGLINE,

@@ -4,6 +4,8 @@ Defaults are safe for a laptop; production sets DATABASE_URL, CACHE_URL, EMAIL_U
 SECRET_KEY and ALLOWED_HOSTS. See README.md for the full list.
 """
 
+import importlib.util
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -12,6 +14,8 @@ from urllib.parse import urlsplit
 import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+
+from articles.embeds import frame_sources
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -202,17 +206,6 @@ EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="newsroom@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# The mail provider's bounce and complaint webhooks (/newsletters/webhooks/<provider>/
-# tracking/, django-anymail): ANYMAIL_WEBHOOK_SECRET is the "user:password" the provider
-# is given for basic auth; providers that sign their posts need their key as well
-# (MAILGUN_WEBHOOK_SIGNING_KEY, …). Unset, the secret is a random one nobody knows, so
-# every report is refused rather than any stranger's believed.
-ANYMAIL = {
-    "WEBHOOK_SECRET": env("ANYMAIL_WEBHOOK_SECRET", default="")
-    or f"{secrets.token_urlsafe(16)}:{secrets.token_urlsafe(32)}",
-}
-if env("MAILGUN_WEBHOOK_SIGNING_KEY", default=""):  # never empty: anyone can sign with ""
-    ANYMAIL["MAILGUN_WEBHOOK_SIGNING_KEY"] = env("MAILGUN_WEBHOOK_SIGNING_KEY")
 
 # --- Auth -------------------------------------------------------------------------------
 # Sessions are read from the cache (Redis in production) and written through to the
@@ -399,6 +392,11 @@ def _media_origin(url: str) -> list[str]:
     return ["/".join(url.split("/", 3)[:3])] if "://" in url else []
 
 
+# Mastodon servers whose posts play in a frame (e.g. "mastodon.social"): a Mastodon post's
+# player is on its own server, so only the servers named here are allowed in frame-src;
+# posts from any other server are shown as a link card (articles/embeds.py).
+EMBED_MASTODON_INSTANCES = env.list("EMBED_MASTODON_INSTANCES", default=[])
+
 # One policy for every reader, without nonces, so cached pages can carry it: scripts and
 # styles come from files only (JSON-LD is a data block, which browsers never run). The
 # admin alone also allows inline styles (newsroom/security.py says why).
@@ -408,6 +406,8 @@ CONTENT_SECURITY_POLICY = {
         "script-src": [SELF],
         "style-src": [SELF],
         "img-src": [SELF, *_media_origin(MEDIA_URL)],
+        # Embedded players, created only when the reader asks (static/js/embeds.js).
+        "frame-src": frame_sources(EMBED_MASTODON_INSTANCES),
         "object-src": [NONE],
         "base-uri": [NONE],
         "form-action": [SELF],
@@ -427,6 +427,9 @@ SUPPORT_CTA_TEXT = env(
 )
 SUPPORT_CTA_URL = env("SUPPORT_CTA_URL", default="/support/")
 SUPPORT_CTA_LABEL = env("SUPPORT_CTA_LABEL", default="Support us")
+# The slug of the page (Pages in the admin) stating the newsroom's ethics and corrections
+# policy: articles name it to search engines as their publisher's publishing principles.
+PUBLISHING_PRINCIPLES = env("PUBLISHING_PRINCIPLES", default="ethics")
 OPINION_DISCLAIMER = env(
     "OPINION_DISCLAIMER",
     default=(
@@ -500,6 +503,37 @@ READY_TASK_MAX_AGE = env.int("READY_TASK_MAX_AGE", default=600)
 # ... and, at most this often per process, writes a small file to the media storage.
 READY_STORAGE_WRITE_EVERY = env.int("READY_STORAGE_WRITE_EVERY", default=60)
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+# Newsletters (newsroom/newsletters/). A claimed batch of deliveries is taken as a dead
+# worker's after this many seconds; List-Unsubscribe's mailto: names this mailbox
+# (empty: DEFAULT_FROM_EMAIL).
+NEWSLETTERS_SEND_LEASE_SECONDS = env.int("NEWSLETTERS_SEND_LEASE_SECONDS", default=300)
+NEWSLETTERS_UNSUBSCRIBE_MAILTO = env("NEWSLETTERS_UNSUBSCRIBE_MAILTO", default="")
+# Mail through a provider's API instead of EMAIL_URL's SMTP: EMAIL_PROVIDER names a
+# django-anymail backend (amazon_ses, mailgun, postmark, brevo, sendgrid, …) and its
+# settings come from ANYMAIL_* variables (ANYMAIL_POSTMARK_SERVER_TOKEN=… → POSTMARK_SERVER_TOKEN).
+# The same variables set up the provider's bounce and complaint webhooks
+# (/newsletters/webhooks/<provider>/tracking/): ANYMAIL_WEBHOOK_SECRET is the
+# "user:password" the provider is given for basic auth, and providers that sign their
+# posts need their key too (ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY, …). An empty value is
+# left out (anyone can sign with an empty key); with no secret set, the secret is a random
+# one nobody knows, so every report is refused rather than any stranger's believed.
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): value
+    for name, value in os.environ.items()
+    if name.startswith("ANYMAIL_") and value
+}
+ANYMAIL.setdefault("WEBHOOK_SECRET", f"{secrets.token_urlsafe(16)}:{secrets.token_urlsafe(32)}")
+EMAIL_PROVIDER = env("EMAIL_PROVIDER", default="")
+if EMAIL_PROVIDER:
+    if not EMAIL_PROVIDER.isidentifier() or not importlib.util.find_spec(
+        f"anymail.backends.{EMAIL_PROVIDER}"
+    ):
+        raise ImproperlyConfigured(
+            f"EMAIL_PROVIDER={EMAIL_PROVIDER!r} is not a django-anymail backend "
+            "(e.g. amazon_ses, mailgun, postmark, brevo)."
+        )
+    EMAIL_BACKEND = f"anymail.backends.{EMAIL_PROVIDER}.EmailBackend"
 
 LOGGING = {
     "version": 1,

@@ -5,7 +5,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
 
-from articles.models import Article, Author, Photo, Region, Section
+from articles.models import Article, Author, Page, Photo, Region, Section
+from tests.helpers.html import find, parse, text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +61,23 @@ def test_demo_reference_article_has_every_part(client):
     assert "Vice President" in article.body_text
     page = client.get(article.get_absolute_url()).content.decode()
     assert "READ MORE" in page and "IRAQ:" in page and "[quote" not in page
+
+
+def test_demo_has_the_sites_own_pages_and_support_us_leads_to_one(client, settings):
+    call_command("load_demo", articles=3)
+    Page.objects.filter(slug="about").update(title="About the Ledger")  # an editor's change
+    call_command("load_demo", articles=3)
+    assert Page.objects.get(slug="about").title == "About the Ledger"  # kept
+    titles = set(Page.objects.published().values_list("title", flat=True))
+    assert titles == {"About the Ledger", "Support us", "Ethics & corrections policy",
+                      "Contact", "Privacy"}  # fmt: skip
+    assert settings.SUPPORT_CTA_URL == "/support/"
+    home = parse(client.get("/"))
+    support = [a for a in find(home, "a") if text_of(a) == "Support us"]
+    assert len(support) >= 2 and {a.getAttribute("href") for a in support} == {"/support/"}
+    page = parse(client.get("/support/"))
+    assert text_of(find(page, "h1")[0]) == "Support us"
+    assert len(find(find(page, "div", "article-body")[0], "p")) >= 3
 
 
 def test_load_demo_articles_option_makes_a_bigger_site():

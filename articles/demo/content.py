@@ -191,3 +191,64 @@ REFERENCE = {
         "It will be updated every month."
     ),
 }
+
+# The site's own pages: (title, slug, in the navigation, in the footer, body). The slugs
+# match the defaults of SUPPORT_CTA_URL ("/support/") and PUBLISHING_PRINCIPLES ("ethics").
+PAGES = [
+    ("About us", "about", True, True,
+     "<p>The Meridian Ledger is an independent newsroom reporting from the regions that "
+     "rarely lead the evening bulletins: the towns past the end of the paved road, the "
+     "ports that move a country's grain, the ministries whose budgets nobody reads.</p>"
+     "<p>Our correspondents live where they report. They speak the languages, know the "
+     "officials and, just as often, know the people the officials forget. Editors in "
+     "three time zones check every story before it goes out.</p>"
+     "<h2>Who pays for it</h2>"
+     "<p>Readers do. We take no money from governments or political parties, and no "
+     "advertiser sees a story before it is published.</p>"),
+    # Linked by the site's own "Support us" (SUPPORT_CTA_URL) in the masthead, on every
+    # article and in the footer: not linked a second time.
+    ("Support us", "support", False, False,
+     "<p>Reporting from places others forget costs more than reporting from a capital: "
+     "long journeys, local fixers, translators, and the time it takes to earn trust.</p>"
+     "<p>A monthly contribution of any size keeps our correspondents in the field and "
+     "our pages free for everyone to read, with no paywall.</p>"
+     "<h2>How to give</h2>"
+     "<ul><li>A monthly contribution by card or bank transfer.</li>"
+     "<li>A single gift, for a story that mattered to you.</li>"
+     "<li>Telling a friend about a story they would otherwise have missed.</li></ul>"
+     "<p>Write to <a href=\"mailto:support@example.org\">support@example.org</a> and we "
+     "will reply within two working days.</p>"),
+    ("Ethics & corrections policy", "ethics", False, True,
+     "<p>We report what we can verify, say how we know it, and name our sources unless "
+     "naming them would put someone in danger. When we cannot name a source, we say "
+     "why.</p>"
+     "<h2>Independence</h2>"
+     "<p>Our reporters accept no gifts, paid travel or favours from the people they "
+     "cover. Opinion pieces are marked as opinion and never mixed with reporting.</p>"
+     "<h2>Corrections</h2>"
+     "<p>When we get something wrong we correct it, at the end of the article, with the "
+     "date and what changed. Every correction is also listed on our corrections page. "
+     "We do not quietly rewrite published stories.</p>"
+     "<p>To report an error, write to "
+     "<a href=\"mailto:corrections@example.org\">corrections@example.org</a>.</p>"),
+    ("Contact", "contact", False, True,
+     "<p>Tips, corrections, questions about a story, or a pitch for our opinion pages: "
+     "we read everything that reaches us.</p>"
+     "<ul><li>News desk: <a href=\"mailto:news@example.org\">news@example.org</a></li>"
+     "<li>Corrections: <a href=\"mailto:corrections@example.org\">"
+     "corrections@example.org</a></li>"
+     "<li>Opinion: <a href=\"mailto:opinion@example.org\">opinion@example.org</a></li>"
+     "</ul>"
+     "<p>If what you want to tell us could put you at risk, say so in your first message "
+     "and do not send documents until we have agreed how.</p>"),
+    ("Privacy", "privacy", False, True,
+     "<p>We collect as little about readers as we can. Reading this site needs no "
+     "account and sets no tracking cookies.</p>"
+     "<h2>Comments and newsletters</h2>"
+     "<p>When you comment we keep the name and e-mail address you give, and the address "
+     "your comment came from, to fight spam and abuse. Your e-mail address is never "
+     "shown. Newsletters go only to addresses that confirmed they want them.</p>"
+     "<h2>Your data</h2>"
+     "<p>You can download or erase everything we hold about your e-mail address from the "
+     "“Your data” page linked at the foot of every page.</p>"),
+]  # fmt: skip

@@ -18,7 +18,12 @@ register = template.Library()
 def section_nav(context):
     """The sections, cached until an editor changes something."""
     sections = fragments.cached("sections", lambda: list(Section.objects.all()), timeout=None)
-    return {"sections": sections, "request": context.get("request")}
+    pages = context.get("site_pages")
+    return {
+        "sections": sections,
+        "pages": pages["navigation"] if pages else [],
+        "request": context.get("request"),
+    }
 
 
 @register.simple_tag(takes_context=True)

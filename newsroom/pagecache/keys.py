@@ -9,6 +9,7 @@ authors, the site-wide lists and the pages that will now list it as a neighbour 
 their sidebar reach the pages that did not show it yet.
 """
 
+from django.conf import settings
 from django.db.models import Q
 from django.urls import Resolver404, resolve
 
@@ -17,6 +18,7 @@ from articles.models import (
     Article,
     Author,
     Byline,
+    Page,
     Photo,
     Region,
     TaggedRegion,
@@ -90,6 +92,24 @@ def remember_listing(sender, instance, **kwargs) -> None:
         )
 
 
+def remember_page_links(sender, instance, **kwargs) -> None:
+    """Before a page is saved: note whether it was linked from every page, as stored."""
+    if instance.pk is not None:
+        instance.pagecache_linked_before = Page.objects.filter(
+            Q(in_navigation=True) | Q(in_footer=True) | Q(slug=settings.PUBLISHING_PRINCIPLES),
+            pk=instance.pk,
+        ).exists()
+
+
+def _of_page(page: Page) -> set[str]:
+    """A page's own key; every page when it is (or was) linked from every page: in the
+    navigation, the footer, or the articles' metadata as the publishing principles."""
+    linked = page.in_navigation or page.in_footer or page.slug == settings.PUBLISHING_PRINCIPLES
+    if linked or getattr(page, "pagecache_linked_before", False):
+        return {SITE}
+    return {surrogates.page(page.pk), "sitemap"}
+
+
 def _with_articles(keys: set[str], articles) -> set[str]:
     """The keys and those of the articles, or ``{SITE}`` when they are too many."""
     pks = list(articles.values_list("pk", flat=True).distinct()[: MAX_KEYS + 1])
@@ -125,7 +145,10 @@ def changed(sender, instance) -> tuple[set[str], set]:
         return _with_articles({surrogates.listing(instance)}, instance.articles.all()), set()
     if isinstance(instance, Region):
         shown = Article.objects.filter(Q(regions=instance) | Q(primary_region=instance))
-        return _with_articles({surrogates.listing(instance)}, shown), set()
+        keys = {surrogates.listing(instance), surrogates.REGIONS}
+        return _with_articles(keys, shown), set()
+    if isinstance(instance, Page):
+        return _of_page(instance), set()
     if isinstance(instance, Photo):
         shown = Article.objects.filter(Q(lead_photo=instance) | Q(body_photos__photo=instance))
         return _with_articles(set(), shown), set()

@@ -88,6 +88,8 @@ PAGE_PARAMETERS: dict[str, dict[str, Callable[[str], str]]] = {
     "articles:region": PAGINATED,
     "articles:author": PAGINATED,
     "articles:corrections": PAGINATED,
+    "articles:sections": PAGINATED,
+    "articles:regions": PAGINATED,
     "articles:search": SEARCH,
     "articles:sitemap": {"p": page_number},
     "articles:sitemap-section": {"p": page_number},

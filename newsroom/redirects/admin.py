@@ -5,7 +5,7 @@ from .models import LegacyPath
 
 @admin.register(LegacyPath)
 class LegacyPathAdmin(admin.ModelAdmin):
-    list_display = ["path", "article"]
-    list_select_related = ["article__primary_region"]
-    search_fields = ["path", "article__headline"]
-    autocomplete_fields = ["article"]
+    list_display = ["path", "article", "page"]
+    list_select_related = ["article__primary_region", "page"]
+    search_fields = ["path", "article__headline", "page__title"]
+    autocomplete_fields = ["article", "page"]

@@ -5,9 +5,10 @@ request carrying WordPress's ``?p=123`` (or ``?page_id=``), and a request that w
 to be answered with a 404.
 """
 
+from django.db.models import Q
 from django.http import HttpResponsePermanentRedirect
 
-from articles.models import Article
+from articles.models import Article, Page
 from articles.params import parse_id
 
 from .models import LegacyPath
@@ -16,13 +17,11 @@ QUERY_KEYS = ("p", "page_id")
 
 
 def legacy_target(paths: list[str]) -> str | None:
-    """The current address of the live article one of these old paths belonged to."""
-    legacy = (
-        LegacyPath.objects.filter(path__in=paths, article__in=Article.objects.published())
-        .select_related("article")
-        .first()
-    )
-    return legacy.article.get_absolute_url() if legacy else None
+    """The current address of the live article or page one of these old paths belonged to."""
+    live = Q(article__in=Article.objects.published()) | Q(page__in=Page.objects.published())
+    legacy = LegacyPath.objects.filter(live, path__in=paths).select_related("article", "page")
+    legacy = legacy.first()
+    return legacy.destination.get_absolute_url() if legacy else None
 
 
 class LegacyRedirectMiddleware:

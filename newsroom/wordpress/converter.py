@@ -1,14 +1,21 @@
 """Turning WordPress post content (either editor) into the blocks of a Newsroom body.
 
 Shortcodes never reach readers; captions, figures and images become photo blocks with
-the image each one stands for; text written in the classic editor gets its paragraphs;
-the text is sanitised by ``clean_editorial`` and cut into one text block per paragraph.
+the image each one stands for; ``[embed]``, ``[video]``/``[audio]``, block-editor embed
+blocks and embeddable addresses alone on a line become embed blocks when
+``articles.embeds`` supports them, and a plain link (reported) when it does not; text
+written in the classic editor gets its paragraphs; the text is sanitised by
+``clean_editorial`` and cut into one text block per paragraph.
 """
 
 import html
+import json
 import re
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
+
+from articles import embeds
 from articles.body import split_blocks
 from articles.markup import clean_editorial, plain_text
 
@@ -23,10 +30,18 @@ class ImageRef:
     caption: str = ""
 
 
+@dataclass(frozen=True)
+class EmbedRef:
+    """An address an embed block shows, and its provider."""
+
+    url: str
+    provider: str
+
+
 @dataclass
 class Converted:
-    # The body in order: sanitised HTML of a text block, or the number of an image.
-    parts: list[str | int]
+    # The body in order: sanitised HTML of a text block, the number of an image, or an embed.
+    parts: list[str | int | EmbedRef]
     images: dict[int, ImageRef]  # image number → image
     notes: list[str]
 
@@ -34,6 +49,19 @@ class Converted:
     def html(self) -> str:
         """The text blocks' HTML, one per line (the images left out)."""
         return "\n".join(part for part in self.parts if isinstance(part, str))
+
+
+# A block-editor embed: its comment names the address; the figure inside repeats it.
+_EMBED_BLOCK = re.compile(
+    r"<!--\s*wp:(?:core-)?embed(?:/[\w-]+)?\s+(\{.*?\})\s*/?-->(.*?)"
+    r"(?:<!--\s*/wp:(?:core-)?embed(?:/[\w-]+)?\s*-->|$)",
+    re.S,
+)
+_EMBED_SHORTCODE = re.compile(r"\[embed\b[^\]]*\](.*?)\[/embed\]", re.S | re.I)
+_MEDIA_SHORTCODE = re.compile(r"\[(video|audio)\b([^\]]*)\](?:(.*?)\[/\1\])?", re.S | re.I)
+_MEDIA_SOURCES = ("src", "mp4", "m4v", "webm", "ogv", "wmv", "flv", "mp3", "ogg", "wav", "m4a")
+# WordPress embeds an address alone on its line (or alone in a paragraph).
+_URL_LINE = re.compile(r"^[ \t]*(?:<p>\s*)?(https?://[^\s<>\"\[\]]+)(?:\s*</p>)?[ \t]*$", re.M)
 
 
 _BLOCK_COMMENT = re.compile(r"<!--.*?-->", re.S)
@@ -51,9 +79,9 @@ _BLOCK_START = re.compile(
     re.I,
 )
 _EMPTY_BLOCK = re.compile(r"<(p|h2|h3|h4)>(?:\s|&nbsp;|\u00a0|<br>)*</\1>")
-_TOKEN = re.compile(r"\u27e6photo:(\d+)\u27e7")  # ⟦photo:N⟧ marks where a photo goes
+_TOKEN = re.compile(r"\u27e6(photo|embed):(\d+)\u27e7")  # ⟦photo:N⟧: where a photo goes
 # Shortcodes with no text of their own worth keeping; they are dropped and reported.
-_DROPPED_SHORTCODES = {"audio", "video", "playlist", "embed", "wp_playlist", "gallery"}
+_DROPPED_SHORTCODES = {"playlist", "wp_playlist", "gallery"}
 
 
 def _attrs(tag: str) -> dict[str, str]:
@@ -98,6 +126,7 @@ class _Conversion:
 
     def __init__(self):
         self.images: dict[int, ImageRef] = {}
+        self.embeds: list[EmbedRef] = []
         self.notes: list[str] = []
         self.enclosing: set[str] = set()  # shortcodes written as pairs: [name]…[/name]
 
@@ -106,6 +135,45 @@ class _Conversion:
         number = len(self.images) + 1
         self.images[number] = ref
         return f"\n\n\u27e6photo:{number}\u27e7\n\n"
+
+    def embed(self, url: str, source: str) -> str:
+        """A marker for an embed block, or a link to ``url`` (reported) we cannot embed."""
+        url = html.unescape(url.strip())
+        try:
+            found = embeds.parse(url)
+        except ValidationError:
+            self.notes.append(f"{source} of {url} kept as a link: not a provider we embed")
+            return f'\n\n<p><a href="{html.escape(url)}">{html.escape(url)}</a></p>\n\n'
+        self.embeds.append(EmbedRef(url, found.provider))
+        return f"\n\n\u27e6embed:{len(self.embeds)}\u27e7\n\n"
+
+    def embed_block(self, match: re.Match) -> str:
+        try:
+            url = json.loads(match[1]).get("url", "")
+        except (ValueError, AttributeError):
+            url = ""
+        caption = _FIGCAPTION.search(match[2])
+        after = f"<p>{caption[1]}</p>" if caption and plain_text(caption[1]) else ""
+        if not isinstance(url, str) or not url.strip():
+            self.notes.append("an embed block without an address was left out")
+            return after
+        return self.embed(url, "embed block") + after
+
+    def media_shortcode(self, match: re.Match) -> str:
+        attrs = _attrs(match[2])
+        url = next((attrs[key] for key in _MEDIA_SOURCES if attrs.get(key)), "")
+        url = url or plain_text(match[3] or "")
+        if not url:
+            self.notes.append(f"shortcode [{match[1].lower()}] removed")
+            return ""
+        return self.embed(url, f"[{match[1].lower()}]")
+
+    def bare_address(self, match: re.Match) -> str:
+        try:
+            embeds.parse(html.unescape(match[1]))
+        except ValidationError:
+            return match[0]  # an address as text, as WordPress showed it
+        return self.embed(match[1], "address")
 
     def caption_shortcode(self, match: re.Match) -> str:
         attrs, inner = _attrs(match[2]), match[3]
@@ -142,7 +210,11 @@ class _Conversion:
 
     def markup(self, content: str) -> str:
         """Images replaced by markers, shortcodes gone: HTML ready for the sanitiser."""
-        text = _BLOCK_COMMENT.sub("\n", content or "")
+        text = _EMBED_BLOCK.sub(self.embed_block, content or "")
+        text = _BLOCK_COMMENT.sub("\n", text)
+        text = _EMBED_SHORTCODE.sub(lambda m: self.embed(plain_text(m[1]), "[embed]"), text)
+        text = _MEDIA_SHORTCODE.sub(self.media_shortcode, text)
+        text = _URL_LINE.sub(self.bare_address, text)
         text = _CAPTION.sub(self.caption_shortcode, text)
         text = _LINKED_IMG.sub(r"\1", text)
         while True:  # innermost figures first, so galleries of figures work too
@@ -154,18 +226,22 @@ class _Conversion:
         self.enclosing = {name.lower() for name in re.findall(r"\[/([A-Za-z][\w-]*)\]", text)}
         return _SHORTCODE.sub(self.shortcode, text)
 
-    def placed(self, cleaned: str) -> tuple[list[str | int], dict[int, ImageRef]]:
-        """The body's parts in order (HTML of text blocks, image numbers), and the images."""
+    def placed(self, cleaned: str) -> tuple[list, dict[int, ImageRef]]:
+        """The body's parts in order (HTML of text blocks, image numbers, embeds), and
+        the images."""
         parts, used = [], {}
         for block_html in split_blocks(cleaned):
             marker = _TOKEN.fullmatch(plain_text(block_html))
-            if marker and int(marker[1]) in self.images:
+            if marker and marker[1] == "photo" and int(marker[2]) in self.images:
                 number = len(used) + 1
-                used[number] = self.images[int(marker[1])]
+                used[number] = self.images[int(marker[2])]
                 parts.append(number)
                 continue
+            if marker and marker[1] == "embed" and int(marker[2]) <= len(self.embeds):
+                parts.append(self.embeds[int(marker[2]) - 1])
+                continue
             if _TOKEN.search(block_html):
-                self.notes.append("an image inside a list or table was left out")
+                self.notes.append("an image or embed inside a list or table was left out")
                 block_html = _TOKEN.sub("", block_html)
             parts.append(block_html)
         return parts, used

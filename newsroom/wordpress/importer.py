@@ -23,16 +23,26 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F
 
 from articles import tasks as article_tasks
-from articles.models import BLOCK_RELATIONS, Article, BodyPhoto, Byline, TaggedRegion, TextBlock
+from articles.models import (
+    BLOCK_RELATIONS,
+    Article,
+    BodyPhoto,
+    Byline,
+    Embed,
+    Page,
+    TaggedRegion,
+    TextBlock,
+)
 from comments.models import Comment
 from newsroom.redirects.models import LegacyPath
 
 from .lookups import Lookups
 from .models import ImportedItem
+from .pages import import_pages
 from .preparing import Prepared, Preparer, chunks
 from .reader import Post, Site, iter_posts, read_site
 
-KINDS = ["articles", "photos", "comments", "authors", "sections", "regions", "redirects"]
+KINDS = ["articles", "pages", "photos", "comments", "authors", "sections", "regions", "redirects"]
 COLUMNS = ["created", "updated", "skipped", "missing media", "warnings"]
 _DATABASE_UNWELL = (OperationalError, InterfaceError)
 
@@ -185,6 +195,11 @@ class Importer:
         self.summary.lead = lead
 
     def import_batch(self, posts: list[Post]) -> None:
+        # Pages become the site's own pages, whatever post types become articles.
+        pages = import_pages([p for p in posts if p.type == "page"], self.summary, self.warn,
+                             update=self.preparer.update)  # fmt: skip
+        self.write_page_redirects(pages)
+        posts = [post for post in posts if post.type != "page"]
         known = self.known(posts)
         articles = Article.objects.in_bulk(
             [pk for (kind, _), pk in known.items() if kind == "post"]
@@ -292,7 +307,7 @@ class Importer:
         for p in written:
             for block in p.blocks:
                 block.article = p.article
-        for kind in (TextBlock, BodyPhoto):
+        for kind in (TextBlock, BodyPhoto, Embed):
             kind.objects.bulk_create(
                 [block for p in written for block in p.blocks if isinstance(block, kind)]
             )
@@ -319,19 +334,34 @@ class Importer:
         )
 
     def write_redirects(self, written: list[Prepared], result: Summary) -> None:
-        wanted = {path: p for p in written for path in legacy_paths(p.post)}
+        wanted = {path: (p.label, p.article) for p in written for path in legacy_paths(p.post)}
+        self.write_legacy_paths(wanted, result)
+
+    def write_page_redirects(self, pages: list[tuple[Post, Page]]) -> None:
+        """The old addresses of pages, but for the one a page still has here."""
+        wanted = {
+            path: (f"page {post.wp_id}", page)
+            for post, page in pages
+            for path in legacy_paths(post)
+            if path != page.get_absolute_url()
+        }
+        with transaction.atomic():
+            self.write_legacy_paths(wanted, self.summary)
+
+    def write_legacy_paths(self, wanted: dict[str, tuple], result: Summary) -> None:
+        """Old path → (label, article or page); a path already taken is kept as it is."""
         taken = {}
         for chunk in chunks(list(wanted)):
-            taken.update(
-                LegacyPath.objects.filter(path__in=chunk).values_list("path", "article_id")
-            )
-        for path, article_id in taken.items():
-            if article_id != wanted[path].article.pk:
+            rows = LegacyPath.objects.filter(path__in=chunk)
+            taken.update({row.path: row for row in rows.only("path", "article", "page")})
+        for path, row in taken.items():
+            label, target = wanted[path]
+            if (row.page_id if isinstance(target, Page) else row.article_id) != target.pk:
                 result.add("redirects", "skipped")
-                self._warn(f"{wanted[path].label}: {path} already redirects elsewhere; kept")
+                self._warn(f"{label}: {path} already redirects elsewhere; kept")
         LegacyPath.objects.bulk_create(
-            [LegacyPath(path=path, article=p.article) for path, p in wanted.items()
-             if path not in taken]
+            [LegacyPath(path=path, **{target._meta.model_name: target})
+             for path, (_, target) in wanted.items() if path not in taken]
         )  # fmt: skip
         result.add("redirects", "created", len(wanted) - len(taken))
 

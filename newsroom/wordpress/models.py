@@ -4,12 +4,13 @@ from django.db import models
 class ImportedItem(models.Model):
     """Something brought over from WordPress, so an import run again finds it again.
 
-    The WordPress ID of posts, attachments and comments (the login for authors) maps to
+    The WordPress ID of posts, pages, attachments and comments (the login for authors) maps to
     the object it became; kind says which table ``object_id`` points into.
     """
 
     class Kind(models.TextChoices):
         POST = "post", "Post → article"
+        PAGE = "page", "Page → page"
         ATTACHMENT = "attachment", "Attachment → photo"
         MEDIA = "media", "Image address → photo"
         COMMENT = "comment", "Comment"

@@ -17,10 +17,19 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from articles.markup import clean_comment, plain_text
-from articles.models import Article, Author, Block, BodyPhoto, Region, TextBlock, body_text
+from articles.models import (
+    Article,
+    Author,
+    Block,
+    BodyPhoto,
+    Embed,
+    Region,
+    TextBlock,
+    body_text,
+)
 from comments.models import Comment
 
-from .converter import ImageRef, convert_body
+from .converter import EmbedRef, ImageRef, convert_body
 from .lookups import Lookups, unique_value, validate_url
 from .reader import Post, WPComment, parse_date, parse_local_date
 
@@ -183,9 +192,9 @@ class Preparer:
         # Text already sanitised (bulk inserts skip save(), which would clean it again); a
         # photo that could not be had is left out.
         blocks = [
-            TextBlock(text=part) if isinstance(part, str) else BodyPhoto(photo=body_photos[part])
+            block
             for part in converted.parts
-            if isinstance(part, str) or body_photos[part] is not None
+            if (block := self.block(part, body_photos)) is not None
         ]
         for position, block in enumerate(blocks, start=1):
             block.ordering = 10 * position
@@ -195,6 +204,15 @@ class Preparer:
         return Prepared(
             post, label, article, created, author=author, regions=regions, blocks=blocks,
         )  # fmt: skip
+
+    @staticmethod
+    def block(part, body_photos: dict) -> Block | None:
+        """The block a converted part becomes; None for a photo that could not be had."""
+        if isinstance(part, str):
+            return TextBlock(text=part)
+        if isinstance(part, EmbedRef):
+            return Embed(url=part.url, provider=part.provider)
+        return BodyPhoto(photo=body_photos[part]) if body_photos[part] is not None else None
 
     def article_fields(self, post: Post, label: str) -> dict:
         headline = " ".join(plain_text(post.title).split())

@@ -23,7 +23,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, BodyPhoto, Correction, Region
+from articles.models import Article, BodyPhoto, Correction, Photo, Region
 from articles.previews import PREVIEW_SALT
 from tests.helpers.admin import (
     ADD_URL,
@@ -474,7 +474,10 @@ def test_embed_of_an_unknown_provider_is_a_form_error_naming_the_supported(
 
     response = client.post(change_url(article), data)
 
-    assert any("Supported: YouTube, Vimeo" in message for message in errors(response))
+    assert any(
+        "Supported: YouTube, Vimeo, X (Twitter), Bluesky, Mastodon" in message
+        for message in errors(response)
+    )
     assert not article.embeds.exists()
 
 
@@ -854,3 +857,106 @@ def test_block_editor_import_map_is_allowed_by_its_hash_and_nothing_else_inline(
     script_src = next(part for part in policy.split("; ") if part.startswith("script-src"))
     assert script_src.split() == ["script-src", "'self'", f"'sha256-{digest}'"]
     assert "'unsafe-inline'" in next(p for p in policy.split("; ") if p.startswith("style-src"))
+
+
+# --- Fewer steps to write an article (posted as a browser without JavaScript would) -----
+
+
+def lead_upload(**fields) -> dict:
+    image = SimpleUploadedFile("lead.jpg", jpeg_bytes(), content_type="image/jpeg")
+    return {"lead_image": image, **fields}
+
+
+def test_lead_photo_uploaded_on_the_form_joins_the_library_and_leads(client, editor_user, section):
+    client.force_login(editor_user)
+    data = new_article_data(client, section)
+    words = {"lead_alt_text": "A dam at dawn", "lead_caption": "The dam, this morning.",
+             "lead_photographer": "Rami Haddad", "lead_agency": "Meridian"}  # fmt: skip
+
+    assert_saved(client.post(ADD_URL, {**data, **lead_upload(**words)}))
+
+    photo = Article.objects.get(headline="Dam talks resume").lead_photo
+    assert (photo.alt_text, photo.caption) == ("A dam at dawn", "The dam, this morning.")
+    assert photo.credit == "Photo by Rami Haddad/Meridian"
+    assert photo.image.name.startswith("photos/")
+
+
+def test_lead_photo_upload_without_saying_what_it_shows_stores_nothing(
+    client, editor_user, section
+):
+    client.force_login(editor_user)
+    data = new_article_data(client, section)
+
+    response = client.post(ADD_URL, {**data, **lead_upload(lead_caption="The dam.")})
+
+    assert field_errors(response, "lead_alt_text") == ["Say what the photo shows."]
+    assert not Photo.objects.exists() and not Article.objects.exists()
+
+
+def test_publish_now_button_publishes_with_the_editors_own_byline(
+    client, editor_user, section, make_author
+):
+    writer = make_author("Hana Saleh", user=editor_user)
+    client.force_login(editor_user)
+    assert 'name="_publish"' in client.get(ADD_URL).content.decode()
+    data = new_article_data(client, section)
+    del data["_save"]
+
+    assert_saved(client.post(ADD_URL, {**data, "_publish": "Publish now"}))
+
+    article = Article.objects.get(headline="Dam talks resume")
+    assert article.is_published
+    assert [byline.author for byline in article.bylines.all()] == [writer]
+
+
+def test_publish_now_button_is_not_offered_to_authors_and_does_not_publish_for_them(
+    client, author_user, section
+):
+    client.force_login(author_user)
+    assert 'name="_publish"' not in client.get(ADD_URL).content.decode()
+    data = new_article_data(client, section)
+
+    assert_saved(client.post(ADD_URL, {**data, "_publish": "Publish now"}))
+
+    assert Article.objects.get(headline="Dam talks resume").status == Article.Status.DRAFT
+
+
+def test_the_one_region_typed_becomes_the_kicker(client, editor_user, section, make_region):
+    iraq = make_region("Iraq")
+    client.force_login(editor_user)
+
+    assert_saved(client.post(ADD_URL, new_article_data(client, section, regions="iraq")))
+
+    article = Article.objects.get(headline="Dam talks resume")
+    assert article.primary_region == iraq
+    assert article.display_headline == "IRAQ: Dam talks resume"
+
+
+def test_speaker_quoted_before_keeps_their_role_unless_another_is_given(
+    client, editor_user, section, reference_article
+):
+    client.force_login(editor_user)
+    data = new_article_data(client, section)
+    add_row(data, "quotes", speaker="Samira Yousef", text="Again.", ordering=20, region="body")
+    add_row(data, "quotes", speaker="Samira Yousef", speaker_role="minister", text="Now.",
+            ordering=30, region="body")  # fmt: skip
+
+    assert_saved(client.post(ADD_URL, data))
+
+    quotes = Article.objects.get(headline="Dam talks resume").quotes.order_by("ordering")
+    assert [quote.speaker_role for quote in quotes] == ["coalition director", "minister"]
+
+
+def test_article_left_without_a_kicker_keeps_none_when_its_regions_stay(
+    client, editor_user, make_article, make_region
+):
+    iraq = make_region("Iraq")
+    article = make_article(status=Article.Status.DRAFT, regions=[iraq])
+    client.force_login(editor_user)
+    data = form_data(client.get(change_url(article)))
+    assert data["regions"] == "Iraq"  # a positive control: the region is on the form
+
+    assert_saved(client.post(change_url(article), {**data, "headline": "Talks go on"}))
+
+    article.refresh_from_db()
+    assert (article.headline, article.primary_region) == ("Talks go on", None)

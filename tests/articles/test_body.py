@@ -1,9 +1,6 @@
-"""Bodies: blocks in order, their stable keys, sanitising, and what embeds accept."""
+"""Bodies: blocks in order, their stable keys and sanitising (embeds: test_embeds.py)."""
 
-import pytest
-from django.core.exceptions import ValidationError
-
-from articles import body, embeds
+from articles import body
 from articles.markup import clean_editorial
 from articles.models import Article, Quote, TextBlock
 from tests.helpers.admin import assert_saved, change_url, form_data
@@ -90,42 +87,3 @@ def test_a_removed_passage_no_longer_resolves(make_article):
     assert article.passage(gone.key) is None
     assert article.passage("") is None
     assert article.passage(article.text_blocks.get().key) == "Stays."
-
-
-@pytest.mark.parametrize(
-    ("url", "provider", "player"),
-    [
-        ("https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=4", "YouTube",
-         "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
-        ("https://youtu.be/dQw4w9WgXcQ", "YouTube",
-         "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
-        ("https://youtube.com/shorts/dQw4w9WgXcQ", "YouTube",
-         "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
-        ("https://vimeo.com/76979871", "Vimeo", "https://player.vimeo.com/video/76979871?dnt=1"),
-    ],
-)  # fmt: skip
-def test_embed_addresses_of_supported_providers_give_their_player(url, provider, player):
-    assert embeds.parse(url) == embeds.Embeddable(provider, player)
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        "https://example.org/watch?v=dQw4w9WgXcQ",
-        "javascript:alert(1)//youtube.com",
-        "ftp://youtube.com/watch?v=dQw4w9WgXcQ",
-        "https://youtube.com.evil.example/watch?v=dQw4w9WgXcQ",
-        "http://[::1",
-        "",
-    ],
-)
-def test_other_addresses_cannot_be_embedded_and_the_error_names_the_providers(url):
-    with pytest.raises(ValidationError) as error:
-        embeds.parse(url)
-    assert "Supported: YouTube, Vimeo" in error.value.messages[0]
-
-
-def test_a_supported_provider_address_that_is_not_a_video_is_refused():
-    with pytest.raises(ValidationError) as error:
-        embeds.parse("https://www.youtube.com/@somechannel")
-    assert "YouTube address does not point at something to embed" in error.value.messages[0]

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles.models import Article, Byline
+from tests.helpers.html import text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -76,6 +77,44 @@ def test_feed_item_carries_kicker_standfirst_authors_times_categories_and_photo(
     [enclosure] = entry.enclosures
     assert enclosure.href == media["url"]
     assert enclosure.type == "image/jpeg" and enclosure.length == media["filesize"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_feed_item_carries_the_whole_body_with_quotes_photos_and_embeds_as_links(
+    client, feed_site, kind
+):
+    article = feed_site
+    article.embeds.create(ordering=1000, url="https://youtu.be/dQw4w9WgXcQ", provider="YouTube")
+    article.text_blocks.create(ordering=5, text='<p>See <a href="/corrections/">fixes</a>.</p>')
+    entry = next(
+        e for e in read(client, f"/{kind}/").entries if e.link.endswith(article.get_absolute_url())
+    )
+    [content] = entry.content
+    assert content.type == "text/html"
+    body = html5lib.parse(content.value, treebuilder="dom", namespaceHTMLElements=False)
+    paragraphs = [text_of(p) for p in body.getElementsByTagName("p")]
+    assert paragraphs[:2] == ["See fixes.", "First paragraph about the register."]
+    assert "Last paragraph." in paragraphs
+    quotes = [
+        [text_of(p) for p in quote.getElementsByTagName("p")]
+        for quote in body.getElementsByTagName("blockquote")
+    ]
+    assert quotes == [
+        ["Every dinar belongs to the people.", "— Karim al-Naseri, Iraq's Vice President"],
+        ["A list is only a beginning.", "— Samira Yousef, coalition director"],
+    ]
+    [image] = body.getElementsByTagName("img")
+    assert image.getAttribute("src").startswith("http://testserver/media/")
+    assert image.getAttribute("alt") == "Surveyors"
+    links = {a.getAttribute("href"): text_of(a) for a in body.getElementsByTagName("a")}
+    assert links["http://testserver/corrections/"] == "fixes"
+    read_more = article.read_mores.get().target
+    assert links[f"http://testserver{read_more.get_absolute_url()}"] == (
+        "IRAQ: Kurdish gas deal signed"
+    )
+    assert links["https://youtu.be/dQw4w9WgXcQ"] == "YouTube: https://youtu.be/dQw4w9WgXcQ"
+    for absent in ("iframe", "script", "style"):
+        assert body.getElementsByTagName(absent) == [], absent
 
 
 def test_atom_authors_link_to_their_pages(client, feed_site):
@@ -164,7 +203,8 @@ def test_feed_queries_do_not_grow_with_items(
     add(10)
     after = {url: queries(url) for url in urls}
     assert after == before
-    assert max(after.values()) <= 4
+    # Articles, bylines, regions, the listing itself, and one per kind of body block.
+    assert max(after.values()) <= 9
 
 
 def page_feed_links(client, url) -> dict[str, str]:

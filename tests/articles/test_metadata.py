@@ -13,7 +13,7 @@ from django.contrib.staticfiles import finders
 from django.utils.dateparse import parse_datetime
 from PIL import Image
 
-from articles.models import Article
+from articles.models import Article, Page
 
 pytestmark = pytest.mark.django_db
 
@@ -74,13 +74,23 @@ def test_article_has_news_article_json_ld_with_every_required_field(client, arti
     assert image["creditText"] == "Rami Haddad/Meridian"
     assert image["caption"] == "Rubble in the old city"
     publisher = news["publisher"]
-    assert publisher["@type"] == "Organization" and publisher["name"]
+    assert publisher["@type"] == "NewsMediaOrganization" and publisher["name"]
     assert publisher["logo"]["url"].endswith(".png")
     logo = finders.find(publisher["logo"]["url"].removeprefix(BASE + settings.STATIC_URL))
     with Image.open(logo) as image:
         assert image.size == (publisher["logo"]["width"], publisher["logo"]["height"])
     assert news["articleSection"] == "World"
     assert news["keywords"] == ["Iraq", "Syria"]
+
+
+def test_publisher_names_the_ethics_page_as_its_publishing_principles(client, article):
+    url = article.get_absolute_url()
+    assert (
+        "publishingPrinciples" not in structured(client, url)["json-ld"]["NewsArticle"]["publisher"]
+    )
+    Page.objects.create(title="Ethics", slug="ethics", published=True)
+    publisher = structured(client, url)["json-ld"]["NewsArticle"]["publisher"]
+    assert publisher["publishingPrinciples"] == BASE + "/ethics/"
 
 
 def test_article_has_breadcrumbs_home_section_article(client, article):

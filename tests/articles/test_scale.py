@@ -39,6 +39,8 @@ def public_urls(section, region, authors) -> list[str]:
         "/search/?q=storm+archive",
         "/search/?q=storm&section=" + str(section.pk),
         "/corrections/",
+        "/section/",
+        "/region/",
     ]
 
 
@@ -102,9 +104,15 @@ def test_public_pages_do_no_more_database_work_with_a_larger_archive(
     urls = public_urls(section, region, authors)
     for url in urls:  # the site's navigation is cached after the first page
         sqlite_steps(client, url)
-    small = {url: sqlite_steps(client, url) for url in urls}
+
+    def steps(url: str) -> int:
+        # The least of three: SQLite's step count wobbles by a thousand or so between
+        # identical requests, which is all a small page (a feed) costs.
+        return min(sqlite_steps(client, url) for _ in range(3))
+
+    small = {url: steps(url) for url in urls}
     grow_archive(300)
-    large = {url: sqlite_steps(client, url) for url in urls}
+    large = {url: steps(url) for url in urls}
     grown = {url: (small[url], large[url]) for url in urls if large[url] > small[url] * 1.2 + 2}
     assert grown == {}
 

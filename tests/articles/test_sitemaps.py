@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from articles import sitemaps
-from articles.models import Article
+from articles.models import Article, Page
 
 pytestmark = pytest.mark.django_db
 
@@ -167,3 +167,14 @@ def test_robots_txt_names_both_sitemaps_and_keeps_crawlers_out_of_admin(client):
     for line in lines:
         if line.startswith("Sitemap: "):
             assert client.get(line.split(" ", 1)[1]).status_code == 200
+
+
+def test_published_pages_are_in_the_sitemap_and_unpublished_ones_are_not(client):
+    about = Page.objects.create(title="About", slug="about", published=True)
+    Page.objects.create(title="Draft", slug="draft-page")
+    urls = every_url(client)
+    assert parse_datetime(urls["http://testserver/about/"]) == about.updated_at
+    assert not [url for url in urls if "draft-page" in url]
+    about.title = "About us"
+    about.save()  # a cached index and pages file show the change at once
+    assert parse_datetime(every_url(client)["http://testserver/about/"]) == about.updated_at

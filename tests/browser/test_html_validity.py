@@ -10,6 +10,7 @@ import subprocess
 
 import pytest
 
+from articles.models import Embed, Page
 from newsroom.errors.views import error_page
 from tests.helpers.tools import VNU, require
 
@@ -56,6 +57,18 @@ def test_main_pages_are_valid_html(client, demo_site, tmp_path, make_article):
     java = require("java", "install it with `apt-get install -y default-jre-headless`.")
     require(VNU, "run `make test` (it runs `npm ci`), or `npm ci --ignore-scripts`.")
     article = make_article("Opinion with every part", kind="opinion")
+    with_embeds = make_article(
+        "A story with embeds",
+        blocks=[
+            Embed(url="https://youtu.be/dQw4w9WgXcQ", provider="YouTube"),
+            Embed(url="https://mastodon.example/@someone/42", provider="Mastodon"),
+        ],
+    )
+    Page.objects.create(
+        title="Ethics & corrections policy", slug="ethics", published=True, in_footer=True,
+        in_navigation=True, body="<h2>Corrections</h2><p>We say <em>what</em> changed.</p>"
+        "<ul><li>Dated</li></ul><p><a href=\"mailto:desk@example.org\">Write</a></p>",
+    )  # fmt: skip
     lead = demo_site["lead"]
     newsletters = newsletter_pages(lead)
     pages = {
@@ -63,6 +76,7 @@ def test_main_pages_are_valid_html(client, demo_site, tmp_path, make_article):
         "home-page-2": "/?page=2",
         "article": demo_site["article"],
         "opinion": article.get_absolute_url(),
+        "embeds": with_embeds.get_absolute_url(),
         "section": demo_site["section"],
         "region": lead.primary_region.get_absolute_url(),
         "author": lead.author_list[0].get_absolute_url(),
@@ -70,6 +84,9 @@ def test_main_pages_are_valid_html(client, demo_site, tmp_path, make_article):
         "search-empty": "/search/",
         "search-errors": "/search/?q=" + "x" * 300 + "&date_from=never",
         "corrections": "/corrections/",
+        "page": "/ethics/",
+        "sections": "/section/",
+        "regions": "/region/",
         "my-data": "/my-data/",
         "not-found": "/no/such/page/",
         **newsletters,

@@ -1,11 +1,9 @@
 """A reader signs up for a newsletter from an article on a phone, confirms from the mail,
 gets the next edition with the right articles, and leaves with one click.
 
-Debian's Chromium at 390 px. The edition mail is made here, from the models, by a small
-stand-in for the sending task (one Send row and one message per confirmed subscriber,
-with the per-recipient unsubscribe and preferences links every edition carries). Each
-page the reader fills in has no serious axe-core violation and fits the screen;
-screenshots go to test-artifacts/.
+Debian's Chromium at 390 px; the edition goes out through the newsletters' own sending
+task. Each page the reader fills in has no serious axe-core violation and fits the
+screen; screenshots go to test-artifacts/.
 """
 
 import re
@@ -13,11 +11,9 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
-from django.core.mail import EmailMessage
 from django.test.utils import override_settings
-from django.utils import timezone
 
-from newsroom.newsletters import tokens
+from newsroom.newsletters import tasks
 from newsroom.newsletters.models import (
     Edition,
     EditionItem,
@@ -56,28 +52,6 @@ def checked(page, name: str) -> None:
     assert page.evaluate(width) <= 0, name
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / f"newsletter-{name}.png", full_page=True)
-
-
-def send_edition(edition, root: str) -> int:
-    """Mail ``edition`` to its confirmed subscribers, as the sending task would."""
-    articles = [item.article for item in edition.items.select_related("article__primary_region")]
-    lines = [f"{a.display_headline}\n{root}{a.get_absolute_url()}" for a in articles]
-    subscriptions = edition.newsletter.subscriptions.filter(confirmed_at__isnull=False)
-    for subscription in subscriptions.select_related("reader"):
-        reader = subscription.reader
-        Send.objects.create(edition=edition, reader=reader, address=reader.email)
-        unsubscribe = f"{root}/newsletters/unsubscribe/"
-        unsubscribe += f"{tokens.unsubscribe_token(reader.pk, edition.newsletter_id)}/"
-        preferences = f"{root}/newsletters/preferences/{tokens.preferences_token(reader.pk)}/"
-        body = "\n\n".join([*lines, f"Your newsletters: {preferences}", f"Leave: {unsubscribe}"])
-        headers = {
-            "List-Unsubscribe": f"<{unsubscribe}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        }
-        EmailMessage(edition.subject, body, to=[reader.email], headers=headers).send()
-    edition.status, edition.sent_at = Edition.Status.SENT, timezone.now()
-    edition.save()
-    return subscriptions.count()
 
 
 def link_in(message, path: str) -> str:
@@ -129,7 +103,8 @@ def test_reader_signs_up_confirms_receives_an_edition_and_unsubscribes(
     edition = Edition.objects.create(newsletter=briefing, subject="Tuesday's briefing")
     for order, item in enumerate((page_one, page_two)):
         EditionItem.objects.create(edition=edition, article=item, order=order)
-    assert send_edition(edition, live_server.url) == 1
+    assert tasks.send_edition(edition, live_server.url)
+    assert Send.objects.get(edition=edition).address == ADDRESS
     received = mail.outbox[-1]
     assert received.to == [ADDRESS] and received.subject == "Tuesday's briefing"
     assert received.body.index("SUDAN: Talks resume") < received.body.index("Harvest beats")
@@ -144,7 +119,7 @@ def test_reader_signs_up_confirms_receives_an_edition_and_unsubscribes(
 
     # One click to leave: the link shows a confirmation, the button acts.
     unsubscribe = link_in(received, "/newsletters/unsubscribe/")
-    assert received.extra_headers["List-Unsubscribe"] == f"<{unsubscribe}>"
+    assert f"<{unsubscribe}>" in received.extra_headers["List-Unsubscribe"]
     page.goto(unsubscribe)
     assert "Unsubscribe from The Daily Briefing?" in page.inner_text("main")
     assert NewsletterSubscription.objects.filter(pk=subscription.pk).exists()

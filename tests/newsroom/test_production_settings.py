@@ -16,6 +16,7 @@ from django.template.backends.django import DjangoTemplates
 from django.urls import reverse
 from django.utils.module_loading import import_string
 
+from articles import embeds
 from articles.previews import preview_token
 from comments.models import Comment
 from newsroom.pagecache import middleware as pagecache
@@ -119,6 +120,7 @@ PUBLIC_POLICY = {
     "script-src": ["'self'"],
     "style-src": ["'self'"],
     "img-src": ["'self'"],
+    "frame-src": embeds.frame_sources(),
     "object-src": ["'none'"],
     "base-uri": ["'none'"],
     "form-action": ["'self'"],

@@ -1,8 +1,9 @@
-"""Old addresses answered with a permanent redirect to the article they became."""
+"""Old addresses answered with a permanent redirect to the article or page they became."""
 
 import pytest
+from django.db import IntegrityError, transaction
 
-from articles.models import Article
+from articles.models import Article, Page
 from newsroom.redirects.models import LegacyPath
 
 pytestmark = pytest.mark.django_db
@@ -41,3 +42,20 @@ def test_posts_are_not_redirected(client, make_article):
     article = make_article()
     LegacyPath.objects.create(path="/news/old-slug/", article=article)
     assert client.post("/news/old-slug/").status_code == 404
+
+
+def test_old_address_of_a_page_redirects_while_the_page_is_published(client):
+    page = Page.objects.create(title="About", slug="about", published=True)
+    LegacyPath.objects.create(path="/who-we-are/", page=page)
+    LegacyPath.objects.create(path="/?page_id=7", page=page)
+    assert client.get("/who-we-are/").url == "/about/"
+    assert client.get("/?page_id=7").url == "/about/"
+    Page.objects.filter(pk=page.pk).update(published=False)
+    assert client.get("/who-we-are/").status_code == 404
+
+
+def test_an_old_address_leads_to_one_article_or_one_page(make_article):
+    page, article = Page.objects.create(title="About", slug="about"), make_article()
+    for destinations in ({}, {"page": page, "article": article}):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            LegacyPath.objects.create(path="/old/", **destinations)

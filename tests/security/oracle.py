@@ -18,7 +18,14 @@ from xml.etree import ElementTree
 import html5lib
 from selectolax.lexbor import LexborHTMLParser
 
-from articles.markup import ALLOWED_URL_SCHEMES, COMMENT_LINK_REL, COMMENT_TAGS, EDITORIAL_TAGS
+from articles.markup import (
+    ALLOWED_URL_SCHEMES,
+    COMMENT_LINK_REL,
+    COMMENT_TAGS,
+    EDITORIAL_TAGS,
+    FEED_ATTRIBUTES,
+    FEED_TAGS,
+)
 
 # Attributes a browser resolves as a URL (or a list of URLs) on some element.
 URL_ATTRIBUTES = {
@@ -53,7 +60,9 @@ _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
 JSON_SCRIPT_TYPES = {"application/ld+json", "application/json"}
 ATOM = "{http://www.w3.org/2005/Atom}"
 # Feed elements whose text is HTML (escaped into the XML); the rest of a feed is text.
-HTML_FEED_ELEMENTS = {"description", f"{ATOM}summary", f"{ATOM}content"}
+HTML_FEED_ELEMENTS = {"description", f"{ATOM}summary"}
+# The whole body: escaped HTML within the feed policy (articles.markup.clean_feed).
+BODY_FEED_ELEMENTS = {f"{ATOM}content", "{http://purl.org/rss/1.0/modules/content/}encoded"}
 
 
 @dataclass
@@ -265,7 +274,8 @@ def feed_findings(xml: bytes, parser: str = "html5lib") -> tuple[list[str], int]
 
     Returns the findings and how many items were read. Titles, categories, names and
     Media RSS texts are plain text by the formats' definitions; descriptions and Atom
-    summaries are escaped HTML, so they are unescaped and parsed as HTML here.
+    summaries are escaped HTML, so they are unescaped and parsed as HTML here; bodies
+    (RSS content:encoded, Atom content) likewise, held to the feed policy.
     """
     root = ElementTree.fromstring(xml)
     found, items = [], 0
@@ -275,6 +285,10 @@ def feed_findings(xml: bytes, parser: str = "html5lib") -> tuple[list[str], int]
             items += 1
         if element.tag in HTML_FEED_ELEMENTS and element.text:
             found += check_fragment(element.text, set(), parser=parser)
+        if element.tag in BODY_FEED_ELEMENTS and element.text:
+            found += check_fragment(
+                element.text, FEED_TAGS, attributes=FEED_ATTRIBUTES, parser=parser
+            )
         for key, value in element.attrib.items():
             if _local(key) in {"href", "url", "uri"} and bad_url(value):
                 found.append(f"feed URL {value[:60]!r}")

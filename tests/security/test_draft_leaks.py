@@ -19,7 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from articles import sitemaps
-from articles.models import Article, Correction, Quote, ReadMore, RelatedLink
+from articles.models import Article, Correction, Page, Quote, ReadMore, RelatedLink
 from articles.previews import PREVIEW_SALT, preview_token
 from comments import notifications, readers
 from comments.forms import FORM_SALT
@@ -51,7 +51,7 @@ def named_patterns(resolver=None, namespace="") -> dict[str, list[str]]:
 
 
 @pytest.fixture
-def site(make_article, make_section, make_region, make_author, make_photo, make_comment):
+def site(make_article, make_section, make_region, make_author, make_photo, make_comment, settings):
     """A small public site, and four secret articles woven into it wherever they fit."""
     section = make_section("Rivers")
     region, secret_region = make_region("Nile"), make_region("Lakeland")
@@ -101,7 +101,18 @@ def site(make_article, make_section, make_region, make_author, make_photo, make_
         LegacyPath.objects.create(path=f"/old/{state}/", article=article)
         secrets.append(article)
     comments = [make_comment(article) for article in published]
+    # A page of the site's own, unpublished though ticked for the navigation and footer
+    # and named as the publishing principles; and a published one beside it.
+    settings.PUBLISHING_PRINCIPLES = "zephyrine-page-slug"
+    pages = [
+        Page.objects.create(title="About the rivers desk", slug="about", published=True,
+                            in_navigation=True, in_footer=True),
+        Page.objects.create(title="Zephyrine page Quillborough", slug="zephyrine-page-slug",
+                            body="<p>Obelisk secret page text.</p>", published=False,
+                            in_navigation=True, in_footer=True),
+    ]  # fmt: skip
     return SimpleNamespace(
+        pages=pages,
         section=section,
         regions=[region, secret_region],
         authors=[author, secret_author],
@@ -198,7 +209,9 @@ def fillings(site, settings) -> dict[str, list[str]]:
         "articles:sitemap": ["/sitemap.xml"],
         "articles:sitemap-news": ["/sitemap-news.xml"],
         "articles:sitemap-section": each(
-            "articles:sitemap-section", [*sections, "sections", "regions", "authors"], "section"
+            "articles:sitemap-section",
+            [*sections, "pages", "sections", "regions", "authors"],
+            "section",
         ),
         "articles:sitemap-articles": [
             reverse("articles:sitemap-articles", args=[number])
@@ -213,6 +226,9 @@ def fillings(site, settings) -> dict[str, list[str]]:
         "articles:author-feed-rss": each("articles:author-feed-rss", authors),
         "articles:author-feed-atom": each("articles:author-feed-atom", authors),
         "articles:corrections": ["/corrections/", "/corrections/?page=2"],
+        "articles:sections": ["/section/", "/section/?page=2"],
+        "articles:regions": ["/region/", "/region/?page=2"],
+        "articles:page": each("articles:page", [page.slug for page in site.pages]),
         "articles:preview": [
             "/preview/",
             reverse("articles:preview", args=[token[:-2] + ("AA" if token[-2:] != "AA" else "BB")]),
@@ -293,7 +309,11 @@ def fillings(site, settings) -> dict[str, list[str]]:
                 args=[newsletter_tokens.unsubscribe_token(subscriber.pk, newsletter.pk)],
             )
         ],
-        "legacy addresses": [f"/old/{state}/" for state in ("draft", "unpublished")],
+        "legacy addresses": [
+            *(f"/old/{state}/" for state in ("draft", "unpublished")),
+            LegacyPath.objects.create(path="/old/page/", page=site.pages[1]).path,
+            LegacyPath.objects.create(path="/?page_id=99", page=site.pages[1]).path,
+        ],
         "view-on-site": [
             reverse("view-on-site", args=[ContentType.objects.get_for_model(a).pk, a.pk])
             for a in site.secrets
@@ -309,6 +329,11 @@ def test_no_public_url_shows_an_unpublished_article(site, settings, capsys):
 
     reader = Client()
     secrets = {needle: article for article in site.secrets for needle in needles(article)}
+    hidden = site.pages[1]
+    secrets |= {
+        needle: SimpleNamespace(status="unpublished page")
+        for needle in (hidden.title, f"/{hidden.slug}/", "Obelisk secret page text")
+    }
     leaks, fetched, statuses = [], 0, {}
 
     def check(method, url, response):
@@ -348,6 +373,7 @@ def test_no_public_url_shows_an_unpublished_article(site, settings, capsys):
     # The walk found something: the public pages did show the published articles.
     home = reader.get("/").content.decode()
     assert all(article.headline in home for article in site.published)
+    assert 'href="/about/"' in home  # and the published page's links
 
 
 def test_walk_finds_every_public_pattern():

@@ -1,7 +1,7 @@
 """Hostile vectors through every field a person can write, checked wherever it shows.
 
 Vectors are batched. A text field (standfirst, caption, quote text, correction, author
-bio, comment body) takes all of them in one value. A field with a maximum length takes
+bio, comment body, page body) takes all of them in one value. A field with a maximum length takes
 them packed into values that fit (a longer vector cut to the length, as the admin form
 would refuse more), one row each: regions, authors, photos, quotes and comments are many
 per article, so one article page shows many. Rendering time bounds the rows (ROWS), the
@@ -27,7 +27,7 @@ import pytest
 from django.utils import timezone
 
 from articles import feeds, views
-from articles.admin import ArticleAdmin, PhotoAdmin
+from articles.admin import ArticleAdmin, PageAdmin, PhotoAdmin
 from articles.body import text_blocks, write_blocks
 from articles.markup import EDITORIAL_TAGS, clean_comment, clean_editorial
 from articles.models import (
@@ -36,6 +36,7 @@ from articles.models import (
     BodyPhoto,
     Byline,
     Correction,
+    Page,
     Photo,
     Quote,
     Region,
@@ -114,10 +115,11 @@ def sweep_settings(settings, monkeypatch):
         views.ListingView,
         views.SearchView,
         views.CorrectionsView,
+        views.IndexView,
     ):
         monkeypatch.setattr(view, "paginate_by", 10_000)
     monkeypatch.setattr(feeds.LatestFeed, "limit", 10_000)
-    for admin_class in (ArticleAdmin, CommentAdmin, PhotoAdmin):
+    for admin_class in (ArticleAdmin, CommentAdmin, PhotoAdmin, PageAdmin):
         monkeypatch.setattr(admin_class, "list_per_page", 10_000)
 
 
@@ -244,12 +246,28 @@ def sweep(sweep_settings, make_photo, section):
         )
         for n in range(max(len(names), len(bodies)))
     )
+    # The site's own pages: their titles in the navigation and footer of every page, the
+    # first one's body (saved, so cleaned as an editor's save is) with every vector.
+    page_titles = values("page title", 120)
+    page_body = whole(vectors, marker["page body"])
+    site_page = Page.objects.create(
+        title=page_titles[0][0], slug="sweep-page-0", body=page_body[0][0], published=True,
+        in_navigation=True, in_footer=True,
+    )  # fmt: skip
+    Page.objects.bulk_create(
+        Page(title=value, slug=f"sweep-page-{n}", published=True, in_navigation=True,
+             in_footer=True, position=n)
+        for n, (value, _) in enumerate(page_titles[1:], start=1)
+    )  # fmt: skip
     shown_comments = [c for c in comment_rows if c.status == Comment.Status.APPROVED]
     shown_names = [
         names[n] for n, c in enumerate(comment_rows) if c in shown_comments and n < len(names)
     ]
 
     return SimpleNamespace(
+        page_titles=page_titles,
+        page_body=page_body,
+        site_page=site_page,
         vectors=vectors,
         marker=marker,
         values=values,
@@ -335,6 +353,18 @@ def public_pages(s):
                 "comment body": s.shown_bodies,
             },
         ),
+        "section index": (
+            "/section/",
+            {"headline": s.headlines[:1], "kicker": s.kickers[:1], "section name": s.sections},
+        ),
+        "region index": (
+            "/region/",
+            {"headline": s.headlines[:1], "kicker": s.kickers[:1], "region name": s.regions},
+        ),
+        "site page": (
+            s.site_page.get_absolute_url(),
+            {"page title": s.page_titles, "page body": s.page_body},
+        ),
         "corrections archive": (
             "/corrections/",
             {
@@ -360,6 +390,7 @@ def admin_pages(s):
                 "region name": s.regions,
             },
         ),
+        "admin pages": ("/admin/articles/page/", {"page title": s.page_titles}),
         "admin photos": (
             "/admin/articles/photo/",
             {"photographer": s.photographers, "agency": s.agencies, "alt text": s.alts},
@@ -527,6 +558,8 @@ FIELD_NAMES = [
     "section name",
     "author name",
     "author bio",
+    "page title",
+    "page body",
 ]
 
 
@@ -534,7 +567,7 @@ FIELD_NAMES = [
 PUBLIC_PAGE_FIELDS = set(FIELD_NAMES)
 ADMIN_LIST_FIELDS = {
     "headline", "kicker", "section name", "author name", "region name",
-    "photographer", "agency", "alt text", "comment name", "comment body",
+    "photographer", "agency", "alt text", "comment name", "comment body", "page title",
 }  # fmt: skip
 JSON_LD_FIELDS = {
     "headline", "kicker", "standfirst", "author name", "section name", "region name",

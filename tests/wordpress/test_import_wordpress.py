@@ -13,7 +13,7 @@ from django_tasks import default_task_backend
 from PIL import Image
 
 from articles import images, tasks
-from articles.models import Article, Author, Photo, Region, Section, body_text
+from articles.models import Article, Author, Page, Photo, Region, Section, body_text
 from comments.models import Comment, Reason
 from newsroom.redirects.models import LegacyPath
 from newsroom.wordpress import importer as wordpress
@@ -160,16 +160,60 @@ def test_dry_run_chooses_no_lead(wxr, run_import, make_article):
     assert list(Article.objects.filter(is_lead=True)) == [ours]
 
 
-def test_pages_are_counted_and_skipped_by_default(imported):
-    assert not ImportedItem.objects.filter(wp_id="110").exists()
-    assert "Not imported (other post types): 1 nav_menu_item, 1 page." in imported.out
+def test_pages_become_the_sites_pages_not_articles(imported, client):
+    about = imported_object(Page, 110, kind="page")
+    assert (about.title, about.slug, about.published) == ("About us", "about", True)
+    assert about.body == "<p>We report from the places others forget.</p>"
+    assert not Article.objects.filter(headline="About us").exists()
+    assert b"places others forget" in client.get("/about/").content
+    assert "Not imported (other post types): 1 nav_menu_item." in imported.out
+    assert summary_row(imported.out, "pages")[:3] == [3, 0, 0]
 
 
-def test_pages_are_imported_when_asked(run_import, client):
+def test_a_page_on_an_address_of_the_site_moves_and_its_text_is_cleaned(imported, client):
+    help_page = imported_object(Page, 111, kind="page")
+    assert help_page.slug == "search-page"
+    assert "“search” is taken here; using “search-page”" in imported.err
+    body = html5lib.parse(help_page.body, namespaceHTMLElements=False)
+    assert not body.findall(".//script")
+    assert [p.text for p in body.findall(".//p")] == [
+        "Type a place or a name.", "Older stories are in the archive."
+    ]  # fmt: skip
+    assert client.get("/search/").status_code == 200  # the site's search, still
+    assert b"Type a place" in client.get("/search-page/").content
+
+
+def test_old_page_addresses_lead_to_published_pages(imported, client):
+    assert client.get("/?page_id=110").url == "/about/"
+    assert client.get("/?page_id=111").url == "/search-page/"
+    assert client.get("/?page_id=112").status_code == 200  # the home page: still a draft
+    assert LegacyPath.objects.get(path="/?page_id=112").page.slug == "advertise"
+    assert not LegacyPath.objects.filter(path="/about/").exists()  # the same address here
+
+
+def test_a_draft_page_is_imported_unpublished(imported, client):
+    advertise = imported_object(Page, 112, kind="page")
+    assert advertise.slug == "advertise" and not advertise.published
+    response = client.get("/advertise/")
+    assert response.status_code == 404 and b"never finished" not in response.content
+
+
+def test_pages_are_imported_once_and_updated_only_when_asked(imported, run_import, uploads):
+    about = imported_object(Page, 110, kind="page")
+    about.title = "About the Ledger"
+    about.save()
+    again = run_import(EXPORT, "--media-dir", str(uploads))
+    assert summary_row(again.out, "pages")[:3] == [0, 0, 3]
+    assert Page.objects.count() == 3 and Page.objects.get(pk=about.pk).title == "About the Ledger"
+    updated = run_import(EXPORT, "--media-dir", str(uploads), "--update")
+    assert summary_row(updated.out, "pages")[:3] == [0, 3, 0]
+    assert Page.objects.count() == 3 and Page.objects.get(pk=about.pk).title == "About us"
+
+
+def test_pages_stay_pages_even_when_named_as_a_post_type(run_import):
     run_import(EXPORT, "--post-type", "post", "--post-type", "page")
-    about = article(110)
-    assert about.headline == "About us"
-    assert client.get("/?page_id=110").url == about.get_absolute_url()
+    assert not Article.objects.filter(headline="About us").exists()
+    assert imported_object(Page, 110, kind="page").slug == "about"
 
 
 def test_closed_comments_stay_closed(imported):
@@ -245,7 +289,7 @@ def test_block_editor_body_is_clean(imported):
     text = body_html(cafe)
     assert "<!--" not in text and "class=" not in text and "onclick" not in text
     kinds = [block.kind for block in cafe.blocks()]
-    assert kinds == ["text", "text", "photo", "text", "text", "text"]
+    assert kinds == ["text", "text", "photo", "text", "text", "embed", "text", "text", "text"]
     market = cafe.body_photos.get().photo
     assert (market.alt_text, market.caption) == (
         "Crates of tomatoes at the market",
@@ -258,6 +302,29 @@ def test_shortcodes_are_reported_and_never_reach_readers(imported):
     assert "contact-form-7" not in body_html(dam) and "[embed]" not in body_html(dam)
     assert "post 101: shortcode [contact-form-7] removed" in imported.err
     assert "post 101: “[sic]” kept as text" in imported.err
+
+
+def test_embeds_of_both_editors_become_embed_blocks_and_the_rest_are_reported_links(imported):
+    dam, cafe = article(101), article(102)
+    assert [(e.provider, e.url) for e in dam.embeds.all()] == [
+        ("YouTube", "https://www.youtube.com/watch?v=Xy12Ab34Cd5"),  # alone on its line
+        ("Vimeo", "https://vimeo.com/76979871"),  # [video src=…]
+    ]
+    assert [(e.provider, e.url) for e in cafe.embeds.all()] == [
+        ("YouTube", "https://www.youtube.com/watch?v=Ab12Cd34Ef5")  # a wp:embed block
+    ]
+    # Nothing is lost: what we cannot embed stays a link, and the operator is told.
+    assert '<a href="https://video.example.org/watch/123"' in body_html(dam)
+    assert '<a href="https://clips.example.net/v/88"' in body_html(cafe)
+    assert "The signing, filmed by the cooperative" in body_html(cafe)  # the embed's caption
+    for note in (
+        "post 101: [embed] of https://video.example.org/watch/123 kept as a link",
+        "post 101: [audio] of https://old.meridian.example/wp-content/uploads/2019/05/gauge.mp3"
+        " kept as a link",
+        "post 102: embed block of https://clips.example.net/v/88 kept as a link",
+    ):
+        assert note in imported.err
+    assert "youtube" not in imported.err.lower() and "vimeo" not in imported.err.lower()
 
 
 def test_imported_bodies_are_valid_blocks_with_their_search_text(imported):
@@ -502,11 +569,11 @@ def test_summary_counts_each_kind(imported):
     assert summary_row(imported.out, "articles")[:3] == [5, 0, 2]
     assert summary_row(imported.out, "comments")[:3] == [8, 0, 2]
     assert summary_row(imported.out, "authors")[0] == 3
-    assert summary_row(imported.out, "redirects")[0] == 8
+    assert summary_row(imported.out, "redirects")[0] == 12  # 8 for posts, 4 for pages
 
 
 def test_progress_is_shown_on_stderr(imported):
-    assert "12/12 items (100%)" in imported.err
+    assert "14/14 items (100%)" in imported.err
 
 
 def test_running_twice_creates_nothing_new(imported, run_import, uploads):

@@ -4,7 +4,7 @@ import html5lib
 
 from articles import body
 from articles.markup import plain_text
-from newsroom.wordpress.converter import convert_body
+from newsroom.wordpress.converter import EmbedRef, convert_body
 
 
 def parse(fragment: str):
@@ -27,9 +27,13 @@ def visible(fragment: str) -> str:
 
 
 def kinds(converted) -> list[tuple[str, str]]:
-    """The body's parts in order: ("text", its words) or ("photo", "")."""
-    return [("photo", "") if isinstance(part, int) else ("text", plain_text(part))
-            for part in converted.parts]  # fmt: skip
+    """The body's parts in order: ("text", its words), ("photo", "") or ("embed", address)."""
+    return [
+        ("photo", "") if isinstance(part, int)
+        else ("embed", part.url) if isinstance(part, EmbedRef)
+        else ("text", plain_text(part))
+        for part in converted.parts
+    ]  # fmt: skip
 
 
 def test_classic_editor_blank_lines_make_paragraphs_and_single_breaks_stay_breaks():
@@ -98,7 +102,7 @@ def test_image_inside_a_list_is_left_out_and_reported():
     converted = convert_body('<ul><li>One <img src="/x.jpg" alt="X"></li></ul>')
     assert converted.images == {}
     assert "\u27e6" not in converted.html
-    assert converted.notes == ["an image inside a list or table was left out"]
+    assert converted.notes == ["an image or embed inside a list or table was left out"]
 
 
 def test_gallery_shortcode_ids_become_photos():
@@ -109,14 +113,13 @@ def test_gallery_shortcode_ids_become_photos():
 
 def test_plugin_shortcodes_are_dropped_and_paired_ones_keep_their_text():
     converted = convert_body(
-        'Vote: [poll id="3"]\n\n[highlight color="yellow"]Read this.[/highlight]\n\n'
-        '[video src="/v.mp4"]'
+        'Vote: [poll id="3"]\n\n[highlight color="yellow"]Read this.[/highlight]\n\n[video]'
     )
     assert visible(converted.html) == "Vote:\nRead this."
     assert converted.notes == [
+        "shortcode [video] removed",
         "shortcode [poll] removed",
         "shortcode [highlight] removed",
-        "shortcode [video] removed",
     ]
 
 
@@ -135,3 +138,68 @@ def test_blockquote_stays_a_quote():
         '<blockquote class="wp-block-quote"><p>Words.</p><cite>A Speaker</cite></blockquote>'
     )
     assert converted.html == "<blockquote><p>Words.</p><cite>A Speaker</cite></blockquote>"
+
+
+# --- Embeds ------------------------------------------------------------------------------
+
+YOUTUBE = "https://www.youtube.com/watch?v=Xy12Ab34Cd5"
+
+
+def test_embed_shortcode_and_an_address_alone_on_its_line_become_embeds():
+    converted = convert_body(
+        f'Before.\n\n[embed width="500"]{YOUTUBE}[/embed]\n\n'
+        "https://vimeo.com/76979871\n\n<p>https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC</p>"
+        f"\n\nAn address in a sentence stays text: {YOUTUBE}"
+    )
+    assert kinds(converted) == [
+        ("text", "Before."),
+        ("embed", YOUTUBE),
+        ("embed", "https://vimeo.com/76979871"),
+        ("embed", "https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC"),
+        ("text", f"An address in a sentence stays text: {YOUTUBE}"),
+    ]
+    assert [part.provider for part in converted.parts if isinstance(part, EmbedRef)] == [
+        "YouTube", "Vimeo", "Spotify",
+    ]  # fmt: skip
+    assert converted.notes == []
+
+
+def test_video_and_audio_shortcodes_of_allowed_sources_become_embeds_others_links():
+    converted = convert_body(
+        '[video src="https://youtu.be/Xy12Ab34Cd5"][/video]\n\n'
+        '[audio src="https://soundcloud.com/some-band/a-song"]\n\n'
+        '[video mp4="https://old.example/clip.mp4"][/video]'
+    )
+    assert kinds(converted) == [
+        ("embed", "https://youtu.be/Xy12Ab34Cd5"),
+        ("embed", "https://soundcloud.com/some-band/a-song"),
+        ("text", "https://old.example/clip.mp4"),
+    ]
+    [link] = [e for e in elements(converted.parts[2]) if e.tagName == "a"]
+    assert link.getAttribute("href") == "https://old.example/clip.mp4"
+    assert converted.notes == [
+        "[video] of https://old.example/clip.mp4 kept as a link: not a provider we embed"
+    ]
+
+
+def test_block_editor_embed_blocks_become_embeds_keeping_their_caption():
+    content = (
+        f'<!-- wp:embed {{"url":"{YOUTUBE}","type":"video"}} -->\n'
+        '<figure class="wp-block-embed"><div class="wp-block-embed__wrapper">\n'
+        f"{YOUTUBE}\n</div><figcaption>Filmed at dawn</figcaption></figure>\n<!-- /wp:embed -->\n\n"
+        '<!-- wp:core-embed/twitter {"url":"https://twitter.com/someone/status/20"} -->\n'
+        '<figure class="wp-block-embed-twitter"><div>https://twitter.com/someone/status/20'
+        "</div></figure>\n<!-- /wp:core-embed/twitter -->\n\n"
+        '<!-- wp:embed {"url":"https://clips.example.net/v/88"} -->\n'
+        "<figure><div>https://clips.example.net/v/88</div></figure>\n<!-- /wp:embed -->"
+    )
+    converted = convert_body(content)
+    assert kinds(converted) == [
+        ("embed", YOUTUBE),
+        ("text", "Filmed at dawn"),
+        ("embed", "https://twitter.com/someone/status/20"),
+        ("text", "https://clips.example.net/v/88"),
+    ]
+    assert converted.notes == [
+        "embed block of https://clips.example.net/v/88 kept as a link: not a provider we embed"
+    ]

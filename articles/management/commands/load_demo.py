@@ -17,6 +17,7 @@ from articles.models import (
     BodyPhoto,
     Byline,
     Correction,
+    Page,
     Photo,
     Quote,
     ReadMore,
@@ -118,13 +119,25 @@ class Command(BaseCommand):
                                             sections=sections, regions=regions,
                                             authors=authors, photos=photos)  # fmt: skip
             created += self.reference_article(sections, regions, authors, photos, now)
+            pages = self.pages()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo content ready: {Article.objects.count()} articles "
                 f"({created} new), {len(sections)} sections, {len(regions)} regions, "
-                f"{len(authors)} authors."
+                f"{len(authors)} authors, {pages} pages."
             )
         )
+
+    def pages(self) -> int:
+        """About, Support us, Ethics, Contact and Privacy, unless they exist (an editor's
+        edits are kept)."""
+        for position, (title, slug, nav, footer, text) in enumerate(content.PAGES):
+            Page.objects.get_or_create(
+                slug=slug,
+                defaults={"title": title, "body": text, "in_navigation": nav,
+                          "in_footer": footer, "position": position, "published": True},
+            )  # fmt: skip
+        return Page.objects.count()
 
     def vocabulary(self) -> tuple[dict, dict, dict]:
         """The demo's sections, regions and authors, each by the key the content uses."""

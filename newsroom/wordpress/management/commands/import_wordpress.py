@@ -12,6 +12,7 @@ from newsroom.wordpress.reader import ExportError
 class Command(BaseCommand):
     help = (
         "Import a WordPress export (Tools → Export, WXR 1.0–1.2): posts become articles, "
+        "pages the site's own pages, "
         "categories and tags sections and regions, with photos, comments and redirects "
         "from the old addresses. Safe to run again: nothing is imported twice."
     )
@@ -47,8 +48,9 @@ class Command(BaseCommand):
             action="append",
             dest="post_types",
             metavar="TYPE",
-            help="Import this post type as articles (repeat for several; default: post). "
-            "E.g. --post-type post --post-type page. Other types are counted and skipped.",
+            help="Import this post type as articles (repeat for several; default: post), "
+            "e.g. a custom type: --post-type post --post-type story. Pages always become "
+            "the site's own pages; other types are counted and skipped.",
         )
         parser.add_argument(
             "--update",

@@ -1,0 +1,215 @@
+"""Editors' newsletter screens: newsletters, their editions (items, test, send), suppressions,
+and "Send as breaking alert" among the article list's actions.
+
+Staff need the newsletters permissions (the Editor group has them, see the migration);
+sending an edition, a test or an alert needs "change edition".
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from articles.models import Article
+from comments.notifications import site_root
+
+from . import editions, sending, tasks
+from .models import Edition, EditionItem, Newsletter, Suppression
+
+SEND_PERMISSION = "newsletters.change_edition"
+
+
+@admin.register(Newsletter)
+class NewsletterAdmin(admin.ModelAdmin):
+    list_display = ["name", "cadence", "schedule", "sends_itself", "listed", "subscribers"]
+    list_filter = ["cadence", "sends_itself", "listed"]
+    search_fields = ["name", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["sections", "regions"]
+    actions = ["draft_now"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "description", "intro", "listed", "order"]}),
+        (
+            "When it goes out",
+            {"fields": ["cadence", "send_time", "weekday", "time_zone", "sends_itself"]},
+        ),
+        ("What feeds it (none chosen: every article)", {"fields": ["sections", "regions"]}),
+    ]
+
+    @admin.display(description="send time")
+    def schedule(self, newsletter):
+        if newsletter.cadence == Newsletter.Cadence.ON_PUBLISH:
+            return "on publish"
+        day = f"{newsletter.get_weekday_display()}s " if newsletter.cadence == "weekly" else ""
+        return f"{day}{newsletter.send_time:%H:%M} {newsletter.time_zone}"
+
+    @admin.display(description="confirmed subscribers")
+    def subscribers(self, newsletter):
+        return newsletter.subscriptions.filter(confirmed_at__isnull=False).count()
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # The clock wakes at the next send time; a new or moved time is known from now.
+        transaction.on_commit(tasks.schedule)
+
+    @admin.action(description="Draft an edition now", permissions=["add"])
+    def draft_now(self, request, queryset):
+        made = [editions.draft(n, until=timezone.now()) for n in queryset]
+        for edition in made:
+            link = reverse("admin:newsletters_edition_change", args=[edition.pk])
+            self.message_user(
+                request,
+                format_html(
+                    'Drafted <a href="{}">{}</a> with {} article(s).',
+                    link,
+                    edition.subject,
+                    edition.items.count(),
+                ),
+                messages.SUCCESS,
+            )
+
+
+class EditionItemForm(forms.ModelForm):
+    class Meta:
+        model = EditionItem
+        fields = ["article", "order"]
+
+    def clean_article(self):
+        article = self.cleaned_data["article"]
+        if article and not Article.objects.published().filter(pk=article.pk).exists():
+            raise forms.ValidationError("Only published articles can go in an edition.")
+        return article
+
+
+class EditionItemInline(admin.TabularInline):
+    model = EditionItem
+    form = EditionItemForm
+    autocomplete_fields = ["article"]
+    extra = 1
+    verbose_name = "article"
+    verbose_name_plural = "Articles, in order (change the numbers to reorder; tick to remove)"
+
+    def has_change_permission(self, request, obj=None):
+        return (
+            obj is None or obj.status == Edition.Status.DRAFT
+        ) and super().has_change_permission(request, obj)
+
+    has_add_permission = has_delete_permission = has_change_permission
+
+
+@admin.register(Edition)
+class EditionAdmin(admin.ModelAdmin):
+    inlines = [EditionItemInline]
+    list_display = ["subject", "newsletter", "status", "send_at", "sent_at", "progress"]
+    list_filter = ["status", "newsletter"]
+    search_fields = ["subject"]
+    list_select_related = ["newsletter"]
+    fields = ["newsletter", "subject", "note", "send_at", "status", "progress",
+              "articles_since", "breaking_article", "started_at", "sent_at"]  # fmt: skip
+    readonly_fields = ["status", "progress", "articles_since", "breaking_article",
+                       "started_at", "sent_at"]  # fmt: skip
+    change_form_template = "admin/newsletters/edition/change_form.html"
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status != Edition.Status.DRAFT:
+            return self.fields  # sending or sent: the record of what went out
+        return self.readonly_fields
+
+    @admin.display(description="delivery")
+    def progress(self, edition):
+        if edition.status == Edition.Status.DRAFT:
+            return "not sent"
+        found = sending.counts(edition.pk)
+        return (f"{found['sent']} sent, {found['pending']} pending, {found['failed']} failed, "
+                f"{found['suppressed']} suppressed")  # fmt: skip
+
+    def get_urls(self):
+        own = [
+            path("<int:pk>/send-test/", self.admin_site.admin_view(self.send_test_view),
+                 name="newsletters_edition_send_test"),
+            path("<int:pk>/send/", self.admin_site.admin_view(self.send_view),
+                 name="newsletters_edition_send"),
+        ]  # fmt: skip
+        return own + super().get_urls()
+
+    def _edition_for_sending(self, request, pk):
+        if not request.user.has_perm(SEND_PERMISSION):
+            raise PermissionDenied
+        return get_object_or_404(Edition.objects.select_related("newsletter"), pk=pk)
+
+    def _back(self, edition):
+        return HttpResponseRedirect(reverse("admin:newsletters_edition_change", args=[edition.pk]))
+
+    def send_test_view(self, request, pk):
+        edition = self._edition_for_sending(request, pk)
+        if request.method != "POST":
+            return self._back(edition)
+        if not request.user.email:
+            self.message_user(request, "Your account has no e-mail address to send a test to: "
+                              "add one under Users.", messages.ERROR)  # fmt: skip
+            return self._back(edition)
+        sending.send_test(edition, request.user.email, site_root(request))
+        self.message_user(request, f"A test was sent to {request.user.email}.", messages.SUCCESS)
+        return self._back(edition)
+
+    def send_view(self, request, pk):
+        edition = self._edition_for_sending(request, pk)
+        if edition.status != Edition.Status.DRAFT:
+            self.message_user(request, "This edition has been sent already.", messages.WARNING)
+            return self._back(edition)
+        if request.method == "POST":
+            if tasks.send_edition(edition, site_root(request)):
+                self.message_user(request, f"Sending “{edition}”.", messages.SUCCESS)
+            else:
+                self.message_user(request, "An edition needs at least one article.", messages.ERROR)
+            return self._back(edition)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "edition": edition,
+            "recipients": sending.recipients(edition).count(),
+            "title": "Send this edition?",
+        }
+        return TemplateResponse(request, "admin/newsletters/edition/send_confirm.html", context)
+
+
+@admin.register(Suppression)
+class SuppressionAdmin(admin.ModelAdmin):
+    list_display = ["address", "reason", "created_at"]
+    list_filter = ["reason"]
+    search_fields = ["address"]
+
+
+@admin.action(description="Send as breaking alert", permissions=["newsletter_alert"])
+def send_breaking_alert(modeladmin, request, queryset):
+    chosen = list(queryset[:2])
+    if len(chosen) != 1:
+        modeladmin.message_user(request, "Choose one article for a breaking alert.", messages.ERROR)
+        return
+    article = chosen[0]
+    edition = editions.breaking_alert(article)
+    if edition is None:
+        modeladmin.message_user(request, "No alert was sent: the article is not published, no "
+                                "newsletter is sent on publish, or an alert for it went out "
+                                "already.", messages.WARNING)  # fmt: skip
+        return
+    tasks.send_edition(edition, site_root(request))
+    modeladmin.message_user(request, f"Sending the breaking alert “{edition}”.", messages.SUCCESS)
+
+
+def _add_alert_action() -> None:
+    """The article list gains the alert action from here: articles never import newsletters."""
+    article_admin = admin.site.get_model_admin(Article)
+    article_admin.actions = [*article_admin.actions, send_breaking_alert]
+    article_admin.has_newsletter_alert_permission = lambda request: request.user.has_perm(
+        SEND_PERMISSION
+    )
+
+
+_add_alert_action()
