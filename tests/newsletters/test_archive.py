@@ -95,3 +95,15 @@ def test_an_edition_page_is_purged_when_one_of_its_articles_is_unpublished(clien
     article.status = Article.Status.DRAFT
     article.save()
     assert "Ferries return" not in client.get(url).content.decode()
+
+
+def test_the_archive_is_purged_when_sending_marks_an_edition_sent_in_bulk(client, editions):
+    from newsroom.newsletters.signals import edition_sent
+
+    assert client.get("/newsletters/daily/")["X-Page-Cache"] == "miss"
+    draft = editions["draft"]
+    Edition.objects.filter(pk=draft.pk).update(status=Edition.Status.SENT, sent_at=timezone.now())
+    stale = client.get("/newsletters/daily/")  # no post_save: still the stored page
+    assert stale["X-Page-Cache"].startswith("hit") and "Tuesday draft" not in stale.content.decode()
+    edition_sent.send(sender=Edition, edition=Edition.objects.get(pk=draft.pk), counts={})
+    assert "Tuesday draft" in client.get("/newsletters/daily/").content.decode()
