@@ -357,6 +357,9 @@ class ReaderLink(models.Model):
     class Purpose(models.TextChoices):
         SIGN_IN = "sign-in", "Sign in"
         DATA = "data", "Download or erase my data"
+        # Confirms the address and the newsletters its reader asked for (newsroom's
+        # newsletters app reads them; comments only keep the link).
+        NEWSLETTER = "newsletter", "Confirm newsletters"
 
     reader = models.ForeignKey(Reader, on_delete=models.CASCADE, related_name="links")
     article = models.ForeignKey(

@@ -29,6 +29,7 @@ COMMENTER_SALT = "comments.commenter"
 COOKIE_AGE = 365 * 24 * 3600
 SIGN_IN_SALT = "comments.reader.sign-in"
 DATA_SALT = "comments.reader.data"
+NEWSLETTER_SALT = "comments.reader.newsletter"
 # How many devices one mailed link may sign in (a phone, a laptop, a work computer). A
 # link that reached someone else's hands is worth little after that, and every link
 # expires after COMMENTS_CONFIRM_MAX_AGE anyway.
@@ -185,21 +186,24 @@ class LinkRefused(Exception):
 def _salt(purpose: str) -> str:
     from .models import ReaderLink
 
-    return SIGN_IN_SALT if purpose == ReaderLink.Purpose.SIGN_IN else DATA_SALT
+    if purpose == ReaderLink.Purpose.SIGN_IN:
+        return SIGN_IN_SALT
+    return NEWSLETTER_SALT if purpose == ReaderLink.Purpose.NEWSLETTER else DATA_SALT
 
 
 def link_uses(purpose: str) -> int:
+    """A data link opens once; sign-in and newsletter links sign in a few devices."""
     from .models import ReaderLink
 
-    return LINK_USES if purpose == ReaderLink.Purpose.SIGN_IN else DATA_LINK_USES
+    return DATA_LINK_USES if purpose == ReaderLink.Purpose.DATA else LINK_USES
 
 
 def link_max_age(purpose: str) -> int:
     from .models import ReaderLink
 
-    if purpose == ReaderLink.Purpose.SIGN_IN:
-        return settings.COMMENTS_CONFIRM_MAX_AGE
-    return settings.COMMENTS_DATA_LINK_MAX_AGE
+    if purpose == ReaderLink.Purpose.DATA:
+        return settings.COMMENTS_DATA_LINK_MAX_AGE
+    return settings.COMMENTS_CONFIRM_MAX_AGE
 
 
 def link_token(link) -> str:

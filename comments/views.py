@@ -36,6 +36,7 @@ from .readers import (
     remember_proof,
     verified_email,
 )
+from .signals import comment_posted
 from .threads import Discussion
 
 logger = logging.getLogger(__name__)
@@ -131,22 +132,30 @@ def post_comment(request, article_id):
 
 
 def ask_for_mail(request, article, data, mail_notice: dict, comment) -> None:
-    """The reader's wishes for mail (notifications, a link to verify their address), in
-    the comment's transaction; ``mail_notice["why"]`` is what to tell them about it."""
+    """The reader's wishes for mail (notifications, a link to verify their address, and
+    what other concerns added to the form), in the comment's transaction;
+    ``mail_notice["why"]`` is what to tell them about it."""
+    answers = [comment_mail(request, article, data, comment)]
+    others = comment_posted.send(Comment, request=request, comment=comment)
+    answers += [answer for _receiver, answer in others]
+    mail_notice["why"] = next((answer for answer in answers if answer), "")
+
+
+def comment_mail(request, article, data, comment) -> str:
+    """The comments' own mail: notifications and a link to verify the address."""
     notify, verify = data["notify"], data["verify"]
     if not (notify or verify):
-        return
+        return ""
     proven = proves(request, comment.email)
     # A comment taken for spam or rejected (a banned address) gets no mail, but its
     # author is told what anyone would be told, so the answer gives nothing away.
-    mail_notice["why"] = "" if proven else notifications.LINK_SENT
     if comment.status in (Comment.Status.SPAM, Comment.Status.REJECTED):
-        return
+        return "" if proven else notifications.LINK_SENT
     root = notifications.site_root(request)
     answer = subscribe(request, article, comment.email, notify, root) if notify else ""
     if verify and not answer and not proven:
         answer = send_sign_in_link(request, article, comment.email, root)
-    mail_notice["why"] = answer
+    return answer
 
 
 def send_sign_in_link(request, article, email, root) -> str:

@@ -8,6 +8,9 @@ from articles.models import linked_pages
 ARTICLE_PAGE_PARTS = {
     "passage_tools_template": "comments/passage_link.html",  # beside each passage
     "discussion_template": "comments/discussion.html",  # below the article
+    "newsletter_signup_template": "newsletters/article_signup.html",  # after the article
+    # Inside the comment form: "also send me the newsletter" (newsletters.signup reads it).
+    "comment_form_extras_template": "newsletters/comment_tick.html",
 }
 
 

@@ -6,6 +6,7 @@ SECRET_KEY and ALLOWED_HOSTS. See README.md for the full list.
 
 import importlib.util
 import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -479,7 +480,7 @@ COMMENTS_IP_RETENTION_DAYS = env.int("COMMENTS_IP_RETENTION_DAYS", default=90)
 # Where a reader's data lives, each module with export(address) and erase(address, *,
 # comments): the reader data page gathers from all, and erases in reverse order (so a
 # module listed after another can erase what refers to the other's rows first).
-READER_DATA_SOURCES = ["comments.privacy"]
+READER_DATA_SOURCES = ["comments.privacy", "newsroom.newsletters.privacy"]
 # Confirmation mails (the only mail to unproven addresses) per hour, per mailbox (however
 # the address is spelt: case, +tags, Gmail's dots) and per client address.
 CONFIRMATION_MAILS_PER_MAILBOX_PER_HOUR = env.int(
@@ -511,11 +512,18 @@ NEWSLETTERS_UNSUBSCRIBE_MAILTO = env("NEWSLETTERS_UNSUBSCRIBE_MAILTO", default="
 # Mail through a provider's API instead of EMAIL_URL's SMTP: EMAIL_PROVIDER names a
 # django-anymail backend (amazon_ses, mailgun, postmark, brevo, sendgrid, …) and its
 # settings come from ANYMAIL_* variables (ANYMAIL_POSTMARK_SERVER_TOKEN=… → POSTMARK_SERVER_TOKEN).
+# The same variables set up the provider's bounce and complaint webhooks
+# (/newsletters/webhooks/<provider>/tracking/): ANYMAIL_WEBHOOK_SECRET is the
+# "user:password" the provider is given for basic auth, and providers that sign their
+# posts need their key too (ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY, …). An empty value is
+# left out (anyone can sign with an empty key); with no secret set, the secret is a random
+# one nobody knows, so every report is refused rather than any stranger's believed.
 ANYMAIL = {
     name.removeprefix("ANYMAIL_"): value
     for name, value in os.environ.items()
-    if name.startswith("ANYMAIL_")
+    if name.startswith("ANYMAIL_") and value
 }
+ANYMAIL.setdefault("WEBHOOK_SECRET", f"{secrets.token_urlsafe(16)}:{secrets.token_urlsafe(32)}")
 EMAIL_PROVIDER = env("EMAIL_PROVIDER", default="")
 if EMAIL_PROVIDER:
     if not EMAIL_PROVIDER.isidentifier() or not importlib.util.find_spec(

@@ -93,4 +93,6 @@ def comments_block(context, article):
         "csrf_token": context.get("csrf_token"),
         "open": article.comments_are_open,
         "close_days": settings.COMMENTS_CLOSE_AFTER_DAYS,
+        # What the composition root adds inside the form (e.g. a newsletter to tick).
+        "comment_form_extras_template": context.get("comment_form_extras_template"),
     }

@@ -59,7 +59,7 @@ sub vcl_recv {
     if (req.method != "GET" && req.method != "HEAD") {
         return (pass);
     }
-    if (req.url ~ "^/(admin|preview|healthz|readyz|my-data|comments/(confirm|unsubscribe|reader))/" ||
+    if (req.url ~ "^/(admin|preview|healthz|readyz|my-data|comments/(confirm|unsubscribe|reader)|newsletters/(confirm|preferences|unsubscribe|webhooks))/" ||
         req.url ~ "^/(admin|healthz|readyz)$") {
         return (pass);
     }

@@ -30,6 +30,10 @@ UNCACHEABLE_PREFIXES = (
     "/comments/unsubscribe/",
     "/comments/reader/",
     "/my-data/",
+    "/newsletters/confirm/",
+    "/newsletters/preferences/",
+    "/newsletters/unsubscribe/",
+    "/newsletters/webhooks/",
     "/healthz/",
     "/readyz/",
 )

@@ -101,6 +101,7 @@ PAGE_PARAMETERS: dict[str, dict[str, Callable[[str], str]]] = {
         "mail": one_of(MAIL_NOTICES),
     },
     "comments:article": PAGINATED,
+    "newsletters:archive": PAGINATED,
     # Never cached (an uncacheable prefix), listed so this table names every parameter.
     "comments:reader_state": {"article": number},
 }

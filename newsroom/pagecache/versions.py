@@ -181,3 +181,13 @@ def content_changed(sender=None, instance=None, **kwargs) -> None:
 def discussion_changed(sender=None, article_ids=(), **kwargs) -> None:
     """Receiver of ``comments.signals.discussion_changed``: a shown comment changed."""
     _changed({surrogates.comments(pk) for pk in article_ids}, set(), editorial=False)
+
+
+def newsletters_changed(sender=None, instance=None, **kwargs) -> None:
+    """A newsletter (sign-up forms, its archive) or one of its editions (the archive, the
+    edition's page) was saved or deleted."""
+    newsletter_id = getattr(instance, "newsletter_id", None)
+    names = {f"newsletter-{newsletter_id}"} if newsletter_id else {"newsletters"}
+    if newsletter_id is None and instance is not None:
+        names.add(f"newsletter-{instance.pk}")
+    _changed(names, set(), editorial=False)

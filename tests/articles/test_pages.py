@@ -259,8 +259,10 @@ def test_article_page_queries_do_not_grow_with_its_parts(
     before = count_queries(client, url)
     grow(reference_article, make_region, make_author, make_photo, make_article, 8)
     after = count_queries(client, url)
-    # The body is one table per kind of block (text, quote, photo, READ MORE, embed).
-    assert after == before <= 15  # with the navigation (sections, pages) read afresh
+    # The body is one table per kind of block (text, quote, photo, READ MORE, embed); the
+    # navigation (sections, pages) is read afresh; one more for the newsletters the
+    # sign-up box offers.
+    assert after == before <= 16
 
 
 def test_listing_queries_do_not_grow_with_articles(client, make_article, make_region,

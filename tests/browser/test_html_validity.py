@@ -24,6 +24,35 @@ def allowed(message: str) -> bool:
     return any(re.search(pattern, message) for pattern, _why in ALLOWED)
 
 
+def newsletter_pages(article) -> dict[str, str]:
+    """The newsletter pages, with a sent edition and a subscriber (the sign-up box then
+    shows on every article page too)."""
+    from django.utils import timezone
+
+    from comments import readers
+    from newsroom.newsletters import tokens
+    from newsroom.newsletters.models import Edition, EditionItem, Newsletter
+
+    daily = Newsletter.objects.create(name="Daily", slug="daily", description="Mornings.")
+    Newsletter.objects.create(name="Weekly", slug="weekly", description="Fridays.")
+    edition = Edition.objects.create(
+        newsletter=daily, subject="Monday", note="Hello.", status="sent", sent_at=timezone.now()
+    )
+    EditionItem.objects.create(edition=edition, article=article)
+    reader = readers.reader_for("valid@example.org")
+    daily.subscriptions.create(reader=reader, confirmed_at=timezone.now())
+    preferences = tokens.preferences_token(reader.pk)
+    return {
+        "newsletters": "/newsletters/",
+        "newsletter-archive": daily.get_absolute_url(),
+        "newsletter-edition": edition.get_absolute_url(),
+        "newsletter-preferences": f"/newsletters/preferences/{preferences}/",
+        "newsletter-unsubscribe": (
+            f"/newsletters/unsubscribe/{tokens.unsubscribe_token(reader.pk, daily.pk)}/"
+        ),
+    }
+
+
 def test_main_pages_are_valid_html(client, demo_site, tmp_path, make_article):
     java = require("java", "install it with `apt-get install -y default-jre-headless`.")
     require(VNU, "run `make test` (it runs `npm ci`), or `npm ci --ignore-scripts`.")
@@ -41,6 +70,7 @@ def test_main_pages_are_valid_html(client, demo_site, tmp_path, make_article):
         "<ul><li>Dated</li></ul><p><a href=\"mailto:desk@example.org\">Write</a></p>",
     )  # fmt: skip
     lead = demo_site["lead"]
+    newsletters = newsletter_pages(lead)
     pages = {
         "home": "/",
         "home-page-2": "/?page=2",
@@ -59,6 +89,7 @@ def test_main_pages_are_valid_html(client, demo_site, tmp_path, make_article):
         "regions": "/region/",
         "my-data": "/my-data/",
         "not-found": "/no/such/page/",
+        **newsletters,
     }
     files = {}
     for name, url in pages.items():

@@ -22,10 +22,12 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from articles.models import Article, Author, Page, Photo, Region, Section
-from comments import notifications
+from comments import notifications, readers
 from comments.forms import FORM_SALT
 from comments.models import Ban, Comment, ModeratedWord, Report, Subscription
 from comments.readers import VERIFIED_COOKIE, VERIFIED_SALT
+from newsroom.newsletters import tokens as newsletter_tokens
+from newsroom.newsletters.models import Newsletter, NewsletterSubscription
 from newsroom.redirects.models import LegacyPath
 from tests.helpers.admin import FUTURE, split_datetime
 from tests.helpers.images import jpeg_bytes
@@ -94,6 +96,11 @@ public.comment.on_draft         -         -      -      -      -         -
 public.reply.to_held            -         -      -      -      -         -
 public.report.held              -         -      -      -      -         -
 public.confirm.tampered         -         -      -      -      -         -
+public.newsletter_signup        yes       yes    yes    yes    yes       yes
+public.newsletter_confirm       yes       yes    yes    yes    yes       yes
+public.newsletter_preferences   yes       yes    yes    yes    yes       yes
+public.newsletter_unsubscribe   yes       yes    yes    yes    yes       yes
+public.newsletter_forged        -         -      -      -      -         -
 """
 
 
@@ -697,6 +704,55 @@ def _(w, b):
     return response, fresh(sub) is None
 
 
+def newsletter_subscription(w, confirmed=True) -> NewsletterSubscription:
+    newsletter, _ = Newsletter.objects.get_or_create(slug="daily", defaults={"name": "Daily"})
+    reader = readers.reader_for(f"{w.name('subscriber')}@example.org")
+    return NewsletterSubscription.objects.create(
+        newsletter=newsletter, reader=reader, confirmed_at=timezone.now() if confirmed else None
+    )
+
+
+@action("public.newsletter_signup")
+def _(w, b):
+    Newsletter.objects.get_or_create(slug="daily", defaults={"name": "Daily"})
+    email = f"{w.name('signup')}@example.org"
+    data = {"email": email, "newsletters": ["daily"], "website": ""}
+    response = b.post(reverse("newsletters:signup"), data, REMOTE_ADDR=w.ip())
+    return response, NewsletterSubscription.objects.filter(reader__email=email).exists()
+
+
+@action("public.newsletter_confirm")
+def _(w, b):
+    sub = newsletter_subscription(w, confirmed=False)
+    link = readers.new_link(sub.reader.email, "newsletter")
+    response = b.post(reverse("newsletters:confirm", args=[readers.link_token(link)]))
+    return response, fresh(sub).confirmed_at is not None
+
+
+@action("public.newsletter_preferences")
+def _(w, b):
+    sub = newsletter_subscription(w)
+    token = newsletter_tokens.preferences_token(sub.reader_id)
+    response = b.post(reverse("newsletters:preferences", args=[token]), {"unsubscribe_all": "1"})
+    return response, fresh(sub) is None
+
+
+@action("public.newsletter_unsubscribe")
+def _(w, b):
+    sub = newsletter_subscription(w)
+    token = newsletter_tokens.unsubscribe_token(sub.reader_id, sub.newsletter_id)
+    response = b.post(reverse("newsletters:unsubscribe", args=[token]))
+    return response, fresh(sub) is None
+
+
+@action("public.newsletter_forged")
+def _(w, b):
+    sub = newsletter_subscription(w)
+    token = newsletter_tokens.unsubscribe_token(sub.reader_id, sub.newsletter_id)
+    response = b.post(reverse("newsletters:unsubscribe", args=[token[:-4] + "AAAA"]))
+    return response, fresh(sub) is None
+
+
 @action("public.comment.on_draft")
 def _(w, b):
     return post_comment(w, b, w.draft())
@@ -853,10 +909,17 @@ def test_view_on_site_redirect_tells_an_address_only_to_who_may_open_the_object(
 
 # Posts that act without a session or a proven address, from pages cached for everyone:
 # the signed form timestamp, the honeypot and rate limits protect them instead of a token.
-TOKENLESS_FOR_ANONYMOUS = {"public.comment", "public.reply", "public.report"}
+# The newsletter sign-up forms are on the same cached pages (every article, /newsletters/):
+# an anonymous sign-up only mails a confirmation link, within hourly caps.
+TOKENLESS_FOR_ANONYMOUS = {
+    "public.comment",
+    "public.reply",
+    "public.report",
+    "public.newsletter_signup",
+}
 # The signed link is the only authority, whoever clicks it; mail clients post the
 # one-click unsubscribe (RFC 8058) with no token, so it is exempt for everyone.
-TOKENLESS_FOR_EVERYONE = {"public.unsubscribe"}
+TOKENLESS_FOR_EVERYONE = {"public.unsubscribe", "public.newsletter_unsubscribe"}
 
 
 def test_every_allowed_post_without_a_csrf_token_is_refused_when_it_carries_a_session(

@@ -25,6 +25,7 @@ from comments import notifications, readers
 from comments.forms import FORM_SALT
 from comments.models import Comment, ReaderLink, Subscription
 from newsroom.newsletters import tokens as newsletter_tokens
+from newsroom.newsletters import webhooks as newsletter_webhooks
 from newsroom.newsletters.models import Edition, EditionItem, Newsletter
 from newsroom.redirects.models import LegacyPath
 
@@ -181,8 +182,15 @@ def fillings(site, settings) -> dict[str, list[str]]:
     # the articles in it may show on the public archive, its feed or a reader's pages.
     newsletter = Newsletter.objects.create(name="Briefing", slug="briefing", description="Daily.")
     draft = Edition.objects.create(newsletter=newsletter, subject="Draft edition")
+    # A sent edition listing a secret article (unpublished since, or scheduled): its page
+    # and feed show only what is published.
+    sent = Edition.objects.create(
+        newsletter=newsletter, subject="Sent edition", status="sent", sent_at=timezone.now()
+    )
     for order, article in enumerate(site.secrets):
         EditionItem.objects.create(edition=draft, article=article, order=order)
+        EditionItem.objects.create(edition=sent, article=article, order=order)
+    EditionItem.objects.create(edition=sent, article=site.published[0], order=99)
     subscriber = readers.reader_for(subscriptions[0].email)
     return {
         "healthz": ["/healthz/"],
@@ -275,7 +283,21 @@ def fillings(site, settings) -> dict[str, list[str]]:
         "newsletters:signup": [reverse("newsletters:signup")],
         "newsletters:archive": [reverse("newsletters:archive", args=[newsletter.slug])],
         "newsletters:feed": [reverse("newsletters:feed", args=[newsletter.slug])],
-        "newsletters:edition": [reverse("newsletters:edition", args=[newsletter.slug, draft.pk])],
+        "newsletters:edition": [
+            reverse("newsletters:edition", args=[newsletter.slug, edition.pk])
+            for edition in (draft, sent)
+        ],
+        "newsletters:confirm": [
+            reverse(
+                "newsletters:confirm",
+                args=[readers.link_token(readers.new_link(subscriber.email, "newsletter"))],
+            )
+        ],
+        # Posts only (GET is 405): filled so the sweep sees every address answer.
+        **{
+            f"newsletters:anymail:{p.name}": [reverse(f"newsletters:anymail:{p.name}")]
+            for p in newsletter_webhooks.urlpatterns
+        },
         "newsletters:preferences": [
             reverse(
                 "newsletters:preferences", args=[newsletter_tokens.preferences_token(subscriber.pk)]
