@@ -15,7 +15,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group, User
 from django.contrib.contenttypes.models import ContentType
-from django.core import signing
+from django.core import mail, signing
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -27,7 +27,13 @@ from comments.forms import FORM_SALT
 from comments.models import Ban, Comment, ModeratedWord, Report, Subscription
 from comments.readers import VERIFIED_COOKIE, VERIFIED_SALT
 from newsroom.newsletters import tokens as newsletter_tokens
-from newsroom.newsletters.models import Newsletter, NewsletterSubscription
+from newsroom.newsletters.models import (
+    Edition,
+    EditionItem,
+    Newsletter,
+    NewsletterSubscription,
+    Suppression,
+)
 from newsroom.redirects.models import LegacyPath
 from tests.helpers.admin import FUTURE, split_datetime
 from tests.helpers.images import jpeg_bytes
@@ -87,6 +93,10 @@ user.make_superuser             -         -      -      -      -         yes
 group.add                       -         -      -      -      -         yes
 legacypath.add                  -         -      -      -      -         yes
 tag.add                         -         -      -      -      -         yes
+newsletter.add                  -         -      -      yes    -         yes
+edition.send                    -         -      -      yes    -         yes
+edition.send_test               -         -      -      yes    -         yes
+suppression.add                 -         -      -      yes    -         yes
 public.comment                  yes       yes    yes    yes    yes       yes
 public.reply                    yes       yes    yes    yes    yes       yes
 public.report                   yes       yes    yes    yes    yes       yes
@@ -426,6 +436,52 @@ def _(w, b):
     page = Page.objects.create(title=w.name("Page"), slug=w.name("page").lower())
     response = b.post(admin_url(Page, "delete", page), {"post": "yes"})
     return response, not Page.objects.filter(pk=page.pk).exists()
+
+
+# --- Newsletters ---------------------------------------------------------------------------
+
+
+@action("newsletter.add")
+def _(w, b):
+    name = w.name("Briefing")
+    data = {"name": name, "slug": name.lower(), "description": "Every morning.", "intro": "",
+            "listed": "on", "order": "0", "cadence": "daily", "send_time": "07:00",
+            "weekday": "0", "time_zone": "Europe/London"}  # fmt: skip
+    response = b.post(admin_url(Newsletter, "add"), data)
+    return response, Newsletter.objects.filter(name=name).exists()
+
+
+def draft_edition(w) -> Edition:
+    name = w.name("edition")
+    newsletter = Newsletter.objects.create(name=name, slug=name, description="Daily.")
+    edition = Edition.objects.create(newsletter=newsletter, subject=w.name("Subject"))
+    EditionItem.objects.create(edition=edition, article=w.live)
+    return edition
+
+
+@action("edition.send")
+def _(w, b):
+    edition = draft_edition(w)
+    response = b.post(reverse("admin:newsletters_edition_send", args=[edition.pk]))
+    return response, fresh(edition).status != Edition.Status.DRAFT
+
+
+@action("edition.send_test")
+def _(w, b):
+    for user in User.objects.filter(email=""):  # a test goes to the editor's own address
+        user.email = f"{user.username}@example.org"
+        user.save(update_fields=["email"])
+    edition, before = draft_edition(w), len(mail.outbox)
+    response = b.post(reverse("admin:newsletters_edition_send_test", args=[edition.pk]))
+    return response, len(mail.outbox) > before
+
+
+@action("suppression.add")
+def _(w, b):
+    address = f"{w.name('bounced')}@example.org"
+    data = w.editor_form(admin_url(Suppression, "add")) | {"address": address, "reason": "manual"}
+    response = b.post(admin_url(Suppression, "add"), data)
+    return response, Suppression.objects.filter(address=address).exists()
 
 
 # --- Sections, regions, authors, photos --------------------------------------------------
@@ -862,6 +918,8 @@ ACTION_MODELS = {
     "photo": "articles.Photo", "comment": "comments.Comment", "word": "comments.ModeratedWord",
     "ban": "comments.Ban", "user": "auth.User", "group": "auth.Group",
     "legacypath": "redirects.LegacyPath", "tag": "taggit.Tag",
+    "newsletter": "newsletters.Newsletter", "edition": "newsletters.Edition",
+    "suppression": "newsletters.Suppression",
 }  # fmt: skip
 
 
