@@ -244,7 +244,11 @@ class ArticleQuerySet(models.QuerySet):
             "embeds",
             models.Prefetch("body_photos", queryset=BodyPhoto.objects.select_related("photo")),
             models.Prefetch(
-                "read_mores", queryset=ReadMore.objects.select_related("target__primary_region")
+                "read_mores",
+                # A READ MORE shows its target's kicker and headline, never its body.
+                queryset=ReadMore.objects.select_related("target__primary_region").defer(
+                    "target__body_text", "target__search_document"
+                ),
             ),
         )
 
