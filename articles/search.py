@@ -4,7 +4,7 @@ The body is searched through ``Article.body_text``, the words of its text blocks
 
 On PostgreSQL this is full-text search in the configured language (``SEARCH_CONFIG``):
 a weighted document (headline and kicker > standfirst > body), stored by the database in
-``Article.search_document`` (migration 0013), matched through its GIN index and ranked from
+``Article.search_document`` (migration 0016), matched through its GIN index and ranked from
 it, with the matches of one page of results highlighted by ``ts_headline``. Elsewhere
 (SQLite) every word of the query must appear somewhere, headline matches rank first,
 and matches are highlighted in Python. Both take the reader's text as data only: no
@@ -100,17 +100,25 @@ def _postgres_search(articles: QuerySet, query: str) -> QuerySet:
     )
 
 
+def quote_document(config: str):
+    """A quote's words as PostgreSQL matches them: the expression ``quote_search_idx``
+    (migration 0016) indexes, which must stay the same for the index to be used."""
+    from django.contrib.postgres.search import SearchVector
+
+    return SearchVector("speaker", "speaker_role", "text", config=config)
+
+
 def _related_matches(articles: QuerySet, tsquery, config):
     """Ids of ``articles`` with a quote (speaker, role, words) or region matching.
 
-    Quotes are matched through their GIN index (``quote_search_idx``, migration 0013): the
+    Quotes are matched through their GIN index (``quote_search_idx``, migration 0016): the
     document here must stay the one indexed there.
     """
     from django.contrib.postgres.search import SearchVector
 
     quotes = (
         Quote.objects.filter(article__in=articles.values("pk"))
-        .annotate(document=SearchVector("speaker", "speaker_role", "text", config=config))
+        .annotate(document=quote_document(config))
         .filter(document=tsquery)
         .values_list("article_id", flat=True)
     )
