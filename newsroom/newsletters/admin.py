@@ -88,9 +88,17 @@ class EditionItemForm(forms.ModelForm):
         return article
 
 
+class EditionItemFormSet(forms.BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:  # the column says "Delete?"; the box says which row
+            form.fields["DELETE"].widget.attrs["aria-label"] = f"Remove row {(index or 0) + 1}"
+
+
 class EditionItemInline(admin.TabularInline):
     model = EditionItem
     form = EditionItemForm
+    formset = EditionItemFormSet
     autocomplete_fields = ["article"]
     extra = 1
     verbose_name = "article"
@@ -102,6 +110,12 @@ class EditionItemInline(admin.TabularInline):
         ) and super().has_change_permission(request, obj)
 
     has_add_permission = has_delete_permission = has_change_permission
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield:  # a table's boxes have their column heading, not a label: name each
+            formfield.widget.attrs.setdefault("aria-label", str(formfield.label))
+        return formfield
 
 
 @admin.register(Edition)
@@ -116,6 +130,18 @@ class EditionAdmin(admin.ModelAdmin):
     readonly_fields = ["status", "progress", "articles_since", "breaking_article",
                        "started_at", "sent_at"]  # fmt: skip
     change_form_template = "admin/newsletters/edition/change_form.html"
+
+    class Media:
+        css = {"all": ["css/admin-editions.css"]}
+        js = ["js/admin-comboboxes.js"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield and isinstance(formfield.widget, forms.SplitDateTimeWidget):
+            # "Date:" and "Time:" are printed without label elements: each box says it.
+            for part, widget in zip(("date", "time"), formfield.widget.widgets, strict=True):
+                widget.attrs.setdefault("aria-label", f"{formfield.label}: {part}")
+        return formfield
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status != Edition.Status.DRAFT:
