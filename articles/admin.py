@@ -448,6 +448,14 @@ class ArticleAdmin(AutosaveAdmin, RichTextAdmin, ContentEditor, VersionAdmin):
             kwargs["form"] = type(base.__name__, (PublishOptionsForm, base), attrs)
         return super().get_form(request, obj, change, **kwargs)
 
+    def autosave_view(self, request, object_id=None):
+        # A publish option is a one-off act, not part of the article: a kept draft never
+        # puts it back ticked.
+        request.POST = request.POST.copy()
+        for option in self.publish_options:
+            request.POST.pop(option.name, None)
+        return super().autosave_view(request, object_id)
+
     def get_queryset(self, request):
         bylines = Prefetch("bylines", queryset=Byline.objects.select_related("author"))
         articles = super().get_queryset(request).prefetch_related(bylines)

@@ -4,8 +4,10 @@ import re
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.contrib.messages import get_messages
+from django.urls import reverse
 
-from articles.models import Article
+from articles.models import Article, ArticleDraft
 from newsroom.newsletters.models import Edition, Newsletter, Send
 from tests.helpers.admin import (
     FUTURE,
@@ -148,3 +150,25 @@ def test_a_publisher_without_the_send_permission_posting_the_box_sends_nothing(
     draft.refresh_from_db()
     assert draft.is_published
     assert not Edition.objects.exists() and mailoutbox == []
+
+
+def test_no_alert_when_no_on_publish_newsletter_takes_the_section(
+    editor, make_newsletter, make_section, draft, mailoutbox, django_capture_on_commit_callbacks
+):
+    make_newsletter("Sport alerts", cadence=Newsletter.Cadence.ON_PUBLISH,
+                    sections=[make_section("Sport")])  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        response = publish(editor, draft)
+    assert_saved(response)
+    shown = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("No alert was sent" in m for m in shown), shown
+    assert not Edition.objects.exists() and mailoutbox == []
+
+
+def test_a_kept_draft_never_puts_the_box_back_ticked(editor, breaking, draft):
+    data = form_data(editor.get(change_url(draft)))
+    data[FIELD] = "on"
+    response = editor.post(reverse("admin:articles_article_autosave", args=[draft.pk]), data)
+    assert response.status_code == 200
+    kept = dict(ArticleDraft.objects.get(article=draft).form_data)
+    assert kept["headline"] == draft.headline and FIELD not in kept
