@@ -320,6 +320,33 @@ class PageAdmin(RichTextAdmin, VersionAdmin):
     ]
 
 
+SCHEDULED_REFUSAL = (
+    "This is done as the article is published now; it is scheduled for later: "
+    "untick it, or publish now."
+)
+
+
+class PublishOptionsForm:
+    """Mixed into the article form when publish options are offered (``publish_options``).
+
+    An option acts when the article goes live from this form; one ticked for a publish
+    scheduled later is refused rather than silently never done.
+    """
+
+    publish_option_names: tuple[str, ...] = ()
+
+    def clean(self):
+        cleaned = super().clean()
+        publish_at = cleaned.get("publish_at")
+        later = cleaned.get("status") == Article.Status.PUBLISHED and publish_at
+        if not later or publish_at <= timezone.now():
+            return cleaned
+        for name in self.publish_option_names:
+            if cleaned.get(name):
+                self.add_error(name, SCHEDULED_REFUSAL)
+        return cleaned
+
+
 @admin.register(Article)
 class ArticleAdmin(AutosaveAdmin, RichTextAdmin, ContentEditor, VersionAdmin):
     form = ArticleForm
@@ -368,6 +395,12 @@ class ArticleAdmin(AutosaveAdmin, RichTextAdmin, ContentEditor, VersionAdmin):
         ),
         ("Home page", {"fields": ["is_lead", "lead_until"], "classes": ["collapse"]}),
     ]  # fmt: skip
+    # Things to do as an article is published, offered by the layers above (articles
+    # never import them): each option has a ``name``, ``field(request, article)`` giving
+    # the checkbox shown under Publishing, or None to offer nothing to this user, and
+    # ``after_publish(request, article)``, called inside the save's transaction when the
+    # box was ticked and the saved article is live.
+    publish_options: list = []
     inlines = [
         BylineInline, TextBlockInline, QuoteInline, BodyPhotoInline, ReadMoreInline,
         EmbedInline, RelatedLinkInline, CorrectionInline,
@@ -390,6 +423,38 @@ class ArticleAdmin(AutosaveAdmin, RichTextAdmin, ContentEditor, VersionAdmin):
             obj and obj.status == Article.Status.PUBLISHED
         )
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    def _offered_options(self, request, obj) -> dict:
+        """The publish options' fields this user is offered, by name (asked once a request)."""
+        if not hasattr(request, "publish_option_fields"):
+            fields = ((option.name, option.field(request, obj)) for option in self.publish_options)
+            request.publish_option_fields = {name: f for name, f in fields if f is not None}
+        return request.publish_option_fields
+
+    def get_fieldsets(self, request, obj=None):
+        offered = list(self._offered_options(request, obj))
+        return [
+            (title, {**opts, "fields": [*opts["fields"], *offered]})
+            if title == "Publishing"
+            else (title, opts)
+            for title, opts in super().get_fieldsets(request, obj)
+        ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        offered = self._offered_options(request, obj)
+        if offered:
+            base = kwargs.get("form", self.form)
+            attrs = {**offered, "publish_option_names": tuple(offered)}
+            kwargs["form"] = type(base.__name__, (PublishOptionsForm, base), attrs)
+        return super().get_form(request, obj, change, **kwargs)
+
+    def autosave_view(self, request, object_id=None):
+        # A publish option is a one-off act, not part of the article: a kept draft never
+        # puts it back ticked.
+        request.POST = request.POST.copy()
+        for option in self.publish_options:
+            request.POST.pop(option.name, None)
+        return super().autosave_view(request, object_id)
 
     def get_queryset(self, request):
         bylines = Prefetch("bylines", queryset=Byline.objects.select_related("author"))
@@ -525,6 +590,10 @@ class ArticleAdmin(AutosaveAdmin, RichTextAdmin, ContentEditor, VersionAdmin):
         tasks.queue_article_renditions(article)
         # The words search reads, from the blocks just saved.
         article.refresh_body_text()
+        if article.is_published:
+            for option in self.publish_options:
+                if form.cleaned_data.get(option.name):
+                    option.after_publish(request, article)
 
     @admin.display(description="headline", ordering="headline")
     def display_headline(self, article):

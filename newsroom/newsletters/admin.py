@@ -1,5 +1,5 @@
 """Editors' newsletter screens: newsletters, their editions (items, test, send), suppressions,
-and "Send as breaking alert" among the article list's actions.
+and "Send as breaking alert" offered as an article is published (ArticleAdmin.publish_options).
 
 Staff need the newsletters permissions (the Editor group has them, see the migration);
 sending an edition, a test or an alert needs "change edition".
@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from articles.admin import ArticleAdmin
 from articles.models import Article
 from comments.notifications import site_root
 
@@ -87,9 +88,17 @@ class EditionItemForm(forms.ModelForm):
         return article
 
 
+class EditionItemFormSet(forms.BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:  # the column says "Delete?"; the box says which row
+            form.fields["DELETE"].widget.attrs["aria-label"] = f"Remove row {(index or 0) + 1}"
+
+
 class EditionItemInline(admin.TabularInline):
     model = EditionItem
     form = EditionItemForm
+    formset = EditionItemFormSet
     autocomplete_fields = ["article"]
     extra = 1
     verbose_name = "article"
@@ -101,6 +110,12 @@ class EditionItemInline(admin.TabularInline):
         ) and super().has_change_permission(request, obj)
 
     has_add_permission = has_delete_permission = has_change_permission
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield:  # a table's boxes have their column heading, not a label: name each
+            formfield.widget.attrs.setdefault("aria-label", str(formfield.label))
+        return formfield
 
 
 @admin.register(Edition)
@@ -115,6 +130,18 @@ class EditionAdmin(admin.ModelAdmin):
     readonly_fields = ["status", "progress", "articles_since", "breaking_article",
                        "started_at", "sent_at"]  # fmt: skip
     change_form_template = "admin/newsletters/edition/change_form.html"
+
+    class Media:
+        css = {"all": ["css/admin-editions.css"]}
+        js = ["js/admin-comboboxes.js"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield and isinstance(formfield.widget, forms.SplitDateTimeWidget):
+            # "Date:" and "Time:" are printed without label elements: each box says it.
+            for part, widget in zip(("date", "time"), formfield.widget.widgets, strict=True):
+                widget.attrs.setdefault("aria-label", f"{formfield.label}: {part}")
+        return formfield
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status != Edition.Status.DRAFT:
@@ -186,30 +213,48 @@ class SuppressionAdmin(admin.ModelAdmin):
     search_fields = ["address"]
 
 
-@admin.action(description="Send as breaking alert", permissions=["newsletter_alert"])
-def send_breaking_alert(modeladmin, request, queryset):
-    chosen = list(queryset[:2])
-    if len(chosen) != 1:
-        modeladmin.message_user(request, "Choose one article for a breaking alert.", messages.ERROR)
-        return
-    article = chosen[0]
-    edition = editions.breaking_alert(article)
-    if edition is None:
-        modeladmin.message_user(request, "No alert was sent: the article is not published, no "
-                                "newsletter is sent on publish, or an alert for it went out "
-                                "already.", messages.WARNING)  # fmt: skip
-        return
-    tasks.send_edition(edition, site_root(request))
-    modeladmin.message_user(request, f"Sending the breaking alert “{edition}”.", messages.SUCCESS)
+ALREADY_SENT = "An alert for this article went out already."
+ALERT_HELP = (
+    "Sent as the article is published now, to the first of these newsletters that takes "
+    "its section or regions; never twice for one article."
+)
 
 
-def _add_alert_action() -> None:
-    """The article list gains the alert action from here: articles never import newsletters."""
-    article_admin = admin.site.get_model_admin(Article)
-    article_admin.actions = [*article_admin.actions, send_breaking_alert]
-    article_admin.has_newsletter_alert_permission = lambda request: request.user.has_perm(
-        SEND_PERMISSION
-    )
+class BreakingAlertOption:
+    """*Send as breaking alert* beside an article's Publishing controls: one short edition,
+    sent once the publish has committed, to the on-publish newsletter the article matches.
+    Offered to those who may send editions, when some newsletter is sent on publish."""
+
+    name = "send_breaking_alert"
+
+    def field(self, request, article):
+        if not request.user.has_perm(SEND_PERMISSION):
+            return None
+        lists = Newsletter.objects.filter(cadence=Newsletter.Cadence.ON_PUBLISH)
+        names = list(lists.values_list("name", flat=True))
+        if not names:
+            return None
+        saved = article is not None and article.pk is not None
+        chosen = saved and editions.breaking_newsletter(article)
+        sent = saved and Edition.objects.filter(breaking_article=article).exists()
+        return forms.BooleanField(
+            required=False,
+            disabled=sent,
+            label=f"Send as breaking alert to {chosen.name if chosen else ' or '.join(names)}",
+            help_text=ALREADY_SENT if sent else ALERT_HELP,
+        )
+
+    def after_publish(self, request, article):
+        edition = editions.breaking_alert(article)
+        if edition is None:
+            if Edition.objects.filter(breaking_article=article).exists():
+                messages.warning(request, ALREADY_SENT)
+            else:
+                messages.warning(request, "No alert was sent: no newsletter sent on publish "
+                                 "takes this article's section or regions.")  # fmt: skip
+            return
+        tasks.send_edition(edition, site_root(request))
+        messages.success(request, f"Sending the breaking alert “{edition}”.")
 
 
-_add_alert_action()
+ArticleAdmin.publish_options = [*ArticleAdmin.publish_options, BreakingAlertOption()]

@@ -1,4 +1,4 @@
-"""Editors in the admin: a newsletter, its draft, reordering, a test, Send; breaking alerts."""
+"""Editors in the admin: a newsletter, its draft, reordering, a test, Send."""
 
 import pytest
 from django.urls import reverse
@@ -113,29 +113,3 @@ def test_only_staff_with_newsletter_permissions_get_in(client, make_staff, make_
     assert client.post(send_url).status_code == 403
     client.force_login(make_staff("Moderator"))
     assert client.get(NEWSLETTERS).status_code == 403
-
-
-def test_send_as_breaking_alert_from_the_article_list_only_once(
-    editor, make_newsletter, make_article, subscribe, mailoutbox,
-    django_capture_on_commit_callbacks,
-):  # fmt: skip
-    breaking = make_newsletter("Breaking news", cadence=Newsletter.Cadence.ON_PUBLISH)
-    subscribe(breaking, "alerts@example.org")
-    article = make_article("Bridge closed after quake")
-    changelist = reverse("admin:articles_article_changelist")
-    actions = editor.get(changelist).context["action_form"].fields["action"].choices
-    assert ("send_breaking_alert", "Send as breaking alert") in actions
-    post = {"action": "send_breaking_alert", "_selected_action": [article.pk]}
-    for _ in range(2):
-        with django_capture_on_commit_callbacks(execute=True):
-            editor.post(changelist, post)
-    (alert,) = mailoutbox
-    assert alert.subject == "Breaking: Bridge closed after quake"
-    assert Edition.objects.get(breaking_article=article).status == Edition.Status.SENT
-
-
-def test_authors_are_not_offered_the_alert(client, author_user):
-    client.force_login(author_user)
-    response = client.get(reverse("admin:articles_article_changelist"))
-    choices = dict(response.context["action_form"].fields["action"].choices)
-    assert "send_breaking_alert" not in choices
