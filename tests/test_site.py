@@ -95,3 +95,6 @@ def test_ensure_admin_prints_password_once(capsys):
     second = capsys.readouterr().out
     assert password not in second and "already exists" in second
     assert get_user_model().objects.count() == 1
+    # The account writes under a byline of its own: its first article can be published.
+    assert user.author_profile.name == "The Editors"
+    assert Author.objects.filter(user=user).count() == 1
