@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -61,19 +62,24 @@ class NewsletterAdmin(admin.ModelAdmin):
 
     @admin.action(description="Draft an edition now", permissions=["add"])
     def draft_now(self, request, queryset):
-        made = [editions.draft(n, until=timezone.now()) for n in queryset]
-        for edition in made:
+        for newsletter in queryset:
+            waiting = newsletter.editions.filter(
+                status=Edition.Status.DRAFT, breaking_article__isnull=True
+            ).first()
+            # A second draft beside a waiting one would hold only what came after it.
+            edition = waiting or editions.draft(newsletter, until=timezone.now())
             link = reverse("admin:newsletters_edition_change", args=[edition.pk])
-            self.message_user(
-                request,
-                format_html(
-                    'Drafted <a href="{}">{}</a> with {} article(s).',
-                    link,
-                    edition.subject,
-                    edition.items.count(),
-                ),
-                messages.SUCCESS,
-            )
+            count = edition.items.count()
+            stories = f"{count} article{pluralize(count)}"
+            if waiting:
+                text = (
+                    'A draft is already waiting: <a href="{}">{}</a> ({}). '
+                    "Open it, or delete it to draft afresh."
+                )
+                level = messages.WARNING
+            else:
+                text, level = 'Drafted <a href="{}">{}</a> ({}).', messages.SUCCESS
+            self.message_user(request, format_html(text, link, edition.subject, stories), level)
 
 
 class EditionItemForm(forms.ModelForm):

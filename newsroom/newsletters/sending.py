@@ -38,6 +38,8 @@ from django.db import transaction
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
+from comments import readers
+
 from . import mail
 from .models import Edition, NewsletterSubscription, Send, Suppression
 from .signals import edition_sent
@@ -246,6 +248,10 @@ def finish(edition_id: int) -> bool:
 
 
 def send_test(edition: Edition, address: str, root: str = "") -> None:
-    """The edition to one editor's address, marked as a test; it records no delivery."""
+    """The edition to one editor's address, marked as a test; it records no delivery.
+
+    Its preferences and unsubscribe links are the editor's own as a reader, so the editor
+    can follow them and see the pages a subscriber would."""
     rendered = mail.render(edition, root)
-    mail.message(rendered, address, 0, subject_prefix="[Test] ").send()
+    reader = readers.reader_for(address)
+    mail.message(rendered, address, reader.pk, subject_prefix="[Test] ").send()

@@ -1,5 +1,8 @@
 """Editors in the admin: a newsletter, its draft, reordering, a test, Send."""
 
+import re
+from urllib.parse import urlsplit
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -79,6 +82,9 @@ def test_an_editor_creates_a_newsletter_drafts_reorders_tests_and_sends_it(
     assert test_mail.to == ["editor@example.org"] and test_mail.subject.startswith("[Test] ")
     assert test_mail.body.index("Story C") < test_mail.body.index("Story A")
     assert "Story B" not in test_mail.body and "Editor's note" in test_mail.body
+    # Its links are the editor's own as a reader: they open real pages.
+    preferences = re.search(r"https?://\S+/newsletters/preferences/\S+/", test_mail.body)[0]
+    assert editor.get(urlsplit(preferences).path).status_code == 200
 
     send_url = reverse("admin:newsletters_edition_send", args=[edition.pk])
     confirm = editor.get(send_url)
@@ -113,3 +119,19 @@ def test_only_staff_with_newsletter_permissions_get_in(client, make_staff, make_
     assert client.post(send_url).status_code == 403
     client.force_login(make_staff("Moderator"))
     assert client.get(NEWSLETTERS).status_code == 403
+
+
+def test_drafting_again_while_a_draft_waits_opens_the_waiting_one(
+    editor, make_newsletter, make_article
+):
+    newsletter = make_newsletter()
+    make_article("Morning story")
+    editor.post(NEWSLETTERS, {"action": "draft_now", "_selected_action": [newsletter.pk]})
+    make_article("Later story")
+    response = editor.post(
+        NEWSLETTERS, {"action": "draft_now", "_selected_action": [newsletter.pk]}, follow=True
+    )
+    (waiting,) = Edition.objects.filter(newsletter=newsletter)  # no second, thinner draft
+    text = response.content.decode()
+    assert "A draft is already waiting" in text and change_url(waiting) in text
+    assert "(1 article)" in text
