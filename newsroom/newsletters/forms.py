@@ -2,7 +2,7 @@ from django import forms
 
 from .models import Newsletter
 
-PAUSE_CHOICES = [(0, "Don't pause")] + [(n, f"{n} weeks") for n in (1, 2, 4, 8)]
+PAUSE_CHOICES = [(0, "Don't pause"), (1, "1 week")] + [(n, f"{n} weeks") for n in (2, 4, 8)]
 
 
 class NewsletterChoiceField(forms.ModelMultipleChoiceField):

@@ -173,6 +173,8 @@
     var parent = kept.p && document.getElementById("c" + kept.p);
     if (parent) { parent.appendChild(item); return; }
     var section = form.closest("[data-comments]") || home;
+    var empty = section.querySelector(".no-comments");
+    if (empty) empty.hidden = true;  // the reader's own comment is there now
     var threads = section.querySelector(".threads");
     if (threads) threads.parentNode.insertBefore(item, threads);
     else section.insertBefore(item, form.nextSibling);

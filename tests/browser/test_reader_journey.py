@@ -111,6 +111,7 @@ def test_reader_verifies_comments_again_at_once_and_signs_in_a_second_device(chr
         pending = page.locator(".comment.pending")
         expect(pending).to_contain_text(HELD)
         expect(pending).to_contain_text("The ferry matters to the whole valley.")
+        assert "No comments yet" not in page.inner_text("#comments")  # theirs is there
         page.screenshot(path=ARTIFACTS / "article-comment-held-390.png", full_page=True)
 
         # 2. The link from the mail signs this phone in; a moderator approves the comment.
