@@ -335,8 +335,9 @@ class ArticleAdmin(AutosaveAdmin, RichTextAdmin, ContentEditor, VersionAdmin):
     search_fields = ["headline", "kicker", "slug", "primary_region__name", "bylines__author__name"]
     date_hierarchy = "publish_at"
     prepopulated_fields = {"slug": ["headline"]}
-    # Sections are a handful: a plain list is one choice, not a search.
-    autocomplete_fields = ["primary_region", "lead_photo"]
+    # Sections are a handful: a plain list is one choice, not a search. The lead photo is
+    # chosen by its thumbnail (ArticleForm).
+    autocomplete_fields = ["primary_region"]
     readonly_fields = ["preview_link", "created_by", "modified_at"]
     # "version" in the fieldsets is ArticleForm's hidden edit-conflict field; the model's
     # own version is not editable, so it must stay out of the generated model form.

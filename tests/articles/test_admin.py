@@ -464,6 +464,33 @@ def test_change_form_shows_the_photo_library_as_thumbnails(
     assert "Surveyors at the dam" in html
 
 
+def test_lead_photo_is_chosen_from_the_library_by_its_thumbnail(
+    client, editor_user, make_article, make_photo
+):
+    first = make_photo(caption="Surveyors at the dam")
+    second = make_photo(caption="The reservoir at dusk")
+    article = make_article(status=Article.Status.DRAFT, lead_photo=first)
+    client.force_login(editor_user)
+    response = client.get(change_url(article))
+    html = response.content.decode()
+    picker = html[
+        html.index('id="id_lead_photo"') : html.index("</div>", html.index('id="id_lead_photo"'))
+    ]
+    assert f'src="{second.thumbnail_url}"' in picker and "The reservoir at dusk" in picker
+    assert re.search(rf'name="lead_photo" value="{first.pk}"[^>]*checked', picker)
+    assert 'value=""' in picker and "No lead photo" in picker
+    data = form_data(response)
+
+    assert_saved(client.post(change_url(article), {**data, "lead_photo": str(second.pk)}))
+    article.refresh_from_db()
+    assert article.lead_photo == second
+
+    data = form_data(client.get(change_url(article)))
+    assert_saved(client.post(change_url(article), {**data, "lead_photo": ""}))
+    article.refresh_from_db()
+    assert article.lead_photo is None
+
+
 def test_embed_of_an_unknown_provider_is_a_form_error_naming_the_supported(
     client, editor_user, make_article
 ):

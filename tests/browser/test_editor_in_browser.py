@@ -7,8 +7,9 @@ Signed in as an Editor-role account (not a superuser) on the add-article page:
   link and bold text, two quotes, a body photo picked by its thumbnail, a READ MORE link
   picked by headline and a YouTube embed — and published, without typing any HTML; every
   click, field filled and keyboard shortcut is counted, and there are at most 25;
-- at 390 px every kind of block is added, edited and moved (dragged, and by keyboard),
-  nothing scrolls sideways and the body's text box has room to write;
+- at 390 px the lead photo is picked by its thumbnail, every kind of block is added,
+  edited and moved (dragged, and by keyboard) and one is removed, nothing scrolls
+  sideways and the body's text box has room to write;
 - axe-core finds nothing serious on the page, at either width;
 - without JavaScript the page still saves an article.
 
@@ -290,6 +291,8 @@ def test_at_phone_width_every_kind_of_block_is_added_edited_and_moved(
     library = reference_article.body_photos.get().photo
     page.locator("#id_headline").fill("Dam talks resume")
     page.locator("#id_section").select_option(label="World")
+    # The lead photo, like a body photo, is picked by its thumbnail.
+    page.locator("#id_lead_photo .photo-choice", has_text=library.caption).click()
     text = page.locator(".order-machine .inline-related .ProseMirror:visible").first
     text.press_sequentially("Opening words.")
     quote = actions.add_block("Quote")
@@ -327,6 +330,15 @@ def test_at_phone_width_every_kind_of_block_is_added_edited_and_moved(
     article = Article.objects.get(headline="Dam talks resume")
     saved = [type(block).__name__ for block in article.blocks()]
     assert saved == ["TextBlock", "Embed", "BodyPhoto", "ReadMore", "TextBlock", "Quote"]
+    assert article.lead_photo == library
+
+    # Removed: the saved embed's "Delete" box ticked, and the article saved again.
+    page.locator("#embeds-0 .delete input[type=checkbox]").check()
+    page.locator("input[name=_continue]").first.click()
+    page.locator(".messagelist .success").wait_for()
+    saved = [type(block).__name__ for block in article.blocks()]
+    assert saved == ["TextBlock", "BodyPhoto", "ReadMore", "TextBlock", "Quote"]
+    assert page.errors == []
 
 
 def test_the_add_article_page_has_no_serious_accessibility_violations(editor_tab):
