@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from . import publishing, storage, tasks
+from . import legacy_body, publishing, storage, tasks
 from .autosave import AutosaveAdmin
 from .forms import (
     ArticleForm,
@@ -33,6 +33,7 @@ from .forms import (
     TextBlockForm,
 )
 from .models import (
+    BLOCK_RELATIONS,
     Article,
     Author,
     Block,
@@ -447,6 +448,10 @@ class ArticleAdmin(AutosaveAdmin, RichTextAdmin, ContentEditor, VersionAdmin):
             "is_lead": article.is_lead,
             "lead_until": article.lead_until,
         }
+        # A version from before the body was blocks gets its body made from the old HTML.
+        version = kept.get()
+        old = legacy_body.old_body(version) is not None
+        request.article_old_body_version = version if old else None
         return super().revision_view(request, object_id, version_id, extra_context)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
@@ -457,7 +462,24 @@ class ArticleAdmin(AutosaveAdmin, RichTextAdmin, ContentEditor, VersionAdmin):
         live_fields = getattr(request, "article_live_fields", None)
         if object_id and live_fields is not None:
             Article.objects.filter(pk=unquote(object_id)).update(**live_fields)
+        if old_body_version := getattr(request, "article_old_body_version", None):
+            legacy_body.restore_blocks(old_body_version)
+            if request.method == "POST":
+                request.POST = self._posted_ids_of_made_blocks(request.POST, unquote(object_id))
         return super().changeform_view(request, object_id, form_url, extra_context)
+
+    @staticmethod
+    def _posted_ids_of_made_blocks(data, article_pk):
+        """Blocks made from an old body are made again for every request, in the same
+        order but not always with the same ids (PostgreSQL does not give back ids taken in
+        the rolled-back showing of the form): the posted forms get the ids of now."""
+        data = data.copy()
+        for relation in BLOCK_RELATIONS:
+            blocks = Article._meta.get_field(relation).related_model.objects
+            ids = list(blocks.filter(article_id=article_pk).values_list("pk", flat=True))
+            if data.get(f"{relation}-INITIAL_FORMS") == str(len(ids)):
+                data.update({f"{relation}-{index}-id": str(pk) for index, pk in enumerate(ids)})
+        return data
 
     def changelist_view(self, request, extra_context=None):
         context = {"can_recover": can_publish(request.user), **(extra_context or {})}
