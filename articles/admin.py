@@ -328,9 +328,8 @@ class ArticleAdmin(AutosaveAdmin, RichTextAdmin, ContentEditor, VersionAdmin):
     object_history_template = "admin/articles/article/object_history.html"
     change_list_template = "admin/articles/article/change_list.html"
     history_latest_first = True
-    list_display = [
-        "display_headline", "publication", "publish_at", "section", "byline", "kind"
-    ]  # fmt: skip
+    # Five narrow columns, so the list fits a 1280 px screen beside the menu and filters.
+    list_display = ["display_headline", "publication", "published", "section_and_kind", "byline"]
     list_filter = [PublicationFilter, "section", RegionFilter, "kind", "authors"]
     list_select_related = ["section", "primary_region"]
     search_fields = ["headline", "kicker", "slug", "primary_region__name", "bylines__author__name"]
@@ -565,6 +564,20 @@ class ArticleAdmin(AutosaveAdmin, RichTextAdmin, ContentEditor, VersionAdmin):
             if article.lead_until:
                 lead += f" until {date_format(timezone.localtime(article.lead_until), 'j M H:i')}"
         return f"{article.display_status} · {lead}"
+
+    @admin.display(description="publish time", ordering="publish_at", empty_value="—")
+    def published(self, article):
+        """Date and time, each kept on one line: "7 Dec 2026 10:02"."""
+        if not article.publish_at:
+            return None
+        when = timezone.localtime(article.publish_at)
+        return f"{date_format(when, 'j M Y')} {date_format(when, 'H:i')}".replace(" ", "\xa0", 2)
+
+    @admin.display(description="section", ordering="section__name")
+    def section_and_kind(self, article):
+        if article.kind == Article.Kind.NEWS:
+            return str(article.section)
+        return f"{article.section} · {article.get_kind_display()}"
 
     @admin.display(description="authors")
     def byline(self, article):

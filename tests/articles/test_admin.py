@@ -39,6 +39,7 @@ from tests.helpers.admin import (
     post_action,
     split_datetime,
 )
+from tests.helpers.html import find, parse
 from tests.helpers.images import jpeg_bytes
 
 # --- Authors ------------------------------------------------------------------------
@@ -686,6 +687,25 @@ def listed(client, **params) -> set[int]:
     response = client.get(CHANGELIST_URL, params)
     assert response.status_code == 200
     return {article.pk for article in response.context["cl"].result_list}
+
+
+def test_changelist_shows_section_with_kind_and_time_in_few_columns(
+    client, editor_user, make_article, make_section
+):
+    when = timezone.make_aware(timezone.datetime(2026, 3, 4, 10, 58))
+    make_article("Cities need shade", section=make_section("Middle East"), publish_at=when,
+                 kind=Article.Kind.OPINION)  # fmt: skip
+    make_article("Dam talks resume", publish_at=when)
+    client.force_login(editor_user)
+
+    response = client.get(CHANGELIST_URL)
+    html = response.content.decode()
+
+    assert '<td class="field-section_and_kind">Middle East · Opinion</td>' in html
+    assert '<td class="field-section_and_kind">World</td>' in html  # news: the section only
+    assert html.count('<td class="field-published">4\xa0Mar\xa02026 10:58</td>') == 2
+    [table] = [t for t in find(parse(response), "table") if t.getAttribute("id") == "result_list"]
+    assert len(find(find(table, "thead")[0], "th")) == 6  # the tick box and five columns
 
 
 def test_changelist_filters_select_the_right_articles(
