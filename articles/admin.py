@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from . import publishing, storage, tasks
+from . import legacy_body, publishing, storage, tasks
 from .autosave import AutosaveAdmin
 from .forms import (
     ArticleForm,
@@ -33,6 +33,7 @@ from .forms import (
     TextBlockForm,
 )
 from .models import (
+    BLOCK_RELATIONS,
     Article,
     Author,
     Block,
@@ -354,16 +355,16 @@ class ArticleAdmin(AutosaveAdmin, RichTextAdmin, ContentEditor, VersionAdmin):
     object_history_template = "admin/articles/article/object_history.html"
     change_list_template = "admin/articles/article/change_list.html"
     history_latest_first = True
-    list_display = [
-        "display_headline", "publication", "publish_at", "section", "byline", "kind"
-    ]  # fmt: skip
+    # Five narrow columns, so the list fits a 1280 px screen beside the menu and filters.
+    list_display = ["display_headline", "publication", "published", "section_and_kind", "byline"]
     list_filter = [PublicationFilter, "section", RegionFilter, "kind", "authors"]
     list_select_related = ["section", "primary_region"]
     search_fields = ["headline", "kicker", "slug", "primary_region__name", "bylines__author__name"]
     date_hierarchy = "publish_at"
     prepopulated_fields = {"slug": ["headline"]}
-    # Sections are a handful: a plain list is one choice, not a search.
-    autocomplete_fields = ["primary_region", "lead_photo"]
+    # Sections are a handful: a plain list is one choice, not a search. The lead photo is
+    # chosen by its thumbnail (ArticleForm).
+    autocomplete_fields = ["primary_region"]
     readonly_fields = ["preview_link", "created_by", "modified_at"]
     # "version" in the fieldsets is ArticleForm's hidden edit-conflict field; the model's
     # own version is not editable, so it must stay out of the generated model form.
@@ -511,6 +512,10 @@ class ArticleAdmin(AutosaveAdmin, RichTextAdmin, ContentEditor, VersionAdmin):
             "is_lead": article.is_lead,
             "lead_until": article.lead_until,
         }
+        # A version from before the body was blocks gets its body made from the old HTML.
+        version = kept.get()
+        old = legacy_body.old_body(version) is not None
+        request.article_old_body_version = version if old else None
         return super().revision_view(request, object_id, version_id, extra_context)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
@@ -521,7 +526,24 @@ class ArticleAdmin(AutosaveAdmin, RichTextAdmin, ContentEditor, VersionAdmin):
         live_fields = getattr(request, "article_live_fields", None)
         if object_id and live_fields is not None:
             Article.objects.filter(pk=unquote(object_id)).update(**live_fields)
+        if old_body_version := getattr(request, "article_old_body_version", None):
+            legacy_body.restore_blocks(old_body_version)
+            if request.method == "POST":
+                request.POST = self._posted_ids_of_made_blocks(request.POST, unquote(object_id))
         return super().changeform_view(request, object_id, form_url, extra_context)
+
+    @staticmethod
+    def _posted_ids_of_made_blocks(data, article_pk):
+        """Blocks made from an old body are made again for every request, in the same
+        order but not always with the same ids (PostgreSQL does not give back ids taken in
+        the rolled-back showing of the form): the posted forms get the ids of now."""
+        data = data.copy()
+        for relation in BLOCK_RELATIONS:
+            blocks = Article._meta.get_field(relation).related_model.objects
+            ids = list(blocks.filter(article_id=article_pk).values_list("pk", flat=True))
+            if data.get(f"{relation}-INITIAL_FORMS") == str(len(ids)):
+                data.update({f"{relation}-{index}-id": str(pk) for index, pk in enumerate(ids)})
+        return data
 
     def changelist_view(self, request, extra_context=None):
         context = {"can_recover": can_publish(request.user), **(extra_context or {})}
@@ -611,6 +633,20 @@ class ArticleAdmin(AutosaveAdmin, RichTextAdmin, ContentEditor, VersionAdmin):
             if article.lead_until:
                 lead += f" until {date_format(timezone.localtime(article.lead_until), 'j M H:i')}"
         return f"{article.display_status} · {lead}"
+
+    @admin.display(description="publish time", ordering="publish_at", empty_value="—")
+    def published(self, article):
+        """Date and time, each kept on one line: "7 Dec 2026 10:02"."""
+        if not article.publish_at:
+            return None
+        when = timezone.localtime(article.publish_at)
+        return f"{date_format(when, 'j M Y')} {date_format(when, 'H:i')}".replace(" ", "\xa0", 2)
+
+    @admin.display(description="section", ordering="section__name")
+    def section_and_kind(self, article):
+        if article.kind == Article.Kind.NEWS:
+            return str(article.section)
+        return f"{article.section} · {article.get_kind_display()}"
 
     @admin.display(description="authors")
     def byline(self, article):

@@ -97,12 +97,54 @@ def new_photo(image, alt_text: str, caption: str = "", photographer="", agency="
     return photo
 
 
+class PhotoChoice(forms.RadioSelect):
+    """The photo library as thumbnails to choose from, one radio button each.
+
+    Plain radio buttons, so choosing works without JavaScript; the choices are the
+    newest photos and the one already chosen.
+    """
+
+    option_template_name = "admin/articles/widgets/photo_option.html"
+    template_name = "admin/articles/widgets/photo_choice.html"
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        option["photo"] = label if isinstance(label, Photo) else None
+        return option
+
+
+class LibraryPhotoField(forms.ModelChoiceField):
+    """A photo chosen from the library by its thumbnail (the lead photo, a body photo).
+
+    Any photo in the library is a valid choice; the newest ones, and the one already
+    chosen, are shown; ``blank=True`` offers "no photo" first.
+    """
+
+    SHOWN = 24
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", PhotoChoice)
+        super().__init__(Photo.objects.all(), **kwargs)
+
+    def show_library(self, current: Photo | None) -> None:
+        shown = list(Photo.objects.exclude(image="")[: self.SHOWN])
+        if current and current not in shown:
+            shown.insert(0, current)
+        choices = [(photo.pk, photo) for photo in shown]
+        if self.empty_label is not None:
+            choices.insert(0, ("", self.empty_label))
+        self.widget.choices = choices
+
+
 class ArticleForm(forms.ModelForm):
     # The version the editor started from; a mismatch on save means someone else saved
     # in between, and saving would silently overwrite their work.
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    # A new lead photo is uploaded here, with its words beside it, rather than in a
-    # second window; the photo is added to the library.
+    # Chosen by its thumbnail, like a body photo; or a new one is uploaded here, with its
+    # words beside it, rather than in a second window, and added to the library.
+    lead_photo = LibraryPhotoField(
+        required=False, blank=True, label="Lead photo", empty_label="No lead photo"
+    )
     lead_image = PhotoUploadField(label="…or upload one", required=False)
     lead_alt_text = forms.CharField(
         label="What it shows",
@@ -131,6 +173,9 @@ class ArticleForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["version"].initial = self.instance.version
+        if "lead_photo" in self.fields:
+            lead = self.instance.lead_photo if self.instance.lead_photo_id else None
+            self.fields["lead_photo"].show_library(lead)
         for field in self.fields.values():
             # The admin's date-and-time pairs print "Date:" and "Time:" without a label
             # element; each box says what it is to a screen reader instead.
@@ -307,31 +352,12 @@ class QuoteForm(forms.ModelForm):
         return cleaned
 
 
-class PhotoChoice(forms.RadioSelect):
-    """The photo library as thumbnails to choose from, one radio button each.
-
-    Plain radio buttons, so choosing works without JavaScript; the choices are the
-    newest photos and the one already chosen.
-    """
-
-    option_template_name = "admin/articles/widgets/photo_option.html"
-    template_name = "admin/articles/widgets/photo_choice.html"
-
-    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
-        option = super().create_option(name, value, label, selected, index, subindex, attrs)
-        option["photo"] = label if isinstance(label, Photo) else None
-        return option
-
-
 class BodyPhotoForm(forms.ModelForm):
     """Choose a photo by its thumbnail, or upload a new one here; caption and credit may
     be given for this place only."""
 
-    LIBRARY_SHOWN = 24
-
-    photo = forms.ModelChoiceField(
-        Photo.objects.all(), required=False, widget=PhotoChoice, label="From the library"
-    )
+    # Required in the database, not here: an upload below may take its place.
+    photo = LibraryPhotoField(required=False, label="From the library")
     new_image = PhotoUploadField(label="…or upload a photo", required=False)
     new_alt_text = forms.CharField(
         label="What the new photo shows",
@@ -348,11 +374,7 @@ class BodyPhotoForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        shown = list(Photo.objects.exclude(image="")[: self.LIBRARY_SHOWN])
-        current = self.instance.photo if self.instance.photo_id else None
-        if current and current not in shown:
-            shown.insert(0, current)
-        self.fields["photo"].widget.choices = [(photo.pk, photo) for photo in shown]
+        self.fields["photo"].show_library(self.instance.photo if self.instance.photo_id else None)
 
     def clean(self):
         cleaned = super().clean()

@@ -12,7 +12,8 @@ from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from reversion.models import Version
 
-from .models import Article, TaggedRegion
+from . import legacy_body
+from .models import Article, TaggedRegion, TextBlock
 
 
 def saves_since(article: Article, opened: int | None) -> tuple[Version | None, list[Version]]:
@@ -47,6 +48,9 @@ def _rows_of(version: Version) -> dict[str, set[str]]:
             model = row._model
             label = "regions" if model is TaggedRegion else str(model._meta.verbose_name_plural)
             rows.setdefault(label, set()).add(row.serialized_data)
+    old_body = legacy_body.old_body(version)
+    if old_body is not None:  # kept before blocks: its text is the old body's
+        rows[str(TextBlock._meta.verbose_name_plural)] = {old_body}
     return rows
 
 

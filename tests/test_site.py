@@ -63,6 +63,21 @@ def test_demo_reference_article_has_every_part(client):
     assert "READ MORE" in page and "IRAQ:" in page and "[quote" not in page
 
 
+def test_demo_has_an_article_with_an_embed_shown_as_a_click_to_load_card(client):
+    call_command("load_demo", articles=3)
+    [article] = Article.objects.filter(embeds__isnull=False)
+    assert article.status == Article.Status.PUBLISHED
+    assert [block.kind for block in article.blocks()][1:4] == ["text", "text", "embed"]
+    embed = article.embeds.get()
+    assert embed.provider == "YouTube" and embed.player_url
+    page = parse(client.get(article.get_absolute_url()))
+    [card] = find(page, "figure", "embed")
+    assert card.getAttribute("data-player") == embed.player_url
+    assert text_of(find(card, "a", "embed-link")[0]) == "Open on YouTube"
+    assert find(card, "a", "embed-link")[0].getAttribute("href") == embed.url
+    assert not find(page, "iframe"), "no player before the reader's click"
+
+
 def test_demo_has_the_sites_own_pages_and_support_us_leads_to_one(client, settings):
     call_command("load_demo", articles=3)
     Page.objects.filter(slug="about").update(title="About the Ledger")  # an editor's change

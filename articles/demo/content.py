@@ -108,6 +108,16 @@ STORIES = [
      "The new teams will be stationed along the Aegean coast this summer."),
 ]  # fmt: skip
 
+# Stories that carry an embed (shown as a click-to-load card): the words that introduce
+# it, and its address. The video id is invented; the card works without loading it.
+EMBEDS = {
+    "Nairobi opens its first bus rapid transit line": (
+        "<p>Our video follows the first bus of the morning along the new corridor, from the "
+        "depot in the east of the city to the last stop in the centre.</p>",
+        "https://www.youtube.com/watch?v=Nb7rT2kLq4w",
+    ),
+}
+
 PARAGRAPHS = [
     "Officials in {region} said the decision followed weeks of talks with community "
     "leaders, contractors and donors, several of whom had warned that delays were costing "

@@ -39,6 +39,7 @@ from tests.helpers.admin import (
     post_action,
     split_datetime,
 )
+from tests.helpers.html import find, parse
 from tests.helpers.images import jpeg_bytes
 
 # --- Authors ------------------------------------------------------------------------
@@ -464,6 +465,33 @@ def test_change_form_shows_the_photo_library_as_thumbnails(
     assert "Surveyors at the dam" in html
 
 
+def test_lead_photo_is_chosen_from_the_library_by_its_thumbnail(
+    client, editor_user, make_article, make_photo
+):
+    first = make_photo(caption="Surveyors at the dam")
+    second = make_photo(caption="The reservoir at dusk")
+    article = make_article(status=Article.Status.DRAFT, lead_photo=first)
+    client.force_login(editor_user)
+    response = client.get(change_url(article))
+    html = response.content.decode()
+    picker = html[
+        html.index('id="id_lead_photo"') : html.index("</div>", html.index('id="id_lead_photo"'))
+    ]
+    assert f'src="{second.thumbnail_url}"' in picker and "The reservoir at dusk" in picker
+    assert re.search(rf'name="lead_photo" value="{first.pk}"[^>]*checked', picker)
+    assert 'value=""' in picker and "No lead photo" in picker
+    data = form_data(response)
+
+    assert_saved(client.post(change_url(article), {**data, "lead_photo": str(second.pk)}))
+    article.refresh_from_db()
+    assert article.lead_photo == second
+
+    data = form_data(client.get(change_url(article)))
+    assert_saved(client.post(change_url(article), {**data, "lead_photo": ""}))
+    article.refresh_from_db()
+    assert article.lead_photo is None
+
+
 def test_embed_of_an_unknown_provider_is_a_form_error_naming_the_supported(
     client, editor_user, make_article
 ):
@@ -659,6 +687,25 @@ def listed(client, **params) -> set[int]:
     response = client.get(CHANGELIST_URL, params)
     assert response.status_code == 200
     return {article.pk for article in response.context["cl"].result_list}
+
+
+def test_changelist_shows_section_with_kind_and_time_in_few_columns(
+    client, editor_user, make_article, make_section
+):
+    when = timezone.make_aware(timezone.datetime(2026, 3, 4, 10, 58))
+    make_article("Cities need shade", section=make_section("Middle East"), publish_at=when,
+                 kind=Article.Kind.OPINION)  # fmt: skip
+    make_article("Dam talks resume", publish_at=when)
+    client.force_login(editor_user)
+
+    response = client.get(CHANGELIST_URL)
+    html = response.content.decode()
+
+    assert '<td class="field-section_and_kind">Middle East · Opinion</td>' in html
+    assert '<td class="field-section_and_kind">World</td>' in html  # news: the section only
+    assert html.count('<td class="field-published">4\xa0Mar\xa02026 10:58</td>') == 2
+    [table] = [t for t in find(parse(response), "table") if t.getAttribute("id") == "result_list"]
+    assert len(find(find(table, "thead")[0], "th")) == 6  # the tick box and five columns
 
 
 def test_changelist_filters_select_the_right_articles(

@@ -6,14 +6,18 @@ change form, the history list and the revert form are fetched and posted.
 
 import json
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.core import serializers
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from reversion.models import Version
+from reversion.models import Revision, Version
 
-from articles.models import Article, Correction, Quote, TextBlock
+from articles.models import Article, BodyPhoto, Correction, Quote, RelatedLink, TextBlock
+from articles.revisions import changed_parts
 from tests.helpers.admin import (
     ADD_URL,
     CHANGELIST_URL,
@@ -339,3 +343,119 @@ def test_the_article_that_steps_down_as_lead_gets_a_history_entry(
     history = client.get(history_url(three_versions))
     assert history.status_code == 200
     assert "The new lead" in history.content.decode()
+
+
+# --- Versions kept before the body was blocks ----------------------------------------
+
+OLD_BODY = (
+    "<p>First, as it was.</p>\n<p>[quote 1]</p>\n<p>Second, <strong>bold</strong>.</p>\n"
+    "<p>[photo 1]</p>\n<p>[readmore 1]</p>\n<p>[quote 7]</p>"
+)
+
+
+def keep_old_style_version(article, user, rows) -> Version:
+    """A version as the release before blocks kept it: the body as HTML with numbered
+    placeholders, and numbered quote, photo and inline/sidebar link rows."""
+    revision = Revision.objects.create(date_created=timezone.now(), user=user, comment="Old")
+    [stored] = json.loads(serializers.serialize("json", [article]))
+    stored["fields"]["body"] = OLD_BODY
+    kept = [(article, stored)]
+    for obj, old_fields in rows:
+        [row] = json.loads(serializers.serialize("json", [obj]))
+        gone = ["ordering", "key", "region"] + (["position"] if "placement" in old_fields else [])
+        for name in gone:
+            row["fields"].pop(name, None)
+        row["fields"].update(old_fields)
+        kept.append((obj, row))
+    for obj, row in kept:
+        Version.objects.create(
+            revision=revision, object_id=str(obj.pk), db="default", format="json",
+            content_type=ContentType.objects.get_for_model(obj), object_repr=str(obj),
+            serialized_data=json.dumps([row]),
+        )  # fmt: skip
+    return Version.objects.get(revision=revision, object_id=str(article.pk),
+                               content_type=ContentType.objects.get_for_model(Article))  # fmt: skip
+
+
+@pytest.fixture
+def old_style_version(editor_user, make_article, make_photo, make_author):
+    other = make_article("Kurdish gas deal signed")
+    author = make_author("Amira Khalil")
+    article = make_article("Dam talks resume", body="<p>Today's words.</p>", authors=[author])
+    quote = Quote.objects.create(article=article, speaker="Karim", text="Today's quote.")
+    photo = BodyPhoto.objects.create(article=article, photo=make_photo(caption="The dam"))
+    sidebar = RelatedLink.objects.create(article=article, url="https://example.org/a", title="A")
+    inline = RelatedLink(pk=9999, article=article, target=other)  # never saved: only kept
+    version = keep_old_style_version(article, editor_user, [
+        (quote, {"number": 1, "text": "Old words."}),
+        (photo, {"number": 1}),
+        (inline, {"number": 1, "placement": "inline"}),
+        (sidebar, {"number": 2, "placement": "sidebar"}),
+        (article.bylines.get(), {}),
+    ])  # fmt: skip
+    quote.text = "Today's quote."
+    return SimpleNamespace(article=article, version=version, other=other, sidebar=sidebar,
+                           quote=quote, photo=photo)  # fmt: skip
+
+
+def test_a_version_from_before_blocks_restores_its_body_as_blocks(
+    client, editor_user, make_article, old_style_version
+):
+    old = old_style_version
+    client.force_login(editor_user)
+    url = revision_url(old.article, old.version)
+    data = form_data(client.get(url))
+    assert data["text_blocks-INITIAL_FORMS"] == "2"
+    assert "First, as it was." in data["text_blocks-0-text"]
+    # Meanwhile another article is written: ids shown with the form may be taken since.
+    make_article("Meanwhile", body="<p>Other words.</p>")
+
+    assert_saved(client.post(url, data))
+
+    article = Article.objects.get(pk=old.article.pk)
+    blocks = article.blocks()
+    assert [type(block).__name__ for block in blocks] == [
+        "TextBlock", "Quote", "TextBlock", "BodyPhoto", "ReadMore"
+    ]  # fmt: skip
+    assert blocks[0].text == "<p>First, as it was.</p>"
+    assert blocks[0].key.startswith("p-"), "the paragraph's anchor from before blocks"
+    assert (blocks[1].pk, blocks[1].text, blocks[1].key) == (old.quote.pk, "Old words.", "quote-1")
+    assert blocks[2].text == "<p>Second, <strong>bold</strong>.</p>"
+    assert blocks[3].pk == old.photo.pk
+    assert blocks[4].target == old.other
+    assert [(link.pk, link.position) for link in article.related_links.all()] == [
+        (old.sidebar.pk, 2)
+    ]
+    assert article.body_text == "First, as it was.\nSecond, bold."
+    assert "Today's words." not in Client().get(article.get_absolute_url()).content.decode()
+
+
+def test_opening_a_version_from_before_blocks_shows_its_body_and_changes_nothing(
+    client, editor_user, old_style_version
+):
+    old = old_style_version
+    client.force_login(editor_user)
+
+    html = client.get(revision_url(old.article, old.version)).content.decode()
+
+    assert "First, as it was." in html and "Old words." in html
+    article = Article.objects.get(pk=old.article.pk)
+    assert [block.text for block in article.text_blocks.all()] == ["<p>Today's words.</p>"]
+    assert [q.text for q in article.quotes.all()] == ["Today's quote."]
+
+
+def test_what_changed_between_versions_from_before_blocks_names_the_text(
+    editor_user, old_style_version
+):
+    old = old_style_version
+    revision = Revision.objects.create(date_created=timezone.now(), user=editor_user)
+    for row in old.version.revision.version_set.all():  # the same rows, the body rewritten
+        if row.pk == old.version.pk:
+            [stored] = json.loads(row.serialized_data)
+            stored["fields"]["body"] = OLD_BODY.replace("First, as it was.", "First, rewritten.")
+            row.serialized_data = json.dumps([stored])
+        row.pk, row.revision = None, revision
+        row.save()
+    later = Version.objects.get_for_object(old.article).get(revision=revision)
+
+    assert changed_parts(old.version, later) == ["text"]

@@ -6,9 +6,11 @@ Signed in as an Editor-role account (not a superuser) on the add-article page:
   kicker), section, a lead photo uploaded in place, three rich-text paragraphs with a
   link and bold text, two quotes, a body photo picked by its thumbnail, a READ MORE link
   picked by headline and a YouTube embed — and published, without typing any HTML; every
-  click, field filled and keyboard shortcut is counted, and there are at most 25;
-- at 390 px every kind of block is added, edited and moved (dragged, and by keyboard),
-  nothing scrolls sideways and the body's text box has room to write;
+  click, field filled and keyboard shortcut is counted, and there are at most 25; the
+  article list it lands on fits the screen without scrolling sideways;
+- at 390 px the lead photo is picked by its thumbnail, every kind of block is added,
+  edited and moved (dragged, and by keyboard) and one is removed, nothing scrolls
+  sideways and the body's text box has room to write;
 - axe-core finds nothing serious on the page, at either width;
 - without JavaScript the page still saves an article.
 
@@ -17,11 +19,13 @@ Screenshots of the editor go to test-artifacts/.
 
 import importlib
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django.test.utils import override_settings
+from django.utils import timezone
 
 from articles.models import Article, Author
 from tests.helpers.admin import ADD_URL
@@ -186,6 +190,29 @@ def sideways_overflow(page) -> dict:
     )
 
 
+def list_overflow(page) -> dict:
+    """How far the article list's table, and the page, are wider than their boxes."""
+    return page.evaluate(
+        """({list: document.querySelector('#changelist .results').scrollWidth
+                   - document.querySelector('#changelist .results').clientWidth,
+             page: document.documentElement.scrollWidth - document.documentElement.clientWidth})"""
+    )
+
+
+def crowded_list_row(make_article, make_section, make_region, make_author):
+    """The widest row the article list shows: a lead story with an end time, published
+    at a wide time of day, a two-word section, an opinion, two authors with long names
+    and a long word in the headline."""
+    yesterday = timezone.localtime() - timedelta(days=1)
+    make_article(
+        "Reconstruction needs auditors as much as engineers",
+        section=make_section("Middle East"), primary_region=make_region("Lebanon"),
+        kind=Article.Kind.OPINION, publish_at=yesterday.replace(hour=10, minute=58),
+        is_lead=True, lead_until=timezone.now() + timedelta(hours=5),
+        authors=[make_author("Sofia Marchetti"), make_author("Hannah Mwangi")],
+    )  # fmt: skip
+
+
 def write_reference_article(page, actions: Actions, tmp_path, library):
     lead = tmp_path / "lead.jpg"
     lead.write_bytes(jpeg_bytes(1200, 675))
@@ -234,17 +261,20 @@ def write_reference_article(page, actions: Actions, tmp_path, library):
 
 
 def test_an_editor_writes_and_publishes_the_reference_article_at_desktop_width(
-    editor_tab, tmp_path, reference_article, live_server, capsys
-):
+    editor_tab, tmp_path, reference_article, live_server, capsys, make_article, make_section,
+    make_region, make_author,
+):  # fmt: skip
     page = editor_tab(1280)
     actions = Actions(page)
     library = reference_article.body_photos.get().photo
     other = reference_article.read_mores.get().target
+    crowded_list_row(make_article, make_section, make_region, make_author)
 
     write_reference_article(page, actions, tmp_path, library)
     screenshots(page, "editor-1280")
     actions.click(page.locator("input[name=_publish]").first, "Publish now")
     page.locator(".messagelist .success").wait_for()  # saved, back on the list
+    assert list_overflow(page) == {"list": 0, "page": 0}, "the list fits a 1280 px screen"
     with capsys.disabled():
         print(f"\nwriting the reference article: {len(actions.done)} actions: "
               + "; ".join(actions.done))  # fmt: skip
@@ -290,6 +320,8 @@ def test_at_phone_width_every_kind_of_block_is_added_edited_and_moved(
     library = reference_article.body_photos.get().photo
     page.locator("#id_headline").fill("Dam talks resume")
     page.locator("#id_section").select_option(label="World")
+    # The lead photo, like a body photo, is picked by its thumbnail.
+    page.locator("#id_lead_photo .photo-choice", has_text=library.caption).click()
     text = page.locator(".order-machine .inline-related .ProseMirror:visible").first
     text.press_sequentially("Opening words.")
     quote = actions.add_block("Quote")
@@ -327,6 +359,15 @@ def test_at_phone_width_every_kind_of_block_is_added_edited_and_moved(
     article = Article.objects.get(headline="Dam talks resume")
     saved = [type(block).__name__ for block in article.blocks()]
     assert saved == ["TextBlock", "Embed", "BodyPhoto", "ReadMore", "TextBlock", "Quote"]
+    assert article.lead_photo == library
+
+    # Removed: the saved embed's "Delete" box ticked, and the article saved again.
+    page.locator("#embeds-0 .delete input[type=checkbox]").check()
+    page.locator("input[name=_continue]").first.click()
+    page.locator(".messagelist .success").wait_for()
+    saved = [type(block).__name__ for block in article.blocks()]
+    assert saved == ["TextBlock", "BodyPhoto", "ReadMore", "TextBlock", "Quote"]
+    assert page.errors == []
 
 
 def test_the_add_article_page_has_no_serious_accessibility_violations(editor_tab):

@@ -17,6 +17,7 @@ from articles.models import (
     BodyPhoto,
     Byline,
     Correction,
+    Embed,
     Page,
     Photo,
     Quote,
@@ -180,7 +181,13 @@ class Command(BaseCommand):
         )
         if not new:
             return 0
-        body.write_blocks(article, [TextBlock(text=p.format(region=region)) for p in paragraphs])
+        blocks = [TextBlock(text=p.format(region=region)) for p in paragraphs]
+        if headline in content.EMBEDS:
+            words, url = content.EMBEDS[headline]
+            embed = Embed(url=url)
+            embed.clean()  # its provider
+            blocks[2:2] = [TextBlock(text=words), embed]
+        body.write_blocks(article, blocks)
         article.regions.set([regions[region]])
         names = [a for a, _ in content.AUTHORS]
         writer = names[-2] if kind == "opinion" else names[i % (len(names) - 1)]
