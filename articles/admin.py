@@ -22,6 +22,7 @@ from reversion.models import Version
 from . import legacy_body, publishing, storage, tasks
 from .autosave import AutosaveAdmin
 from .forms import (
+    LEAD_FILE_AGAIN,
     ArticleForm,
     AuthorForm,
     BodyPhotoForm,
@@ -423,6 +424,11 @@ class ArticleAdmin(AutosaveAdmin, RichTextAdmin, ContentEditor, VersionAdmin):
         context["show_publish_now"] = can_publish(request.user) and not (
             obj and obj.status == Article.Status.PUBLISHED
         )
+        form = context["adminform"].form
+        if request.method == "POST" and request.FILES.get("lead_image") and form.is_bound:
+            # The save was refused (here or in a block): the chosen file is not sent back
+            # to the browser, so say so beside it rather than let it vanish unnoticed.
+            form.errors.setdefault("lead_image", form.error_class()).append(LEAD_FILE_AGAIN)
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
     def _offered_options(self, request, obj) -> dict:

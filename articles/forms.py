@@ -136,6 +136,14 @@ class LibraryPhotoField(forms.ModelChoiceField):
         self.widget.choices = choices
 
 
+# The words of a new lead photo, typed beside its upload.
+LEAD_WORDS = ("alt_text", "caption", "photographer", "agency")
+LEAD_FILE_AGAIN = (
+    "Choose the photo's file again: its words are here, but a browser does not keep a "
+    "chosen file when the form comes back with an error. (Or clear the words.)"
+)
+
+
 class ArticleForm(forms.ModelForm):
     # The version the editor started from; a mismatch on save means someone else saved
     # in between, and saving would silently overwrite their work.
@@ -209,8 +217,7 @@ class ArticleForm(forms.ModelForm):
             primary = cleaned["primary_region"] = Region.objects.filter(
                 name__iexact=regions[0]
             ).first()
-        if cleaned.get("lead_image") and not cleaned.get("lead_alt_text"):
-            self.add_error("lead_alt_text", "Say what the photo shows.")
+        self.clean_new_lead_photo(cleaned)
         if primary and regions is not None and primary.name.lower() not in map(str.lower, regions):
             # The primary region is one of the article's regions, by definition.
             cleaned["regions"] = [*regions, primary.name]
@@ -227,6 +234,16 @@ class ArticleForm(forms.ModelForm):
         if "is_lead" in self.fields:
             self.clean_lead(cleaned)
         return cleaned
+
+    def clean_new_lead_photo(self, cleaned: dict) -> None:
+        """A new lead photo needs its file and what it shows; words without a file are a
+        photo whose file was lost (a browser drops a chosen file when the form comes back
+        with errors), never an article published silently without it."""
+        words = [cleaned.get(f"lead_{name}") for name in LEAD_WORDS]
+        if cleaned.get("lead_image") and not cleaned.get("lead_alt_text"):
+            self.add_error("lead_alt_text", "Say what the photo shows.")
+        elif any(words) and not cleaned.get("lead_image") and "lead_image" not in self.errors:
+            self.add_error("lead_image", LEAD_FILE_AGAIN)
 
     def add_lead_photo(self) -> None:
         """Put an uploaded lead photo in the library and lead with it; called once the

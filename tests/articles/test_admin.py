@@ -23,6 +23,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from articles.forms import LEAD_FILE_AGAIN
 from articles.models import Article, BodyPhoto, Correction, Photo, Region
 from articles.previews import PREVIEW_SALT
 from tests.helpers.admin import (
@@ -1007,3 +1008,23 @@ def test_article_left_without_a_kicker_keeps_none_when_its_regions_stay(
 
     article.refresh_from_db()
     assert (article.headline, article.primary_region) == ("Talks go on", None)
+
+
+def test_a_refused_save_says_the_lead_photo_must_be_chosen_again_and_never_drops_it(
+    client, editor_user, section
+):
+    """A browser does not send a chosen file back with a form shown again: the editor is
+    told beside the upload, and words without a file are refused, not saved without it."""
+    client.force_login(editor_user)
+    data = new_article_data(client, section)
+    words = {"lead_alt_text": "A dam at dawn", "lead_caption": "The dam, this morning."}
+
+    refused = client.post(ADD_URL, {**data, "headline": "", **lead_upload(**words)})
+    assert LEAD_FILE_AGAIN in field_errors(refused, "lead_image")
+
+    again = client.post(ADD_URL, {**data, **words})  # the words came back; the file did not
+    assert field_errors(again, "lead_image") == [LEAD_FILE_AGAIN]
+    assert not Article.objects.exists() and not Photo.objects.exists()
+
+    assert_saved(client.post(ADD_URL, {**data, **lead_upload(**words)}))
+    assert Article.objects.get().lead_photo.alt_text == "A dam at dawn"
