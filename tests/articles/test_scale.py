@@ -247,6 +247,34 @@ def test_postgresql_quotes_are_matched_through_their_index(make_article):
     assert "quote_search_idx" in plan_of(sql, params)
 
 
+@on_postgresql
+@override_settings(SEARCH_WINDOW=10, PAGE_CACHE_SECONDS=0)
+def test_postgresql_search_ranks_only_the_newest_matches_and_says_so(
+    client, grow_archive, make_article
+):
+    grow_archive(30)  # every one has the common word "storm"
+    rare = make_article("Hailstones fall on the desert")
+    oldest = Article.objects.order_by("publish_at").first().publish_at
+    Article.objects.filter(pk=rare.pk).update(publish_at=oldest - timedelta(days=1))
+    # A rare word is found however old its article: the index finds every match.
+    page = parse(client.get("/search/", {"q": "hailstones"}))
+    assert [text_of(h) for h in find(page, "h3", "headline")] == [rare.headline]
+    assert not find(page, "p", "search-window")
+    # A common word: only the newest ten matches are ranked, and the reader is told.
+    with CaptureQueriesContext(connection) as queries:
+        page = parse(client.get("/search/", {"q": "storm"}))
+    headlines = {text_of(h) for h in find(page, "h3", "headline")}
+    newest = Article.objects.published().order_by("-publish_at")[:10]
+    assert headlines == {article.display_headline for article in newest}
+    assert "Ranked the newest 10 matches" in text_of(find(page, "p", "search-window")[0])
+    assert text_of(find(page, "h2", "section-title")[0]).startswith("At least 10 results")
+    ranking = [q["sql"] for q in queries if "ts_rank" in q["sql"]]
+    assert ranking
+    for sql in ranking:  # the window is cut (by date) before anything is ranked
+        inner = sql[sql.index("IN (SELECT") :]
+        assert "LIMIT 10" in inner and "ts_rank" not in inner
+
+
 @on_sqlite
 def test_sitemaps_find_regions_and_authors_without_articles_by_index(
     client, grow_archive, make_region, make_author
