@@ -9,7 +9,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from articles import sitemaps
-from articles.models import Article, TaggedRegion
+from articles.models import Article, Byline, TaggedRegion
 from tests.helpers.html import find, parse, text_of
 from tests.helpers.queries import count_queries, sqlite_steps
 
@@ -245,6 +245,28 @@ def test_postgresql_quotes_are_matched_through_their_index(make_article):
     )
     sql, params = quoted.query.sql_with_params()
     assert "quote_search_idx" in plan_of(sql, params)
+
+
+@on_postgresql
+@pytest.mark.parametrize(
+    ("link", "listing", "index"),
+    [(TaggedRegion, "tag", "region_articles_idx"), (Byline, "author", "author_articles_idx")],
+)
+def test_postgresql_a_listings_articles_are_read_from_an_index_of_their_keys(
+    grow_archive, link, listing, index
+):
+    """Whether a region or author has a published article (their sitemaps, and the
+    sitemap index that counts them) is read from an index of their articles' keys, which
+    stops at the first: the plain index on the listing alone had PostgreSQL gather every
+    row of theirs first. (A small table's plan may prefer another path for the whole
+    query; this asks whether the index can answer its part.)"""
+    grow_archive(40)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_bitmapscan = off")  # as for a large listing
+    owner = link.objects.values_list(f"{listing}_id", flat=True).first()
+    article = {"tag": "content_object_id", "author": "article_id"}[listing]
+    keys = link.objects.filter(**{f"{listing}_id": owner}).order_by().values(article)
+    assert f"Index Only Scan using {index}" in plan_of(*keys.query.sql_with_params())
 
 
 @on_postgresql
