@@ -4,11 +4,11 @@ The body is searched through ``Article.body_text``, the words of its text blocks
 
 On PostgreSQL this is full-text search in the configured language (``SEARCH_CONFIG``):
 a weighted document (headline and kicker > standfirst > body), stored by the database in
-``Article.search_document`` (migration 0016), matched through its GIN index and ranked from
-it, with the matches of one page of results highlighted by ``ts_headline``. Elsewhere
-(SQLite) every word of the query must appear somewhere, headline matches rank first,
-and matches are highlighted in Python. Both take the reader's text as data only: no
-query syntax can make them fail.
+``Article.search_document`` (migration 0016), matched through its GIN index, ranked from it
+(the newest ``SEARCH_WINDOW`` matches), with the matches of one page of results
+highlighted by ``ts_headline``. Elsewhere (SQLite) every word of the query must appear
+somewhere, headline matches rank first, and matches are highlighted in Python. Both take
+the reader's text as data only: no query syntax can make them fail.
 
 ``search()`` narrows a queryset; ``highlight()`` then decorates the articles of one page
 with ``headline_html``, ``standfirst_html`` and ``snippet_html`` (escaped, with <mark>).
@@ -39,8 +39,9 @@ def is_postgresql(articles: QuerySet) -> bool:
 
 
 def search(articles: QuerySet, query: str) -> QuerySet:
-    """``articles`` that match ``query``, best first (on SQLite, among the newest
-    ``SEARCH_WINDOW`` of them, as cards: see ``window``)."""
+    """``articles`` that match ``query``, best first, as cards: on PostgreSQL the best of
+    the newest ``SEARCH_WINDOW`` matches, on SQLite the matches among the newest
+    ``SEARCH_WINDOW`` articles (see ``window``)."""
     if is_postgresql(articles):
         return _postgres_search(articles, query)
     return _simple_search(articles, query)
@@ -62,8 +63,10 @@ def highlight(articles: list[Article], query: str) -> None:
 # --- PostgreSQL ------------------------------------------------------------------------
 
 
-def _postgres_search(articles: QuerySet, query: str) -> QuerySet:
-    from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+def _postgres_matches(articles: QuerySet, query: str) -> tuple[QuerySet, object, list]:
+    """``articles`` matching ``query`` (unranked), the tsquery, and the ids matched by a
+    quote or region."""
+    from django.contrib.postgres.search import SearchQuery
 
     config = settings.SEARCH_CONFIG
     # websearch_to_tsquery accepts anything a reader types ("quoted phrases", -not, or).
@@ -76,11 +79,22 @@ def _postgres_search(articles: QuerySet, query: str) -> QuerySet:
     for word in (word for excluded, word in _words(query) if excluded):
         unwanted = SearchQuery(word, search_type="plain", config=config)
         articles = articles.exclude(pk__in=list(_related_matches(articles, unwanted, config)))
-    marks = {"start_sel": START, "stop_sel": STOP, "config": config}
-    # Matched and ranked from the stored document (``Article.search_document``), through
-    # its GIN index: no article's text is parsed again, however many match.
+    return articles.filter(Q(search_document=tsquery) | Q(pk__in=quoted)), tsquery, quoted
+
+
+def _postgres_search(articles: QuerySet, query: str) -> QuerySet:
+    from django.contrib.postgres.search import SearchHeadline, SearchRank
+
+    matched, tsquery, quoted = _postgres_matches(articles, query)
+    # Bounded: only the newest SEARCH_WINDOW matches are ranked (see ``window``), so a
+    # common word costs what a rare one does however large the archive.
+    newest = matched.order_by("-publish_at", "-pk").values("pk")[: settings.SEARCH_WINDOW]
+    marks = {"start_sel": START, "stop_sel": STOP, "config": settings.SEARCH_CONFIG}
+    # Ranked from the stored document (``Article.search_document``): no article's text is
+    # parsed again.
     return (
-        articles.filter(Q(search_document=tsquery) | Q(pk__in=quoted))
+        Article.objects.for_listing()
+        .filter(pk__in=newest)
         .annotate(
             rank=SearchRank(F("search_document"), tsquery)
             + Case(When(pk__in=quoted, then=Value(0.1)), default=Value(0.0)),
@@ -175,13 +189,21 @@ def _matches(term: str, among: QuerySet) -> Q:
 def window(articles: QuerySet) -> int | None:
     """How many of ``articles`` (the newest) a search looks through, when not all of them.
 
-    On PostgreSQL the index finds matches among all of them: None. Elsewhere a search reads
-    the text of every article it looks at, so it looks at the newest ``SEARCH_WINDOW``.
+    On PostgreSQL the index finds matches among all of them: None (it ranks the newest
+    ``SEARCH_WINDOW`` matches: see ``ranked``). Elsewhere a search reads the text of every
+    article it looks at, so it looks at the newest ``SEARCH_WINDOW``.
     """
     if is_postgresql(articles):
         return None
     most = settings.SEARCH_WINDOW
     return most if articles.order_by()[: most + 1].count() > most else None
+
+
+def ranked(articles: QuerySet, found: int) -> int | None:
+    """On PostgreSQL, ``SEARCH_WINDOW`` when the ``found`` results of a search filled it:
+    then only the newest matches were ranked, and there may be more."""
+    most = settings.SEARCH_WINDOW
+    return most if is_postgresql(articles) and found >= most else None
 
 
 def _simple_search(articles: QuerySet, query: str) -> QuerySet:

@@ -335,6 +335,8 @@ class SearchView(StrictPagesMixin, ListView):
             "searched": searched and (self.query or self.form.has_filters),
             "search_query": self.query,
             "search_window": self.window,
+            "search_ranked": self.query
+            and search.ranked(self.object_list, context["paginator"].count),
             "canonical_path": f"{self.request.path}?{urlencode(params)}" if searched else "",
         }
 

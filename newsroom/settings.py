@@ -443,7 +443,8 @@ ARTICLES_PER_PAGE = env.int("ARTICLES_PER_PAGE", default=20)
 # Lists (home, sections, regions, authors, search) go this many pages deep, so a deep
 # page costs what the first does however large the archive; older articles are found by
 # searching with dates. On SQLite, a search looks through the newest SEARCH_WINDOW
-# articles that fit its filters (PostgreSQL searches them all, through its index).
+# articles that fit its filters; PostgreSQL finds every match through its index and
+# ranks the newest SEARCH_WINDOW of them.
 LISTING_MAX_PAGES = env.int("LISTING_MAX_PAGES", default=50)
 SEARCH_WINDOW = env.int("SEARCH_WINDOW", default=2000)
 # PostgreSQL text search configuration (the language of stemming and stop words). The

@@ -9,7 +9,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from articles import sitemaps
-from articles.models import Article, TaggedRegion
+from articles.models import Article, Byline, TaggedRegion
 from tests.helpers.html import find, parse, text_of
 from tests.helpers.queries import count_queries, sqlite_steps
 
@@ -245,6 +245,56 @@ def test_postgresql_quotes_are_matched_through_their_index(make_article):
     )
     sql, params = quoted.query.sql_with_params()
     assert "quote_search_idx" in plan_of(sql, params)
+
+
+@on_postgresql
+@pytest.mark.parametrize(
+    ("link", "listing", "index"),
+    [(TaggedRegion, "tag", "region_articles_idx"), (Byline, "author", "author_articles_idx")],
+)
+def test_postgresql_a_listings_articles_are_read_from_an_index_of_their_keys(
+    grow_archive, link, listing, index
+):
+    """Whether a region or author has a published article (their sitemaps, and the
+    sitemap index that counts them) is read from an index of their articles' keys, which
+    stops at the first: the plain index on the listing alone had PostgreSQL gather every
+    row of theirs first. (A small table's plan may prefer another path for the whole
+    query; this asks whether the index can answer its part.)"""
+    grow_archive(40)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_bitmapscan = off")  # as for a large listing
+    owner = link.objects.values_list(f"{listing}_id", flat=True).first()
+    article = {"tag": "content_object_id", "author": "article_id"}[listing]
+    keys = link.objects.filter(**{f"{listing}_id": owner}).order_by().values(article)
+    assert f"Index Only Scan using {index}" in plan_of(*keys.query.sql_with_params())
+
+
+@on_postgresql
+@override_settings(SEARCH_WINDOW=10, PAGE_CACHE_SECONDS=0)
+def test_postgresql_search_ranks_only_the_newest_matches_and_says_so(
+    client, grow_archive, make_article
+):
+    grow_archive(30)  # every one has the common word "storm"
+    rare = make_article("Hailstones fall on the desert")
+    oldest = Article.objects.order_by("publish_at").first().publish_at
+    Article.objects.filter(pk=rare.pk).update(publish_at=oldest - timedelta(days=1))
+    # A rare word is found however old its article: the index finds every match.
+    page = parse(client.get("/search/", {"q": "hailstones"}))
+    assert [text_of(h) for h in find(page, "h3", "headline")] == [rare.headline]
+    assert not find(page, "p", "search-window")
+    # A common word: only the newest ten matches are ranked, and the reader is told.
+    with CaptureQueriesContext(connection) as queries:
+        page = parse(client.get("/search/", {"q": "storm"}))
+    headlines = {text_of(h) for h in find(page, "h3", "headline")}
+    newest = Article.objects.published().order_by("-publish_at")[:10]
+    assert headlines == {article.display_headline for article in newest}
+    assert "Ranked the newest 10 matches" in text_of(find(page, "p", "search-window")[0])
+    assert text_of(find(page, "h2", "section-title")[0]).startswith("At least 10 results")
+    ranking = [q["sql"] for q in queries if "ts_rank" in q["sql"]]
+    assert ranking
+    for sql in ranking:  # the window is cut (by date) before anything is ranked
+        inner = sql[sql.index("IN (SELECT") :]
+        assert "LIMIT 10" in inner and "ts_rank" not in inner
 
 
 @on_sqlite
