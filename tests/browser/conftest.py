@@ -1,9 +1,31 @@
-"""A small but complete site for the browser and HTML checks."""
+"""What the browser and HTML checks share: Debian's Chromium, plain HTTP for the live
+server, and a small but complete site."""
 
 from datetime import timedelta
 
 import pytest
+from django.test import override_settings
 from django.utils import timezone
+
+from tests.helpers.browser import chromium
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium per test module; each test opens its own contexts and pages."""
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture(scope="session")
+def plain_http():
+    """The live server speaks plain HTTP: its middleware must not redirect to HTTPS.
+
+    Middleware reads these settings once, when the (session-wide) live server starts, so
+    they are set before it, for the whole session.
+    """
+    with override_settings(SECURE_SSL_REDIRECT=False, SECURE_HSTS_SECONDS=0):
+        yield
 
 
 @pytest.fixture

@@ -10,30 +10,17 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core import mail
 from django.test import Client
-from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from comments.models import Reader
 from newsroom.newsletters.models import Edition, Newsletter, NewsletterSubscription
-from tests.helpers.browser import blocking_violations, chromium
+from tests.helpers.browser import blocking_violations
 from tests.helpers.tools import ARTIFACTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 EDITOR_ADDRESS = "desk@example.org"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture(scope="session")
-def plain_http():
-    with override_settings(SECURE_SSL_REDIRECT=False, SECURE_HSTS_SECONDS=0):
-        yield
 
 
 @pytest.fixture

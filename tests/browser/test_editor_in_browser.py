@@ -24,12 +24,11 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.test import Client
-from django.test.utils import override_settings
 from django.utils import timezone
 
 from articles.models import Article, Author
 from tests.helpers.admin import ADD_URL
-from tests.helpers.browser import blocking_violations, chromium
+from tests.helpers.browser import blocking_violations
 from tests.helpers.images import jpeg_bytes
 from tests.helpers.tools import ARTIFACTS
 
@@ -39,19 +38,6 @@ MOST_ACTIONS = 25  # issue 13: the old admin took about 66
 VIDEO = "https://www.youtube.com/watch?v=aqz-KE-bpKQ"
 LINK = "https://example.org/contracts"
 HEADLINE = "Ministers agree to publish every contract"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture(scope="session")
-def plain_http():
-    """The live server speaks plain HTTP (set before the session-wide server starts)."""
-    with override_settings(SECURE_SSL_REDIRECT=False, SECURE_HSTS_SECONDS=0):
-        yield
 
 
 @pytest.fixture

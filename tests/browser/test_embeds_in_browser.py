@@ -11,7 +11,6 @@ card before the click.
 from urllib.parse import urlsplit
 
 import pytest
-from django.test.utils import override_settings
 
 from articles.models import Embed, TextBlock
 from tests.helpers import browser as helpers
@@ -20,20 +19,6 @@ from tests.helpers.tools import ARTIFACTS
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PLAYER = "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with helpers.chromium() as browser:
-        yield browser
-
-
-@pytest.fixture(scope="session")
-def plain_http():
-    """The live server speaks plain HTTP: its middleware must not redirect to HTTPS
-    (set before the session-wide live server starts)."""
-    with override_settings(SECURE_SSL_REDIRECT=False, SECURE_HSTS_SECONDS=0):
-        yield
 
 
 class Watched:

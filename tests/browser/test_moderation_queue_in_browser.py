@@ -11,30 +11,16 @@ import importlib
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.test import Client
-from django.test.utils import override_settings
 from django.urls import reverse
 
 from comments.models import Comment, Reason
-from tests.helpers.browser import blocking_violations, chromium
+from tests.helpers.browser import blocking_violations
 from tests.helpers.tools import ARTIFACTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 WIDTHS = [390, 1280]
 QUEUE_URL = reverse("admin:comments_comment_changelist")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture(scope="session")
-def plain_http():
-    """The live server speaks plain HTTP (set before the session-wide server starts)."""
-    with override_settings(SECURE_SSL_REDIRECT=False, SECURE_HSTS_SECONDS=0):
-        yield
 
 
 @pytest.fixture

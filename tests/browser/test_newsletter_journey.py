@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
-from django.test.utils import override_settings
 
 from newsroom.newsletters import tasks
 from newsroom.newsletters.models import (
@@ -21,25 +20,12 @@ from newsroom.newsletters.models import (
     NewsletterSubscription,
     Send,
 )
-from tests.helpers import browser as helpers
 from tests.helpers.tools import ARTIFACTS, AXE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PHONE = 390
 ADDRESS = "lina@example.org"
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    with helpers.chromium() as browser:
-        yield browser
-
-
-@pytest.fixture(scope="session")
-def plain_http():
-    with override_settings(SECURE_SSL_REDIRECT=False, SECURE_HSTS_SECONDS=0):
-        yield
 
 
 def checked(page, name: str) -> None:
@@ -59,7 +45,7 @@ def link_in(message, path: str) -> str:
 
 
 def test_reader_signs_up_confirms_receives_an_edition_and_unsubscribes(
-    chromium, plain_http, live_server, make_article, make_region
+    browser, plain_http, live_server, make_article, make_region
 ):
     briefing = Newsletter.objects.create(
         name="The Daily Briefing", slug="daily", description="The morning's news, at seven."
@@ -71,7 +57,7 @@ def test_reader_signs_up_confirms_receives_an_edition_and_unsubscribes(
         "Talks resume in the capital", regions=[nile], primary_region=nile, standfirst="Both."
     )
     page_two = make_article("Harvest beats the forecast")
-    context = chromium.new_context(viewport={"width": PHONE, "height": 900})
+    context = browser.new_context(viewport={"width": PHONE, "height": 900})
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

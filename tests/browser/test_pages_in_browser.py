@@ -7,9 +7,7 @@ One browser serves the whole module.
 """
 
 import pytest
-from django.test.utils import override_settings
 
-from tests.helpers import browser as helpers
 from tests.helpers.tools import ARTIFACTS, AXE
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -17,12 +15,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PAGES = ["home", "article", "section", "search"]
 WIDTHS = {"phone": 390, "desktop": 1280}
 BLOCKING_IMPACTS = {"serious", "critical"}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with helpers.chromium() as browser:
-        yield browser
 
 
 class Visit:
@@ -78,17 +70,6 @@ class Visit:
     def screenshot(self, name: str):
         ARTIFACTS.mkdir(exist_ok=True)
         self.page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
-
-
-@pytest.fixture(scope="session")
-def plain_http():
-    """The live server speaks plain HTTP: its middleware must not redirect to HTTPS.
-
-    Middleware reads these settings once, when the (session-wide) live server starts,
-    so they are set before it, for the whole session.
-    """
-    with override_settings(SECURE_SSL_REDIRECT=False, SECURE_HSTS_SECONDS=0):
-        yield
 
 
 @pytest.fixture

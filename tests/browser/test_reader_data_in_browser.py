@@ -11,28 +11,14 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
-from django.test.utils import override_settings
 
 from comments.models import Comment
-from tests.helpers import browser as helpers
 from tests.helpers.tools import ARTIFACTS, AXE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 WIDTHS = {"phone": 390, "desktop": 1280}
 ADDRESS = "ana@example.org"
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    with helpers.chromium() as browser:
-        yield browser
-
-
-@pytest.fixture(scope="session")
-def plain_http():
-    with override_settings(SECURE_SSL_REDIRECT=False, SECURE_HSTS_SECONDS=0):
-        yield
 
 
 def checked(page, name: str) -> None:
@@ -49,12 +35,12 @@ def checked(page, name: str) -> None:
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_reader_downloads_then_erases_their_data(
-    width, chromium, plain_http, live_server, make_article, make_comment
+    width, browser, plain_http, live_server, make_article, make_comment
 ):
     article = make_article("River ferry returns after the floods")
     mine = make_comment(article, name="Ana", email=ADDRESS, body="I crossed on it.")
     make_comment(article, name="Ben", email="ben@example.org", parent=mine, body="Me too.")
-    context = chromium.new_context(viewport={"width": WIDTHS[width], "height": 900})
+    context = browser.new_context(viewport={"width": WIDTHS[width], "height": 900})
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

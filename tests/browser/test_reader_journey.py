@@ -10,11 +10,9 @@ import re
 
 import pytest
 from django.core import mail
-from django.test.utils import override_settings
 
 from comments import moderation
 from comments.models import Comment
-from tests.helpers import browser as helpers
 from tests.helpers.tools import ARTIFACTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,22 +25,8 @@ MIN_SECONDS = 1
 PAUSE_MS = 1100  # a reader writing their comment
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    with helpers.chromium() as browser:
-        yield browser
-
-
-@pytest.fixture(scope="session")
-def plain_http():
-    """The live server speaks plain HTTP; middleware reads these settings once, when the
-    (session-wide) live server starts, so they are set before it."""
-    with override_settings(SECURE_SSL_REDIRECT=False, SECURE_HSTS_SECONDS=0):
-        yield
-
-
 @pytest.fixture
-def site(plain_http, chromium, live_server, make_article, django_user_model, settings):
+def site(plain_http, browser, live_server, make_article, django_user_model, settings):
     settings.COMMENTS_MIN_SECONDS = MIN_SECONDS
     settings.COMMENTS_RATE_LIMITS = []
     article = make_article(
@@ -54,9 +38,9 @@ def site(plain_http, chromium, live_server, make_article, django_user_model, set
     return live_server.url, article, moderator
 
 
-def device(chromium):
+def device(browser):
     """A phone: its own cookies, storage and cache; page errors are collected."""
-    context = chromium.new_context(viewport=PHONE)
+    context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
@@ -90,14 +74,14 @@ def signed_in_with(page, link: str):
     assert "signed in on this device" in page.inner_text("main")
 
 
-def test_reader_verifies_comments_again_at_once_and_signs_in_a_second_device(chromium, site):
+def test_reader_verifies_comments_again_at_once_and_signs_in_a_second_device(browser, site):
     from playwright.sync_api import expect
 
     base, article, moderator = site
     url = base + article.get_absolute_url()
     ARTIFACTS.mkdir(exist_ok=True)
-    phone, page = device(chromium)
-    laptop, second = device(chromium)
+    phone, page = device(browser)
+    laptop, second = device(browser)
     try:
         # 1. A first comment, asking to verify the address: held, and the reader is told.
         first = page.goto(url)

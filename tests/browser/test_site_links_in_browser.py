@@ -9,7 +9,6 @@ import io
 
 import pytest
 from django.core.management import call_command
-from django.test.utils import override_settings
 
 from tests.helpers import browser as helpers
 from tests.helpers.tools import ARTIFACTS
@@ -23,20 +22,6 @@ EXPECTED = [
     "Ethics & corrections policy → /ethics/", "Privacy → /privacy/", "Sections → /section/",
     "Regions → /region/", "World → /section/world/",
 ]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    with helpers.chromium() as browser:
-        yield browser
-
-
-@pytest.fixture(scope="session")
-def plain_http():
-    """The live server speaks plain HTTP; middleware reads these settings once, when the
-    (session-wide) live server starts, so they are set before it."""
-    with override_settings(SECURE_SSL_REDIRECT=False, SECURE_HSTS_SECONDS=0):
-        yield
 
 
 @pytest.fixture
@@ -66,8 +51,8 @@ def follow_every_link(page, home: str) -> dict[str, int]:
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_every_header_and_footer_link_of_the_demo_answers(chromium, demo, width):
-    page = chromium.new_page(viewport={"width": width, "height": 900})
+def test_every_header_and_footer_link_of_the_demo_answers(browser, demo, width):
+    page = browser.new_page(viewport={"width": width, "height": 900})
     errors = []
     page.on("response", lambda r: r.status >= 400 and errors.append(f"{r.status} {r.url}"))
     try:
@@ -83,11 +68,11 @@ def test_every_header_and_footer_link_of_the_demo_answers(chromium, demo, width)
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_a_page_and_the_sections_index_have_no_serious_accessibility_violations(
-    chromium, demo, width
+    browser, demo, width
 ):
     found = {}
     for path in ("/ethics/", "/section/", "/region/"):
-        page = chromium.new_page(viewport={"width": width, "height": 900})
+        page = browser.new_page(viewport={"width": width, "height": 900})
         try:
             assert page.goto(demo + path).status == 200
             ARTIFACTS.mkdir(exist_ok=True)

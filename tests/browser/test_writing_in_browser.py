@@ -12,30 +12,16 @@ import re
 import html5lib
 import pytest
 from django.test import Client
-from django.test.utils import override_settings
 
 from articles.models import Article, ArticleDraft
 from tests.helpers.admin import change_url
-from tests.helpers.browser import blocking_violations, chromium
+from tests.helpers.browser import blocking_violations
 from tests.helpers.clipboard import GOOGLE_DOCS, WORD
 from tests.helpers.tools import ARTIFACTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 KEPT = {"p", "strong", "em", "a", "ul", "ol", "li"}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture(scope="session")
-def plain_http():
-    """The live server speaks plain HTTP (set before the session-wide server starts)."""
-    with override_settings(SECURE_SSL_REDIRECT=False, SECURE_HSTS_SECONDS=0):
-        yield
 
 
 @pytest.fixture
