@@ -82,6 +82,10 @@ class StoredUploadsAdmin(admin.ModelAdmin):
         with storage.uploads_removed_unless_saved():
             return super().changeform_view(request, object_id, form_url, extra_context)
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        storage.uploads_saved()
+
 
 @admin.register(Author)
 class AuthorAdmin(StoredUploadsAdmin):
@@ -350,7 +354,7 @@ class PublishOptionsForm:
 
 
 @admin.register(Article)
-class ArticleAdmin(AutosaveAdmin, RichTextAdmin, ContentEditor, VersionAdmin):
+class ArticleAdmin(StoredUploadsAdmin, AutosaveAdmin, RichTextAdmin, ContentEditor, VersionAdmin):
     form = ArticleForm
     # History lists every kept version, newest first; reverting is for whoever may edit.
     object_history_template = "admin/articles/article/object_history.html"

@@ -50,18 +50,25 @@ class StoresUploads:
 
     def _post_clean(self):
         super()._post_clean()
-        if self.errors:
-            return
         for name in self.changed_data:
             upload = getattr(self.instance, name, None)
-            if not hasattr(upload, "storage") or not upload or upload._committed:
-                continue
-            try:
-                storage.store(upload)
-            except storage.STORAGE_ERRORS as error:
-                storage.logger.error("Upload to media storage failed: %s", error)
-                self.add_error(name, storage.refusal(error, self.stored_thing))
+            stored_now = hasattr(upload, "storage") and upload and not upload._committed
+            if stored_now and not store_upload(self, name, upload, self.stored_thing):
                 return
+
+
+def store_upload(form, name: str, upload, what: str = "photo") -> bool:
+    """Store a bound, valid form's upload now (``storage.store``); a storage that cannot
+    take it is an error beside the field, saying why."""
+    if form.errors:
+        return False
+    try:
+        storage.store(upload)
+    except storage.STORAGE_ERRORS as error:
+        storage.logger.error("Upload to media storage failed: %s", error)
+        form.add_error(name, storage.refusal(error, what))
+        return False
+    return True
 
 
 class PhotoForm(StoresUploads, forms.ModelForm):
@@ -84,17 +91,11 @@ class AuthorForm(StoresUploads, forms.ModelForm):
         field_classes = {"photo": PhotoUploadField}
 
 
-def new_photo(image, alt_text: str, caption: str = "", photographer="", agency="") -> Photo:
-    """A photo uploaded where it is used (lead or body), saved to the library."""
-    photo = Photo(
-        image=image,
-        alt_text=alt_text,
-        caption=caption,
-        photographer=photographer,
-        agency=agency,
-    )
-    photo.save()
-    return photo
+def new_photo(form, name: str, **words) -> Photo | None:
+    """A photo uploaded where it is used (lead or body), for the library: its file is
+    stored now, while the valid form is checked, and its row saved with the form."""
+    photo = Photo(image=form.cleaned_data[name], **words)
+    return photo if store_upload(form, name, photo.image) else None
 
 
 class PhotoChoice(forms.RadioSelect):
@@ -165,6 +166,7 @@ class ArticleForm(forms.ModelForm):
     )
     lead_photographer = forms.CharField(label="Photographer", max_length=120, required=False)
     lead_agency = forms.CharField(label="Agency", max_length=120, required=False)
+    new_lead_photo: Photo | None = None  # the upload, stored while the form is checked
 
     class Meta:
         model = Article
@@ -245,18 +247,25 @@ class ArticleForm(forms.ModelForm):
         elif any(words) and not cleaned.get("lead_image") and "lead_image" not in self.errors:
             self.add_error("lead_image", LEAD_FILE_AGAIN)
 
+    def _post_clean(self):
+        super()._post_clean()
+        data = self.cleaned_data
+        if data.get("lead_image") and not self.errors:
+            self.new_lead_photo = new_photo(
+                self,
+                "lead_image",
+                alt_text=data["lead_alt_text"],
+                caption=data["lead_caption"],
+                photographer=data["lead_photographer"],
+                agency=data["lead_agency"],
+            )
+
     def add_lead_photo(self) -> None:
         """Put an uploaded lead photo in the library and lead with it; called once the
         whole change form (blocks included) is valid, so a refused save leaves no photo."""
-        data = self.cleaned_data
-        if data.get("lead_image"):
-            self.instance.lead_photo = new_photo(
-                data["lead_image"],
-                data["lead_alt_text"],
-                data["lead_caption"],
-                data["lead_photographer"],
-                data["lead_agency"],
-            )
+        if self.new_lead_photo:
+            self.new_lead_photo.save()
+            self.instance.lead_photo = self.new_lead_photo
 
     def clean_lead(self, cleaned: dict) -> None:
         """Only a published (or scheduled) article can lead; an end time needs a lead."""
@@ -384,6 +393,7 @@ class BodyPhotoForm(forms.ModelForm):
     )
     new_photographer = forms.CharField(label="Photographer", max_length=120, required=False)
     new_agency = forms.CharField(label="Agency", max_length=120, required=False)
+    new_photo: Photo | None = None  # the upload, stored while the form is checked
 
     class Meta:
         model = BodyPhoto
@@ -402,15 +412,22 @@ class BodyPhotoForm(forms.ModelForm):
             self.add_error("photo", "Choose a photo, or upload one.")
         return cleaned
 
-    def save(self, commit=True):
+    def _post_clean(self):
+        super()._post_clean()
         data = self.cleaned_data
-        if data.get("new_image"):
-            self.instance.photo = new_photo(
-                data["new_image"],
-                data["new_alt_text"],
+        if data.get("new_image") and not data.get("DELETE") and not self.errors:
+            self.new_photo = new_photo(
+                self,
+                "new_image",
+                alt_text=data["new_alt_text"],
                 photographer=data["new_photographer"],
                 agency=data["new_agency"],
             )
+
+    def save(self, commit=True):
+        if self.new_photo:
+            self.new_photo.save()
+            self.instance.photo = self.new_photo
         return super().save(commit)
 
 

@@ -4,8 +4,9 @@ An upload is stored while its form is validated (``store``), not later inside th
 model's save, so a read-only or full storage is a message beside the field, with the
 rest of the form kept, instead of a server error after the editor's work is gone. A
 file stored by a request whose transaction then rolls back (the database was busy) is
-removed again (``uploads_removed_unless_saved``), and a write that failed part-way
-leaves no partial file behind.
+removed again, and so is one stored for a form that was then refused for another
+reason (a block further down was invalid): ``uploads_removed_unless_saved``. A write
+that failed part-way leaves no partial file behind.
 """
 
 import errno
@@ -44,25 +45,39 @@ def refusal(error: BaseException, what: str = "photo") -> str:
     )
 
 
-# The files stored by the request being handled: (storage, name).
-_stored: ContextVar[list[tuple] | None] = ContextVar("stored_uploads", default=None)
+# The files stored by the request being handled: (storage, name), and whether it saved.
+class _Stored(list):
+    saved = False
+
+
+_stored: ContextVar[_Stored | None] = ContextVar("stored_uploads", default=None)
 
 
 @contextmanager
 def uploads_removed_unless_saved() -> Iterator[None]:
-    """Files stored inside this block are removed again if it ends in an error, which
-    rolled back the transaction of their row (the admin's views wrap the save in one):
-    no file without its row."""
-    stored: list[tuple] = []
+    """Files stored inside this block are removed again unless ``uploads_saved()`` was
+    called in it and it ended without an error (which rolled back the transaction of
+    their row: the admin's views wrap the save in one): no file without its row."""
+    stored = _Stored()
     token = _stored.set(stored)
     try:
         yield
     except BaseException:
-        for storage, name in stored:
-            _delete(storage, name)
+        stored.saved = False
         raise
     finally:
         _stored.reset(token)
+        if not stored.saved:
+            for storage, name in stored:
+                _delete(storage, name)
+
+
+def uploads_saved() -> None:
+    """The rows of the files stored so far are saved: keep the files (unless the block
+    still ends in an error)."""
+    stored = _stored.get()
+    if stored is not None:
+        stored.saved = True
 
 
 def store(field_file) -> None:

@@ -12,9 +12,17 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.utils import OperationalError
 
 from articles import tasks
-from articles.models import Photo
+from articles.models import Article, Photo
 from tests.conftest import jpeg_bytes
 from tests.helpers import failing_storage
+from tests.helpers.admin import (
+    ADD_URL,
+    add_row,
+    assert_saved,
+    errors,
+    field_errors,
+    new_article_data,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -95,6 +103,77 @@ def test_portrait_upload_to_read_only_storage_is_a_form_error_keeping_the_bio(
     author.refresh_from_db()
     assert (author.bio, author.photo.name) == ("", "")
     assert files_in(settings) == []
+
+
+@pytest.mark.parametrize(
+    ("code", "problem"),
+    [(errno.ENOSPC, "full"), (errno.EROFS, "read-only")],
+)
+def test_lead_photo_uploaded_on_the_article_form_to_failing_storage_is_a_form_error(
+    admin_client, storage_fails, section, settings, code, problem
+):
+    data = new_article_data(admin_client, section, headline="Floods reach the delta")
+    storage_fails(code)
+    response = admin_client.post(
+        ADD_URL, {**data, "lead_image": photo_upload(), "lead_alt_text": "The flooded road"}
+    )
+
+    message = f"The photo could not be stored: the media storage is {problem}."
+    assert any(message in error for error in field_errors(response, "lead_image"))
+    form = response.context["adminform"].form
+    assert form["headline"].value() == "Floods reach the delta"
+    assert form["lead_alt_text"].value() == "The flooded road"
+    assert not Article.objects.exists()
+    assert not Photo.objects.exists()
+    assert files_in(settings) == []
+
+
+def test_body_photo_uploaded_in_place_to_failing_storage_is_a_form_error(
+    admin_client, storage_fails, section, settings
+):
+    data = new_article_data(admin_client, section)
+    add_row(data, "body_photos", ordering=5, region="body", new_alt_text="A dam at dawn")
+    index = int(data["body_photos-TOTAL_FORMS"]) - 1
+    storage_fails(errno.ENOSPC)
+    response = admin_client.post(
+        ADD_URL, {**data, f"body_photos-{index}-new_image": photo_upload()}
+    )
+
+    message = "The photo could not be stored: the media storage is full."
+    assert any(message in error for error in errors(response))
+    assert not Article.objects.exists()
+    assert not Photo.objects.exists()
+    assert files_in(settings) == []
+
+
+def test_lead_photo_stored_for_a_form_refused_further_down_is_removed(
+    admin_client, section, settings
+):
+    """The article's own fields were fine, so its upload was stored; a block below was
+    not, so nothing is saved, and neither is the file kept."""
+    data = new_article_data(admin_client, section)
+    add_row(data, "body_photos", ordering=5, region="body", caption="Nothing chosen")
+    response = admin_client.post(
+        ADD_URL, {**data, "lead_image": photo_upload(), "lead_alt_text": "The flooded road"}
+    )
+
+    assert any("Choose a photo, or upload one" in message for message in errors(response))
+    assert not Article.objects.exists() and not Photo.objects.exists()
+    assert files_in(settings) == []
+
+
+def test_lead_photo_uploaded_on_the_article_form_is_kept_with_its_row(
+    admin_client, section, settings
+):
+    data = new_article_data(admin_client, section)
+    response = admin_client.post(
+        ADD_URL, {**data, "lead_image": photo_upload(), "lead_alt_text": "The flooded road"}
+    )
+
+    assert_saved(response)
+    photo = Article.objects.get().lead_photo
+    assert photo.alt_text == "The flooded road"
+    assert files_in(settings) == [photo.image.name]
 
 
 def test_s3_errors_are_a_form_error_too(admin_client, monkeypatch):
