@@ -116,7 +116,7 @@ class PhotoAdmin(StoredUploadsAdmin):
 
     @admin.display(description="Photo")
     def thumbnail(self, photo):
-        if not photo.image:
+        if not photo.image or not photo.image._committed:  # not stored: a refused upload
             return "—"
         # Sized by attributes, not a style attribute: a strict CSP drops inline styles.
         height = round(160 * photo.height / photo.width) if photo.width and photo.height else ""

@@ -135,7 +135,22 @@
     if (event.detail.inline) addMoveButtons(event.detail.inline)
   })
 
+  // A save that came back with errors shows the first of them, not the place where Save
+  // was pressed (content-editor scrolls back there a moment after the page loads).
+  function showFirstError() {
+    const note = document.querySelector("#content-main .errornote")
+    if (!note) return
+    const error = document.querySelector("#content-main .errorlist") || note
+    const place = error.closest(".form-row, .inline-related, fieldset") || note
+    setTimeout(() => {
+      place.scrollIntoView({ block: "center" })
+      const field = place.querySelector("input:not([type=hidden]), textarea, select")
+      if (field) field.focus({ preventScroll: true })
+    }, 300)
+  }
+
   document.addEventListener("content-editor:ready", () => {
+    showFirstError()
     nameComboboxes(document)
     nameTextBoxes()
     new MutationObserver(nameTextBoxes).observe(machine(), { childList: true, subtree: true })

@@ -375,3 +375,24 @@ def test_without_javascript_the_add_page_saves_an_article(editor_tab):
     page.wait_for_url("**/articles/article/")
     article = Article.objects.get(headline="Dam talks resume")
     assert [block.text for block in article.blocks()] == ["<p>Talks resumed at dawn.</p>"]
+
+
+def test_a_refused_save_shows_its_first_error_not_the_place_where_save_was_pressed(
+    editor_tab,
+):
+    page = editor_tab(390)
+    page.locator("#id_section").select_option(label="World")
+    text = page.locator(".order-machine .inline-related .ProseMirror:visible").first
+    text.click()
+    page.keyboard.type("Talks resumed at dawn.")
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    page.locator("input[name=_save]").last.click()  # no headline: refused
+    page.wait_for_selector(".errornote")
+    headline = page.locator("#id_headline")
+    # content-editor scrolls back to where Save was pressed 200 ms after loading.
+    page.wait_for_timeout(800)
+    assert page.evaluate("document.activeElement?.id") == "id_headline"
+    box, height = headline.bounding_box(), page.viewport_size["height"]
+    assert box["y"] >= 0 and box["y"] + box["height"] <= height, "the error is off screen"
+    assert "Talks resumed at dawn." in text.inner_text()
+    assert page.errors == []

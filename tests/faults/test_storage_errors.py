@@ -70,6 +70,7 @@ def test_photo_upload_to_failing_storage_is_a_form_error_keeping_caption_and_alt
     assert "Nothing was saved" in html
     assert response.context["adminform"].form["alt_text"].value() == "Stalls at dawn"
     assert "The old market" in html and 'value="Stalls at dawn"' in html
+    assert "market.jpg" not in html  # no picture of the file that was not stored
     assert not Photo.objects.exists()
     assert files_in(settings) == []  # not even the part a full disk took
 
