@@ -10,11 +10,14 @@ highlighted by ``ts_headline``. Elsewhere (SQLite) every word of the query must 
 somewhere, headline matches rank first, and matches are highlighted in Python. Both take
 the reader's text as data only: no query syntax can make them fail.
 
-``search()`` narrows a queryset; ``highlight()`` then decorates the articles of one page
+``search()`` finds the results (a queryset, on PostgreSQL a ``Ranked`` sequence of keys
+whose slices are articles); ``highlight()`` then decorates the articles of one page
 with ``headline_html``, ``standfirst_html`` and ``snippet_html`` (escaped, with <mark>).
 """
 
 import re
+from collections.abc import Sequence
+from functools import cached_property
 
 from django.conf import settings
 from django.db import connections
@@ -22,7 +25,7 @@ from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from .models import Article, Quote, TaggedRegion
+from .models import Article, Quote, Region, TaggedRegion
 
 MAX_TERMS = 8
 MAX_TERM_LENGTH = 40
@@ -82,27 +85,54 @@ def _postgres_matches(articles: QuerySet, query: str) -> tuple[QuerySet, object,
     return articles.filter(Q(search_document=tsquery) | Q(pk__in=quoted)), tsquery, quoted
 
 
-def _postgres_search(articles: QuerySet, query: str) -> QuerySet:
-    from django.contrib.postgres.search import SearchHeadline, SearchRank
+def _postgres_search(articles: QuerySet, query: str) -> "Ranked":
+    from django.contrib.postgres.search import SearchRank
 
     matched, tsquery, quoted = _postgres_matches(articles, query)
     # Bounded: only the newest SEARCH_WINDOW matches are ranked (see ``window``), so a
-    # common word costs what a rare one does however large the archive.
-    newest = matched.order_by("-publish_at", "-pk").values("pk")[: settings.SEARCH_WINDOW]
-    marks = {"start_sel": START, "stop_sel": STOP, "config": settings.SEARCH_CONFIG}
-    # Ranked from the stored document (``Article.search_document``): no article's text is
-    # parsed again.
-    return (
-        Article.objects.for_listing()
-        .filter(pk__in=newest)
+    # common word costs what a rare one does however large the archive. Ranked from the
+    # stored document (``Article.search_document``): no article's text is parsed again.
+    window = (
+        matched.prefetch_related(None)
         .annotate(
             rank=SearchRank(F("search_document"), tsquery)
-            + Case(When(pk__in=quoted, then=Value(0.1)), default=Value(0.0)),
-            hl_headline=SearchHeadline("headline", tsquery, highlight_all=True, **marks),
-            hl_standfirst=SearchHeadline("standfirst", tsquery, highlight_all=True, **marks),
+            + Case(When(pk__in=quoted, then=Value(0.1)), default=Value(0.0))
+        )
+        .order_by("-publish_at", "-pk")
+        .values_list("pk", "rank", "publish_at")[: settings.SEARCH_WINDOW]
+    )
+    return Ranked(window, tsquery)
+
+
+class Ranked(Sequence):
+    """PostgreSQL's results, best first: the keys and ranks of the window's matches in
+    one query (a few numbers per match: its count is their number), and the articles of
+    one page, as highlighted cards, in one more."""
+
+    def __init__(self, window: QuerySet, tsquery):
+        self.window, self.tsquery = window, tsquery
+
+    @cached_property
+    def keys(self) -> list[int]:
+        best_first = sorted(self.window, key=lambda row: (-row[1], -row[2].timestamp(), -row[0]))
+        return [pk for pk, _rank, _published in best_first]
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1 or None][0]
+        keys = self.keys[index]
+        from django.contrib.postgres.search import SearchHeadline
+
+        marks = {"start_sel": START, "stop_sel": STOP, "config": settings.SEARCH_CONFIG}
+        cards = Article.objects.for_listing().annotate(
+            hl_headline=SearchHeadline("headline", self.tsquery, highlight_all=True, **marks),
+            hl_standfirst=SearchHeadline("standfirst", self.tsquery, highlight_all=True, **marks),
             hl_body=SearchHeadline(
                 "body_text",
-                tsquery,
+                self.tsquery,
                 max_words=SNIPPET_WORDS,
                 min_words=15,
                 max_fragments=2,
@@ -110,8 +140,8 @@ def _postgres_search(articles: QuerySet, query: str) -> QuerySet:
                 **marks,
             ),
         )
-        .order_by("-rank", "-publish_at", "-pk")
-    )
+        found = cards.in_bulk(keys)
+        return [found[pk] for pk in keys if pk in found]
 
 
 def quote_document(config: str):
@@ -136,12 +166,14 @@ def _related_matches(articles: QuerySet, tsquery, config):
         .filter(document=tsquery)
         .values_list("article_id", flat=True)
     )
-    regions = (
-        TaggedRegion.objects.filter(content_object__in=articles.values("pk"))
-        .annotate(document=SearchVector("tag__name", config=config))
-        .filter(document=tsquery)
-        .values_list("content_object_id", flat=True)
+    # The few regions whose names match first: the articles tagged with them are then
+    # found by the tag's index, never by reading every tag of every article.
+    named = Region.objects.annotate(document=SearchVector("name", config=config)).filter(
+        document=tsquery
     )
+    regions = TaggedRegion.objects.filter(
+        tag__in=list(named.values_list("pk", flat=True)), content_object__in=articles.values("pk")
+    ).values_list("content_object_id", flat=True)
     return quotes.union(regions)
 
 
@@ -199,11 +231,11 @@ def window(articles: QuerySet) -> int | None:
     return most if articles.order_by()[: most + 1].count() > most else None
 
 
-def ranked(articles: QuerySet, found: int) -> int | None:
+def ranked(results, found: int) -> int | None:
     """On PostgreSQL, ``SEARCH_WINDOW`` when the ``found`` results of a search filled it:
     then only the newest matches were ranked, and there may be more."""
     most = settings.SEARCH_WINDOW
-    return most if is_postgresql(articles) and found >= most else None
+    return most if isinstance(results, Ranked) and found >= most else None
 
 
 def _simple_search(articles: QuerySet, query: str) -> QuerySet:

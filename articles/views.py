@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core import signing
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -171,7 +171,10 @@ class BoundedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         most = settings.LISTING_MAX_PAGES * self.per_page
-        found = self.object_list.order_by()[: most + 1].count()
+        if isinstance(self.object_list, QuerySet):
+            found = self.object_list.order_by()[: most + 1].count()
+        else:  # a bounded sequence of its own (search results on PostgreSQL)
+            found = len(self.object_list)
         self.truncated = found > most
         return min(found, most)
 

@@ -47,6 +47,7 @@ def pages() -> dict[str, str]:
         "RSS feed": "/rss/",
         "section feed": f"{section}rss/",
         "search": "/search/?q=auditors+contracts",
+        "search, a common word": "/search/?q=talks",
         "search, in a section": f"/search/?q=talks&section={reference.section.pk}",
         "sitemap index": "/sitemap.xml",
         "sitemap, newest file": f"/sitemap-articles-{newest_file}.xml",

@@ -444,9 +444,9 @@ ARTICLES_PER_PAGE = env.int("ARTICLES_PER_PAGE", default=20)
 # page costs what the first does however large the archive; older articles are found by
 # searching with dates. On SQLite, a search looks through the newest SEARCH_WINDOW
 # articles that fit its filters; PostgreSQL finds every match through its index and
-# ranks the newest SEARCH_WINDOW of them.
+# ranks the newest SEARCH_WINDOW of them. As many as the results' pages can show.
 LISTING_MAX_PAGES = env.int("LISTING_MAX_PAGES", default=50)
-SEARCH_WINDOW = env.int("SEARCH_WINDOW", default=2000)
+SEARCH_WINDOW = env.int("SEARCH_WINDOW", default=LISTING_MAX_PAGES * ARTICLES_PER_PAGE)
 # PostgreSQL text search configuration (the language of stemming and stop words). The
 # search index is built with it: after changing it, run
 # `manage.py migrate articles 0004 && manage.py migrate` to rebuild the index.
