@@ -326,6 +326,10 @@ def test_at_phone_width_every_kind_of_block_is_added_edited_and_moved(
 
     assert sideways_overflow(page) == {"form": 0, "page": 0}
     assert text.bounding_box()["height"] >= 150, "the body's text box shows a few lines"
+    # Thumbnails side by side, each caption under its picture (not beside it).
+    choice = page.locator("#id_lead_photo .photo-choice").last
+    picture, words = choice.locator("img").bounding_box(), choice.locator("span").bounding_box()
+    assert choice.bounding_box()["width"] <= 140 and words["y"] >= picture["y"] + picture["height"]
     screenshots(page, "editor-390")
 
     # By keyboard: the embed moves up twice, above the photo.
