@@ -339,3 +339,11 @@ def test_postgresql_keeps_a_long_articles_search_document_in_its_row(make_articl
         cursor.execute(f"SELECT count(*) FROM {toast}")  # noqa: S608 - a relation's name
         assert size > 2000  # a document TOAST would have moved out of a 2 kB row
         assert cursor.fetchone()[0] == 0
+
+
+@on_postgresql
+def test_postgresql_pages_query_without_parallel_workers(db):
+    """A page's few-row queries would wait for workers to start (DATABASE_PARALLEL_WORKERS)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"
