@@ -1,9 +1,12 @@
+from datetime import datetime, time, timedelta
+
 from django.conf import settings
 from django.core import signing
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
@@ -179,6 +182,26 @@ class BoundedPaginator(Paginator):
         return min(found, most)
 
 
+def start_of_day(day, after: int = 0):
+    """The first moment of ``day`` (or of the day ``after`` days later) in the site's time
+    zone."""
+    return timezone.make_aware(datetime.combine(day + timedelta(days=after), time.min))
+
+
+def older_articles(context, search_filter: dict[str, str]) -> str:
+    """On the deepest page a list goes to, the search for what comes after it: the same
+    filter, up to the day of the oldest article shown."""
+    page = context.get("page_obj")
+    if not (page and context["paginator"].truncated and not page.has_next()):
+        return ""
+    shown = [a for a in context["object_list"] if getattr(a, "publish_at", None)]
+    params = dict(search_filter)
+    if shown:
+        oldest = min(article.publish_at for article in shown)
+        params["date_to"] = timezone.localdate(oldest).isoformat()
+    return f"{reverse('articles:search')}?{urlencode(params)}"
+
+
 class ArticleListView(StrictPagesMixin, ListView):
     """A paginated list of published articles, narrowed by ``filter_articles``."""
 
@@ -193,10 +216,13 @@ class ArticleListView(StrictPagesMixin, ListView):
     def get_queryset(self):
         return self.filter_articles(Article.objects.published().for_listing())
 
+    # The search filter naming this list's articles (a listing's own), for older_articles.
+    search_filter: dict[str, str] = {}
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         surrogates.show_articles(context["object_list"])
-        return context
+        return context | {"older_url": older_articles(context, self.search_filter)}
 
 
 class HomeView(ArticleListView):
@@ -256,6 +282,7 @@ class ListingView(ArticleListView):
 
     def filter_articles(self, articles):
         self.listing = get_object_or_404(self.model, slug=self.kwargs["slug"])
+        self.search_filter = {self.model._meta.model_name: self.listing.slug}
         surrogates.show(surrogates.listing(self.listing))
         return articles.listed_under(self.listing)
 
@@ -311,10 +338,11 @@ class SearchView(StrictPagesMixin, ListView):
             articles = articles.filter(regions=data["region"])
         if data["author"]:
             articles = articles.filter(bylines__author=data["author"])
+        # Bounds in time, not each article's date, so the publish-time index answers them.
         if data["date_from"]:
-            articles = articles.filter(publish_at__date__gte=data["date_from"])
+            articles = articles.filter(publish_at__gte=start_of_day(data["date_from"]))
         if data["date_to"]:
-            articles = articles.filter(publish_at__date__lte=data["date_to"])
+            articles = articles.filter(publish_at__lt=start_of_day(data["date_to"], after=1))
         if self.query:
             self.window = search.window(articles)
             return search.search(articles, self.query)
@@ -331,7 +359,9 @@ class SearchView(StrictPagesMixin, ListView):
             name: self.request.GET[name] for name in self.form.fields if self.request.GET.get(name)
         }
         searched = self.form.is_bound and self.form.is_valid()
+        older = {name: value for name, value in params.items() if name != "date_to"}
         return context | {
+            "older_url": older_articles(context | {"object_list": results}, older),
             "articles": results,
             "object_list": results,
             "form": self.form,

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
+from django.db import connection
 
 from articles.models import Article, Author, Page, Photo, Region, Section
 from tests.helpers.html import find, parse, text_of
@@ -113,3 +114,12 @@ def test_ensure_admin_prints_password_once(capsys):
     # The account writes under a byline of its own: its first article can be published.
     assert user.author_profile.name == "The Editors"
     assert Author.objects.filter(user=user).count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="planner statistics are PostgreSQL's")
+def test_load_demo_leaves_planner_statistics_on_postgresql():
+    """A bulk-loaded table the planner still takes for empty made pages take seconds."""
+    call_command("load_demo", articles=40)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'articles_article'")
+        assert cursor.fetchone()[0] >= 40

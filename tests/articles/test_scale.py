@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from articles import sitemaps
 from articles.models import Article, Byline, TaggedRegion
@@ -90,8 +91,15 @@ def test_lists_go_no_deeper_than_the_page_limit_and_say_where_older_articles_are
     assert len(find(last, "h3", "headline")) == 20
     nav = find(last, "nav", "pagination")[0]
     assert "Page 2 of the first 2" in text_of(nav)
-    assert find(nav, "a", "older-in-search")[0].getAttribute("href") == "/search/"
     assert client.get(url + "?page=3").status_code == 404
+    # The way on: this section's articles in search, from the day of the oldest shown.
+    in_section = Article.objects.published().filter(section=section).order_by("-publish_at")
+    oldest_shown, next_older = in_section[39], in_section[40]
+    day = timezone.localdate(oldest_shown.publish_at).isoformat()
+    href = find(nav, "a", "older-in-search")[0].getAttribute("href")
+    assert href == f"/search/?section={section.slug}&date_to={day}"
+    older = parse(client.get(href))
+    assert next_older.display_headline in [text_of(h) for h in find(older, "h3", "headline")]
 
 
 @on_sqlite

@@ -1,9 +1,10 @@
 """Search: the same behaviour on PostgreSQL (full-text) and SQLite (simple match)."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -235,3 +236,24 @@ def test_postgresql_search_uses_the_gin_index(corpus):
         cursor.execute("SET LOCAL enable_seqscan = off")
         plan = window.explain()
     assert "article_search_idx" in plan
+
+
+@override_settings(TIME_ZONE="Asia/Baghdad")
+def test_date_filters_are_whole_days_in_the_sites_time_zone_read_from_the_index(
+    client, make_article
+):
+    """23:30 in Baghdad is 20:30 UTC the same day; 00:30 is still the day before in UTC.
+    The bounds are moments, so the publish-time index answers them, not each row's date."""
+    from zoneinfo import ZoneInfo
+
+    baghdad = ZoneInfo("Asia/Baghdad")
+    late = make_article("Late edition", publish_at=datetime(2024, 3, 9, 23, 30, tzinfo=baghdad))
+    early = make_article("Early edition", publish_at=datetime(2024, 3, 10, 0, 30, tzinfo=baghdad))
+    assert results(client, date_to="2024-03-09") == [late.display_headline]
+    assert results(client, date_from="2024-03-10", date_to="2024-03-10") == [early.display_headline]
+    with CaptureQueriesContext(connection) as queries:
+        results(client, date_from="2024-03-10")
+    filtered = [q["sql"] for q in queries if '"publish_at" >=' in q["sql"]]
+    assert filtered
+    for sql in filtered:  # neither PostgreSQL's ::date nor SQLite's cast per row
+        assert "::date" not in sql and "cast_date" not in sql
