@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -24,9 +25,14 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from articles import sitemaps  # noqa: E402
 from articles.models import Article  # noqa: E402
+
+
+def days_ago(days: int) -> str:
+    return (timezone.localdate() - timedelta(days=days)).isoformat()
 
 
 def pages() -> dict[str, str]:
@@ -48,13 +54,18 @@ def pages() -> dict[str, str]:
         "section feed": f"{section}rss/",
         "search": "/search/?q=auditors+contracts",
         "search, a common word": "/search/?q=talks",
-        "search, in a section": f"/search/?q=talks&section={reference.section.pk}",
+        "search, in a section": f"/search/?q=talks&section={reference.section.slug}",
+        # Two months that the full site and the archive both fill (the demo does not).
+        "search, with dates": f"/search/?q=talks&date_from={days_ago(90)}&date_to={days_ago(30)}",
         "sitemap index": "/sitemap.xml",
         "sitemap, newest file": f"/sitemap-articles-{newest_file}.xml",
         "sitemap, oldest file": "/sitemap-articles-1.xml",
         "sitemap, regions": "/sitemap-regions.xml",
         "news sitemap": "/sitemap-news.xml",
         "corrections": "/corrections/",
+        "sections index": "/section/",
+        "regions index": "/region/",
+        "sitemap, authors": "/sitemap-authors.xml",
     }
 
 
