@@ -23,7 +23,7 @@ django.setup()
 from django.db import transaction  # noqa: E402
 
 from articles import publishing  # noqa: E402
-from articles.models import Article, Byline  # noqa: E402
+from articles.models import Article, Byline, TextBlock  # noqa: E402
 from comments import moderation  # noqa: E402
 from comments.models import Comment  # noqa: E402
 
@@ -41,8 +41,9 @@ def prepare(article_id: int) -> None:
         )  # fmt: skip
     draft = Article.objects.create(
         headline="Spike publish marker", slug="spike-publish-marker", section=article.section,
-        body="<p>Published during the spike.</p>", status=Article.Status.DRAFT,
+        status=Article.Status.DRAFT,
     )  # fmt: skip
+    TextBlock.objects.create(article=draft, text="<p>Published during the spike.</p>")
     Byline.objects.create(article=draft, author=article.bylines.first().author)
 
 
