@@ -102,6 +102,19 @@ def test_lists_go_no_deeper_than_the_page_limit_and_say_where_older_articles_are
     assert next_older.display_headline in [text_of(h) for h in find(older, "h3", "headline")]
 
 
+@override_settings(LISTING_MAX_PAGES=2, SEARCH_WINDOW=100)
+def test_searchs_last_page_links_to_the_same_search_from_the_oldest_day_shown(client, grow_archive):
+    grow_archive(60)  # every one has "storm": more than two pages of results
+    last = parse(client.get("/search/", {"q": "storm", "page": "2"}))
+    assert "Page 2 of the first 2" in text_of(find(last, "nav", "pagination")[0])
+    # Alike but for their dates, the stories rank newest first: page 2 ends with the 40th.
+    oldest = Article.objects.published().order_by("-publish_at")[39]
+    assert text_of(find(last, "h3", "headline")[-1]).endswith(oldest.headline)
+    day = timezone.localdate(oldest.publish_at).isoformat()
+    href = find(last, "a", "older-in-search")[0].getAttribute("href")
+    assert href == f"/search/?q=storm&date_to={day}"
+
+
 @on_sqlite
 @override_settings(SEARCH_WINDOW=10)
 def test_sqlite_search_looks_through_the_newest_articles_and_says_so(client, grow_archive):
